@@ -1,0 +1,63 @@
+/**
+ * Configuration from the environment (and `--sandbox`). One place, read once.
+ */
+import path from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<file>` or `postgres://…` */
+  databaseUrl: string;
+  masterKey: string | undefined;
+  /** Admin API key given by the operator; else generated at first start. */
+  apiKey: string | undefined;
+  logLevel: string;
+  sandbox: boolean;
+  /** Phone number of the sandbox's default simulated phone. */
+  sandboxPhone: string;
+  /** Engine socket URL override (the sandbox sets it to its own server). */
+  waSocketUrl: string | undefined;
+  /** How many sessions restore at once on start. */
+  restoreConcurrency: number;
+  /** Public base URL used in absolute links (gowa's qr_link); defaults to http://host:port. */
+  publicUrl: string | undefined;
+  rootDialect: string | undefined;
+  bridgeSessionId: string;
+  gowaUsers: string | undefined;
+  /** Owner's phone number for WhatsApp-delivered one-time codes (seed 001). */
+  ownerNumber: string | undefined;
+}
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number.parseInt(value, 10);
+  if (!Number.isFinite(n)) throw new Error(`Expected a number, got "${value}"`);
+  return n;
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: int(env.PORT, 3000),
+    dataDir,
+    databaseUrl: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'wagate.db')}`,
+    masterKey: env.WAGATE_MASTER_KEY || undefined,
+    apiKey: env.WAGATE_API_KEY || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    sandbox: argv.includes('--sandbox') || flag(env.WAGATE_SANDBOX),
+    sandboxPhone: env.WAGATE_SANDBOX_PHONE ?? '15550000001',
+    waSocketUrl: env.WAGATE_WA_URL || undefined,
+    restoreConcurrency: int(env.WAGATE_RESTORE_CONCURRENCY, 8),
+    publicUrl: env.WAGATE_PUBLIC_URL || undefined,
+    rootDialect: env.WAGATE_ROOT_DIALECT || undefined,
+    bridgeSessionId: env.WAGATE_BRIDGE_SESSION ?? 'default',
+    gowaUsers: env.WAGATE_GOWA_USERS || undefined,
+    ownerNumber: env.WAGATE_OWNER_NUMBER || undefined,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The one error catalogue of the gateway (after Fastify's lib/errors.js):
+ * every failure a client can see has a stable machine code, an HTTP status
+ * and a message. The native API renders it as
+ * `{"error": {"code", "message", "details"}}`; each dialect maps the same
+ * error onto its own envelope, so the catalogue stays the single truth.
+ */
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+}
+
+export const ERRORS = {
+  // 400
+  BAD_REQUEST: { status: 400, message: 'The request is not valid' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected schema' },
+  INVALID_SESSION_ID: {
+    status: 400,
+    message: 'A session id is 1 to 64 characters of letters, digits, "_" and "-"',
+  },
+  INVALID_PHONE_NUMBER: { status: 400, message: 'The phone number is not valid' },
+  INVALID_QR: { status: 400, message: 'The QR code is not valid' },
+  INVALID_PAIRING_CODE: { status: 400, message: 'The pairing code is not valid' },
+  // 401 / 403
+  UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },
+  FORBIDDEN: { status: 403, message: 'This key may not act on this resource' },
+  OTP_REQUIRED: { status: 403, message: 'This action needs a one-time code' },
+  OTP_INVALID: { status: 403, message: 'The one-time code is wrong or expired' },
+  OTP_LOCKED: { status: 429, message: 'Too many wrong one-time codes; try again later' },
+  // 404
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  SESSION_NOT_FOUND: { status: 404, message: 'No session with this id' },
+  KEY_NOT_FOUND: { status: 404, message: 'No key with this id' },
+  PHONE_NOT_FOUND: { status: 404, message: 'No simulated phone with this number' },
+  DEVICE_NOT_FOUND: { status: 404, message: 'No linked device with this id' },
+  QR_NOT_FOUND: { status: 404, message: 'No QR code is available' },
+  // 409
+  SESSION_EXISTS: { status: 409, message: 'A session with this id already exists' },
+  ALREADY_PAIRED: { status: 409, message: 'The session is already paired; use connect to reconnect' },
+  // 413
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than allowed' },
+  // 415
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON' },
+  // 422
+  SESSION_NOT_READY: { status: 422, message: 'The session is not in a state that allows this action' },
+  // 429
+  PAIRING_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many pairing codes were requested for this phone number; wait before asking again',
+  },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  // 5xx
+  ENGINE_ERROR: { status: 502, message: 'The WhatsApp engine failed to complete the request' },
+  TIMEOUT: { status: 504, message: 'The WhatsApp engine did not answer in time' },
+  SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  /** Seconds a client should wait (rendered as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    details?: Record<string, unknown>,
+    opts: { retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message ?? ERRORS[code].message, { cause: opts.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

@@ -1,0 +1,100 @@
+/**
+ * What the API layers (native API, dialects, dashboard, sandbox routes) may
+ * call. `SessionManager` implements `SessionService`; `ApiKeyService` checks
+ * keys; `EventBus` fans events out to SSE. A dialect imports from here and
+ * from ./model.js and ./errors.js, and from nothing deeper.
+ */
+import type {
+  CreateSessionInput,
+  GatewayEvent,
+  GroupInfo,
+  PairingCodeInfo,
+  QrInfo,
+  SessionState,
+  SessionView,
+} from './model.js';
+
+export interface SessionService {
+  /** 201 semantics. Throws INVALID_SESSION_ID, SESSION_EXISTS. Generated ids are UUIDv7. */
+  create(input: CreateSessionInput): Promise<SessionView>;
+  list(): SessionView[];
+  /** Throws SESSION_NOT_FOUND. */
+  get(sessionId: string): SessionView;
+  has(sessionId: string): boolean;
+  /** Logs out when paired, then removes the session and its data. */
+  delete(sessionId: string): Promise<void>;
+  /**
+   * Start the runtime (first pairing) or reconnect a paired session with its
+   * credentials. Idempotent: a second call while connecting returns the current view.
+   * A session in logged_out / conflict / error starts afresh.
+   */
+  connect(sessionId: string): Promise<SessionView>;
+  /** Close the runtime and keep credentials → inactive (or created when never paired). */
+  disconnect(sessionId: string): Promise<SessionView>;
+  /** Unlink the device and wipe credentials → logged_out. */
+  logout(sessionId: string): Promise<SessionView>;
+  /**
+   * The current QR. Throws ALREADY_PAIRED when paired, SESSION_NOT_READY
+   * (details: {state, expected: ['qr']}) when no QR exists yet.
+   */
+  getQr(sessionId: string): QrInfo;
+  /**
+   * Wait up to timeoutMs for a QR (for dialects whose login call starts the
+   * connection itself). Starts the connection when it is not running.
+   */
+  waitForQr(sessionId: string, timeoutMs: number): Promise<QrInfo>;
+  /**
+   * Normalises and validates the number, enforces the rate limits, asks the
+   * engine for a code. Throws INVALID_PHONE_NUMBER, ALREADY_PAIRED,
+   * SESSION_NOT_READY (not connecting), PAIRING_RATE_LIMITED (retryAfterSeconds).
+   */
+  requestPairingCode(sessionId: string, phoneNumber: string): Promise<PairingCodeInfo>;
+  /** Like requestPairingCode, but starts the connection and waits for it to be ready first. */
+  connectAndRequestPairingCode(sessionId: string, phoneNumber: string, timeoutMs: number): Promise<PairingCodeInfo>;
+  /** Wait until the session reaches one of `states` (or throws TIMEOUT). */
+  waitForState(sessionId: string, states: SessionState[], timeoutMs: number): Promise<SessionView>;
+  groups(sessionId: string): Promise<GroupInfo[]>;
+  sendText(sessionId: string, to: string, text: string): Promise<{ messageId: string }>;
+  /** Engine connection id (base64 Noise key) of the running runtime, for the sandbox's fault injection. */
+  connectionKey(sessionId: string): string | null;
+}
+
+export type EventListener = (event: GatewayEvent) => void;
+
+export interface EventBus {
+  /** Subscribe to all events (sessionId undefined) or one session's. Returns unsubscribe. */
+  subscribe(sessionId: string | undefined, listener: EventListener): () => void;
+  /** Buffered events after `lastEventId` (bounded buffer), oldest first. */
+  replay(sessionId: string | undefined, lastEventId: number): GatewayEvent[];
+  /** Persisted history of one session (state changes with reasons), newest last. */
+  history(sessionId: string, limit: number): Promise<GatewayEvent[]>;
+}
+
+export type Principal = { kind: 'admin' } | { kind: 'session'; sessionId: string; keyId: string };
+
+export interface ApiKeyInfo {
+  keyId: string;
+  sessionId: string | null;
+  label: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ApiKeyService {
+  /** Resolve a presented key; undefined when unknown. */
+  verify(key: string): Promise<Principal | undefined>;
+  /** New session-scoped key; the plain key is returned once. */
+  createSessionKey(sessionId: string, label?: string | null): Promise<ApiKeyInfo & { key: string }>;
+  listSessionKeys(sessionId: string): Promise<ApiKeyInfo[]>;
+  /** Throws KEY_NOT_FOUND. */
+  revokeSessionKey(sessionId: string, keyId: string): Promise<void>;
+}
+
+/** Everything an API plugin receives. */
+export interface GatewayCore {
+  sessions: SessionService;
+  events: EventBus;
+  apiKeys: ApiKeyService;
+  /** True in sandbox mode. */
+  sandbox: boolean;
+}

@@ -1,0 +1,123 @@
+/**
+ * The store boundary. One schema serves SQLite (default, better-sqlite3)
+ * and PostgreSQL (pg), both through Kysely. Credentials and every Signal key
+ * are encrypted at rest (AES-256-GCM) inside the store; callers see plain
+ * strings. Values are opaque JSON strings produced by the engine adapter.
+ */
+import type { SessionState, LifetimeStatus } from '../core/model.js';
+
+export interface SessionRow {
+  id: string;
+  displayName: string | null;
+  deviceBrowser: string;
+  state: SessionState;
+  lifetimeStatus: LifetimeStatus;
+  /** True when the session should be connected after a restart (cleared by disconnect/logout). */
+  wantConnected: boolean;
+  meJid: string | null;
+  meLid: string | null;
+  meName: string | null;
+  lastDisconnectCode: number | null;
+  lastDisconnectReason: string | null;
+  lastDisconnectAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  connectedAt: string | null;
+}
+
+export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'createdAt'>>;
+
+export interface SessionRepo {
+  /** Throws GatewayError SESSION_EXISTS when the id is taken. */
+  create(row: SessionRow): Promise<void>;
+  get(id: string): Promise<SessionRow | undefined>;
+  list(): Promise<SessionRow[]>;
+  update(id: string, patch: SessionPatch): Promise<void>;
+  /** Removes the session and everything belonging to it (credentials, keys, scoped API keys, events). */
+  delete(id: string): Promise<void>;
+}
+
+/** One key write: value null deletes. */
+export interface KeyWrite {
+  type: string;
+  id: string;
+  value: string | null;
+}
+
+/** Per-session credential storage, the shape the engine's auth state needs. */
+export interface AuthStore {
+  readonly sessionId: string;
+  readCreds(): Promise<string | null>;
+  writeCreds(json: string): Promise<void>;
+  readKeys(type: string, ids: string[]): Promise<Record<string, string>>;
+  /** All writes in one transaction: a crash never leaves half of them. */
+  writeKeys(writes: KeyWrite[]): Promise<void>;
+  /** True when credentials exist. */
+  hasCreds(): Promise<boolean>;
+  /** Remove credentials and every key of this session (logout). */
+  wipe(): Promise<void>;
+}
+
+export interface AuthRepo {
+  forSession(sessionId: string): AuthStore;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  /** null = admin key; otherwise the key works only for this session. */
+  sessionId: string | null;
+  /** SHA-256 hex of the key; the key itself is never stored. */
+  hash: string;
+  label: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ApiKeyRepo {
+  create(row: ApiKeyRow): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRow | undefined>;
+  listForSession(sessionId: string | null): Promise<ApiKeyRow[]>;
+  delete(id: string): Promise<boolean>;
+  touch(id: string, at: string): Promise<void>;
+}
+
+export interface EventRow {
+  id?: number;
+  sessionId: string;
+  type: string;
+  /** JSON */
+  data: string;
+  createdAt: string;
+}
+
+export interface EventRepo {
+  append(row: EventRow): Promise<void>;
+  /** Newest last. */
+  list(sessionId: string, limit: number): Promise<EventRow[]>;
+}
+
+/** Small key/value settings (e.g. admin key hash, TOTP secret), encrypted when `secret` is set. */
+export interface SettingsRepo {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, opts?: { secret?: boolean }): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly sessions: SessionRepo;
+  readonly auth: AuthRepo;
+  readonly apiKeys: ApiKeyRepo;
+  readonly events: EventRepo;
+  readonly settings: SettingsRepo;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `sqlite:<path>` (default `sqlite:./data/wagate.db`) or `postgres://…`. */
+  url: string;
+  /** Directory for the SQLite file and the generated master key file. */
+  dataDir: string;
+  /** 32-byte key as 64 hex chars or base64; else read/generate `<dataDir>/master.key` (0600). */
+  masterKey?: string;
+}
