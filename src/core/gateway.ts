@@ -97,4 +97,9 @@ export interface GatewayCore {
   apiKeys: ApiKeyService;
   /** True in sandbox mode. */
   sandbox: boolean;
+  /**
+   * A stable secret for one purpose (e.g. 'gomulti-jwt'), derived from the
+   * master key, the same after every restart and on every node.
+   */
+  deriveSecret(purpose: string): Buffer;
 }

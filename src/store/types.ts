@@ -110,6 +110,8 @@ export interface Store {
   readonly apiKeys: ApiKeyRepo;
   readonly events: EventRepo;
   readonly settings: SettingsRepo;
+  /** A stable 32-byte secret for one purpose, derived (HKDF) from the master key. */
+  deriveSecret(purpose: string): Buffer;
   close(): Promise<void>;
 }
 
