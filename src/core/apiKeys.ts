@@ -1,0 +1,130 @@
+/**
+ * API keys: one admin key (sessionId null) and any number of session-scoped
+ * keys (`wgs_…`). Only SHA-256 hashes are stored; a plain key is shown once,
+ * when it is made. lastUsedAt is written at most once a minute per key so a
+ * busy client does not turn every request into a database write.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { GatewayError } from './errors.js';
+import type { ApiKeyInfo, ApiKeyService, Principal } from './gateway.js';
+import type { ApiKeyRow, Store } from '../store/types.js';
+
+/** The admin key row's fixed id: there is exactly one admin key. */
+export const ADMIN_KEY_ID = 'admin';
+const ADMIN_KEY_PREFIX = 'wg_';
+const SESSION_KEY_PREFIX = 'wgs_';
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** prefix + 32 base64url characters (24 random bytes = 192 bits). */
+function generateKey(prefix: string): string {
+  return prefix + randomBytes(24).toString('base64url');
+}
+
+function toInfo(row: ApiKeyRow): ApiKeyInfo {
+  return {
+    keyId: row.id,
+    sessionId: row.sessionId,
+    label: row.label,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+  };
+}
+
+export class StoreApiKeyService implements ApiKeyService {
+  /** keyId → when we last wrote lastUsedAt (ms). */
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly repo: Store['apiKeys'],
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async verify(key: string): Promise<Principal | undefined> {
+    if (key === '' || key.length > 256) return undefined;
+    const row = await this.repo.findByHash(hashApiKey(key));
+    if (row === undefined) return undefined;
+    this.touch(row);
+    return row.sessionId === null ? { kind: 'admin' } : { kind: 'session', sessionId: row.sessionId, keyId: row.id };
+  }
+
+  async createSessionKey(sessionId: string, label?: string | null): Promise<ApiKeyInfo & { key: string }> {
+    const key = generateKey(SESSION_KEY_PREFIX);
+    const row: ApiKeyRow = {
+      id: `key_${randomBytes(9).toString('base64url')}`,
+      sessionId,
+      hash: hashApiKey(key),
+      label: label ?? null,
+      createdAt: new Date(this.now()).toISOString(),
+      lastUsedAt: null,
+    };
+    await this.repo.create(row);
+    return { ...toInfo(row), key };
+  }
+
+  async listSessionKeys(sessionId: string): Promise<ApiKeyInfo[]> {
+    const rows = await this.repo.listForSession(sessionId);
+    return rows.map(toInfo);
+  }
+
+  async revokeSessionKey(sessionId: string, keyId: string): Promise<void> {
+    const rows = await this.repo.listForSession(sessionId);
+    if (!rows.some((r) => r.id === keyId) || !(await this.repo.delete(keyId))) {
+      throw new GatewayError('KEY_NOT_FOUND', undefined, { sessionId, keyId });
+    }
+    this.touched.delete(keyId);
+  }
+
+  /** Record use, at most once per interval per key; never fails the request. */
+  private touch(row: ApiKeyRow): void {
+    const now = this.now();
+    const last = this.touched.get(row.id) ?? (row.lastUsedAt === null ? 0 : Date.parse(row.lastUsedAt));
+    if (now - last < TOUCH_INTERVAL_MS) return;
+    this.touched.set(row.id, now);
+    this.repo.touch(row.id, new Date(now).toISOString()).catch(() => {
+      // Losing one lastUsedAt update is harmless; the next request retries.
+      this.touched.delete(row.id);
+    });
+  }
+}
+
+/**
+ * Make sure an admin key exists. A configured key (WAGATE_API_KEY) becomes
+ * the admin key, replacing any earlier one; without one, the first start
+ * generates a key and returns it once so the caller can print it.
+ */
+export async function ensureAdminKey(
+  store: Pick<Store, 'apiKeys'>,
+  configured: string | undefined,
+  now: () => number = Date.now,
+): Promise<{ generatedKey?: string }> {
+  const existing = await store.apiKeys.listForSession(null);
+  if (configured !== undefined && configured !== '') {
+    const hash = hashApiKey(configured);
+    if (existing.length === 1 && existing[0]!.hash === hash) return {};
+    for (const row of existing) await store.apiKeys.delete(row.id);
+    await store.apiKeys.create({
+      id: ADMIN_KEY_ID,
+      sessionId: null,
+      hash,
+      label: 'WAGATE_API_KEY',
+      createdAt: new Date(now()).toISOString(),
+      lastUsedAt: null,
+    });
+    return {};
+  }
+  if (existing.length > 0) return {};
+  const key = generateKey(ADMIN_KEY_PREFIX);
+  await store.apiKeys.create({
+    id: ADMIN_KEY_ID,
+    sessionId: null,
+    hash: hashApiKey(key),
+    label: 'generated',
+    createdAt: new Date(now()).toISOString(),
+    lastUsedAt: null,
+  });
+  return { generatedKey: key };
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { ADMIN_KEY_ID, StoreApiKeyService, ensureAdminKey, hashApiKey } from '../../src/core/apiKeys.js';
+import { GatewayError } from '../../src/core/errors.js';
+import type { ApiKeyRepo, ApiKeyRow } from '../../src/store/types.js';
+
+/** In-memory ApiKeyRepo that counts writes. */
+class MemoryApiKeyRepo implements ApiKeyRepo {
+  rows = new Map<string, ApiKeyRow>();
+  touches: Array<{ id: string; at: string }> = [];
+  async create(row: ApiKeyRow): Promise<void> {
+    if (this.rows.has(row.id)) throw new Error(`duplicate id ${row.id}`);
+    this.rows.set(row.id, { ...row });
+  }
+  async findByHash(hash: string): Promise<ApiKeyRow | undefined> {
+    const row = [...this.rows.values()].find((r) => r.hash === hash);
+    return row && { ...row };
+  }
+  async listForSession(sessionId: string | null): Promise<ApiKeyRow[]> {
+    return [...this.rows.values()].filter((r) => r.sessionId === sessionId).map((r) => ({ ...r }));
+  }
+  async delete(id: string): Promise<boolean> {
+    return this.rows.delete(id);
+  }
+  async touch(id: string, at: string): Promise<void> {
+    this.touches.push({ id, at });
+    const row = this.rows.get(id);
+    if (row) row.lastUsedAt = at;
+  }
+}
+
+describe('ensureAdminKey', () => {
+  it('generates a wg_ key once at first start and stores only its hash', async () => {
+    const apiKeys = new MemoryApiKeyRepo();
+    const first = await ensureAdminKey({ apiKeys }, undefined);
+    expect(first.generatedKey).toMatch(/^wg_[A-Za-z0-9_-]{32}$/);
+    const rows = [...apiKeys.rows.values()];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: ADMIN_KEY_ID, sessionId: null, hash: hashApiKey(first.generatedKey!) });
+    expect(JSON.stringify(rows)).not.toContain(first.generatedKey!);
+
+    const second = await ensureAdminKey({ apiKeys }, undefined);
+    expect(second.generatedKey).toBeUndefined();
+    expect(apiKeys.rows.size).toBe(1);
+
+    const service = new StoreApiKeyService(apiKeys);
+    expect(await service.verify(first.generatedKey!)).toEqual({ kind: 'admin' });
+  });
+
+  it('makes a configured key the admin key, replacing a generated one', async () => {
+    const apiKeys = new MemoryApiKeyRepo();
+    const { generatedKey } = await ensureAdminKey({ apiKeys }, undefined);
+    const result = await ensureAdminKey({ apiKeys }, 'operator-secret');
+    expect(result.generatedKey).toBeUndefined();
+    const service = new StoreApiKeyService(apiKeys);
+    expect(await service.verify('operator-secret')).toEqual({ kind: 'admin' });
+    expect(await service.verify(generatedKey!)).toBeUndefined();
+    expect(await apiKeys.listForSession(null)).toHaveLength(1);
+    // Same key again: nothing changes.
+    const before = [...apiKeys.rows.values()];
+    await ensureAdminKey({ apiKeys }, 'operator-secret');
+    expect([...apiKeys.rows.values()]).toEqual(before);
+  });
+
+  it('leaves session keys alone when the admin key changes', async () => {
+    const apiKeys = new MemoryApiKeyRepo();
+    const service = new StoreApiKeyService(apiKeys);
+    const scoped = await service.createSessionKey('s1');
+    await ensureAdminKey({ apiKeys }, 'a');
+    await ensureAdminKey({ apiKeys }, 'b');
+    expect(await service.verify(scoped.key)).toMatchObject({ kind: 'session', sessionId: 's1' });
+  });
+});
+
+describe('StoreApiKeyService', () => {
+  it('creates session keys shown once, scoped to their session', async () => {
+    const apiKeys = new MemoryApiKeyRepo();
+    const service = new StoreApiKeyService(apiKeys);
+    const created = await service.createSessionKey('s1', 'ci');
+    expect(created.key).toMatch(/^wgs_[A-Za-z0-9_-]{32}$/);
+    expect(created).toMatchObject({ sessionId: 's1', label: 'ci', lastUsedAt: null });
+    expect(await service.verify(created.key)).toEqual({ kind: 'session', sessionId: 's1', keyId: created.keyId });
+
+    const listed = await service.listSessionKeys('s1');
+    expect(listed).toEqual([
+      { keyId: created.keyId, sessionId: 's1', label: 'ci', createdAt: created.createdAt, lastUsedAt: expect.any(String) },
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+    expect(await service.listSessionKeys('s2')).toEqual([]);
+  });
+
+  it('rejects unknown and empty keys', async () => {
+    const service = new StoreApiKeyService(new MemoryApiKeyRepo());
+    expect(await service.verify('wgs_nope')).toBeUndefined();
+    expect(await service.verify('')).toBeUndefined();
+  });
+
+  it('revokes a key immediately; unknown or other-session key ids are KEY_NOT_FOUND', async () => {
+    const apiKeys = new MemoryApiKeyRepo();
+    const service = new StoreApiKeyService(apiKeys);
+    const a = await service.createSessionKey('s1');
+    const b = await service.createSessionKey('s2');
+    await expect(service.revokeSessionKey('s1', b.keyId)).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+    await expect(service.revokeSessionKey('s1', 'key_missing')).rejects.toBeInstanceOf(GatewayError);
+    expect(await service.verify(b.key)).toBeDefined();
+    await service.revokeSessionKey('s1', a.keyId);
+    expect(await service.verify(a.key)).toBeUndefined();
+    expect(await service.listSessionKeys('s1')).toEqual([]);
+  });
+
+  it('writes lastUsedAt at most once a minute per key', async () => {
+    const apiKeys = new MemoryApiKeyRepo();
+    let t = Date.parse('2025-01-01T00:00:00Z');
+    const service = new StoreApiKeyService(apiKeys, () => t);
+    const k = await service.createSessionKey('s1');
+    for (let i = 0; i < 10; i++) await service.verify(k.key);
+    expect(apiKeys.touches).toHaveLength(1);
+    t += 59_000;
+    await service.verify(k.key);
+    expect(apiKeys.touches).toHaveLength(1);
+    t += 1_000;
+    await service.verify(k.key);
+    expect(apiKeys.touches).toHaveLength(2);
+    expect(apiKeys.touches[1]!.at).toBe('2025-01-01T00:01:00.000Z');
+  });
+});
