@@ -1,0 +1,178 @@
+/**
+ * A fake engine that implements the engine interface with the same event
+ * sequences as the real one (QR → paired → restarting → open; close codes),
+ * driven by the test. Used to test the core and the HTTP layers without a
+ * network; the real engine is tested against the sandbox.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Engine, EngineConnectOptions, EngineConnection, EngineEvent, EngineIdentity } from '../../src/engine/types.js';
+
+interface FakeCreds {
+  noiseKey: string;
+  me?: EngineIdentity;
+}
+
+export class FakeEngine implements Engine {
+  readonly name = 'fake';
+  readonly connections: FakeConnection[] = [];
+  /** Sessions whose next login WhatsApp rejects with 401 (device removed from the phone). */
+  readonly revoked = new Set<string>();
+  /** Delay before a new connection shows its QR or opens (ms). */
+  bootDelayMs = 0;
+  qrTtlMs = 60_000;
+  inFlight = 0;
+  maxInFlight = 0;
+
+  async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
+    const raw = await opts.auth.readCreds();
+    let creds: FakeCreds;
+    if (raw) {
+      creds = JSON.parse(raw) as FakeCreds;
+    } else {
+      creds = { noiseKey: randomBytes(32).toString('base64') };
+      await opts.auth.writeCreds(JSON.stringify(creds));
+    }
+    const connection = new FakeConnection(this, opts, creds);
+    this.connections.push(connection);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    setTimeout(() => connection.boot(), this.bootDelayMs);
+    return connection;
+  }
+
+  /** The newest connection of a session. */
+  last(sessionId: string): FakeConnection {
+    const found = [...this.connections].reverse().find((c) => c.sessionId === sessionId);
+    if (!found) throw new Error(`no fake connection for ${sessionId}`);
+    return found;
+  }
+
+  live(): FakeConnection[] {
+    return this.connections.filter((c) => !c.closed);
+  }
+
+  settled(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+}
+
+export class FakeConnection implements EngineConnection {
+  readonly sessionId: string;
+  readonly noiseKey: string;
+  closed = false;
+  loggedOut = false;
+  pendingCode: { phone: string; code: string } | null = null;
+  readonly sent: Array<{ to: string; text: string }> = [];
+  groupList: Array<{ id: string; subject: string; participants: number }> = [];
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private qrCount = 0;
+  private settledOnce = false;
+
+  constructor(
+    private readonly engine: FakeEngine,
+    private readonly opts: EngineConnectOptions,
+    private creds: FakeCreds,
+  ) {
+    this.sessionId = opts.sessionId;
+    this.noiseKey = creds.noiseKey;
+  }
+
+  on(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  boot(): void {
+    if (this.closed) return;
+    if (this.creds.me) {
+      if (this.engine.revoked.has(this.sessionId)) {
+        this.end(401, 'Connection Failure', true);
+        return;
+      }
+      this.settle();
+      this.emit({ type: 'open', identity: this.creds.me });
+    } else {
+      this.emitQr();
+    }
+  }
+
+  emitQr(): string {
+    this.qrCount += 1;
+    const qr = `2@fake-ref-${this.qrCount}-${randomBytes(6).toString('hex')},${this.noiseKey},identity,adv,1`;
+    this.emit({ type: 'qr', qr, ttlMs: this.engine.qrTtlMs });
+    return qr;
+  }
+
+  /** The phone scans the QR (or enters the right code): pair-success, 515 restart, login. */
+  async link(phoneNumber = '15550000001', deviceId = 3): Promise<EngineIdentity> {
+    const identity: EngineIdentity = { jid: `${phoneNumber}:${deviceId}@s.whatsapp.net`, lid: `9${phoneNumber}:${deviceId}@lid`, name: 'Sandbox Phone' };
+    this.creds = { ...this.creds, me: identity };
+    await this.opts.auth.writeCreds(JSON.stringify(this.creds));
+    this.emit({ type: 'paired', identity });
+    this.emit({ type: 'restarting', code: 515, reason: 'restart required' });
+    this.settle();
+    this.emit({ type: 'open', identity });
+    return identity;
+  }
+
+  async requestPairingCode(phoneNumber: string): Promise<string> {
+    if (this.closed) throw new Error('Connection Closed');
+    const code = randomBytes(8).toString('hex').toUpperCase().replace(/[0O]/g, 'A').slice(0, 8);
+    this.pendingCode = { phone: phoneNumber, code };
+    return code;
+  }
+
+  /** The phone user types a code. */
+  async enterCode(code: string): Promise<boolean> {
+    const pending = this.pendingCode;
+    if (pending && code.replace('-', '').toUpperCase() === pending.code) {
+      await this.link(pending.phone);
+      return true;
+    }
+    this.emit({ type: 'pairing_failed', reason: 'The code entered on the phone did not match' });
+    return false;
+  }
+
+  /** The server ends the connection with a close code. */
+  drop(code: number, reason = 'Connection Terminated'): void {
+    this.end(code, reason, code === 401);
+  }
+
+  async logout(): Promise<void> {
+    this.loggedOut = true;
+    this.end(401, 'Intentional Logout', true);
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) this.settle();
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  async groups(): Promise<Array<{ id: string; subject: string; participants: number }>> {
+    return this.groupList;
+  }
+
+  async sendText(to: string, text: string): Promise<string> {
+    this.sent.push({ to, text });
+    return `FAKE${this.sent.length}`;
+  }
+
+  private end(code: number, reason: string, loggedOut: boolean): void {
+    if (this.closed) return;
+    this.settle();
+    this.emit({ type: 'close', code, reason, loggedOut });
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  private settle(): void {
+    if (this.settledOnce) return;
+    this.settledOnce = true;
+    this.engine.settled();
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
