@@ -1,0 +1,154 @@
+/**
+ * Per-session credentials and Signal keys, encrypted with the store's
+ * cipher. Reads are one query per chunk of ids; a writeKeys batch is one
+ * transaction of a few multi-row statements.
+ */
+import type { Kysely } from 'kysely';
+import { aad, type Cipher } from './cipher.js';
+import type { Database } from './schema.js';
+import type { AuthRepo, AuthStore, KeyWrite } from './types.js';
+
+// Keeps every statement far below SQLite's and pg's bound-parameter limits.
+const READ_CHUNK = 500;
+const UPSERT_CHUNK = 200; // rows × 4 parameters
+const DELETE_CHUNK = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function validateWrites(sessionId: string, writes: KeyWrite[]): void {
+  if (!Array.isArray(writes)) throw new TypeError(`writeKeys for session "${sessionId}" needs an array`);
+  for (const w of writes) {
+    if (typeof w?.type !== 'string' || typeof w.id !== 'string' || (w.value !== null && typeof w.value !== 'string')) {
+      throw new TypeError(
+        `writeKeys for session "${sessionId}": every write needs a string type and id and a string or null value`,
+      );
+    }
+  }
+}
+
+function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string): AuthStore {
+  const credsWhat = `credentials of session "${sessionId}"`;
+  return {
+    sessionId,
+
+    async readCreds(): Promise<string | null> {
+      const row = await db
+        .selectFrom('credentials')
+        .select('value')
+        .where('session_id', '=', sessionId)
+        .executeTakeFirst();
+      if (!row) return null;
+      return cipher.decrypt(row.value, aad.creds(sessionId), credsWhat, { sessionId });
+    },
+
+    async writeCreds(json: string): Promise<void> {
+      if (typeof json !== 'string') throw new TypeError(`writeCreds for session "${sessionId}" needs a string`);
+      const value = cipher.encrypt(json, aad.creds(sessionId));
+      const updatedAt = new Date().toISOString();
+      await db
+        .insertInto('credentials')
+        .values({ session_id: sessionId, value, updated_at: updatedAt })
+        .onConflict((oc) => oc.column('session_id').doUpdateSet({ value, updated_at: updatedAt }))
+        .execute();
+    },
+
+    async readKeys(type: string, ids: string[]): Promise<Record<string, string>> {
+      const out: Record<string, string> = {};
+      const unique = [...new Set(ids)];
+      for (const part of chunks(unique, READ_CHUNK)) {
+        const rows = await db
+          .selectFrom('signal_keys')
+          .select(['key_id', 'value'])
+          .where('session_id', '=', sessionId)
+          .where('type', '=', type)
+          .where('key_id', 'in', part)
+          .execute();
+        for (const r of rows) {
+          out[r.key_id] = cipher.decrypt(
+            r.value,
+            aad.key(sessionId, type, r.key_id),
+            `${type} key "${r.key_id}" of session "${sessionId}"`,
+            { sessionId, type, id: r.key_id },
+          );
+        }
+      }
+      return out;
+    },
+
+    async writeKeys(writes: KeyWrite[]): Promise<void> {
+      validateWrites(sessionId, writes);
+      if (writes.length === 0) return;
+      // The last write of a (type, id) wins; one statement must not touch a row twice (pg refuses).
+      const last = new Map<string, KeyWrite>();
+      for (const w of writes) last.set(JSON.stringify([w.type, w.id]), w);
+
+      const upserts: { session_id: string; type: string; key_id: string; value: Buffer }[] = [];
+      const deletesByType = new Map<string, string[]>();
+      for (const w of last.values()) {
+        if (w.value === null) {
+          const list = deletesByType.get(w.type) ?? [];
+          list.push(w.id);
+          deletesByType.set(w.type, list);
+        } else {
+          // Encrypt before the transaction opens so it stays short.
+          upserts.push({
+            session_id: sessionId,
+            type: w.type,
+            key_id: w.id,
+            value: cipher.encrypt(w.value, aad.key(sessionId, w.type, w.id)),
+          });
+        }
+      }
+
+      await db.transaction().execute(async (trx) => {
+        for (const [type, ids] of deletesByType) {
+          for (const part of chunks(ids, DELETE_CHUNK)) {
+            await trx
+              .deleteFrom('signal_keys')
+              .where('session_id', '=', sessionId)
+              .where('type', '=', type)
+              .where('key_id', 'in', part)
+              .execute();
+          }
+        }
+        for (const part of chunks(upserts, UPSERT_CHUNK)) {
+          await trx
+            .insertInto('signal_keys')
+            .values(part)
+            .onConflict((oc) =>
+              oc.columns(['session_id', 'type', 'key_id']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    async hasCreds(): Promise<boolean> {
+      const row = await db
+        .selectFrom('credentials')
+        .select('session_id')
+        .where('session_id', '=', sessionId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async wipe(): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('signal_keys').where('session_id', '=', sessionId).execute();
+        await trx.deleteFrom('credentials').where('session_id', '=', sessionId).execute();
+      });
+    },
+  };
+}
+
+export function createAuthRepo(db: Kysely<Database>, cipher: Cipher): AuthRepo {
+  return {
+    forSession(sessionId: string): AuthStore {
+      return createAuthStore(db, cipher, sessionId);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Store failures that are not a client's fault. They carry a stable code so
+ * the start-up path can print a clear message and callers can tell a
+ * tampered row from a wrong key.
+ */
+export type StoreErrorCode =
+  | 'INVALID_MASTER_KEY' // WAGATE_MASTER_KEY or master.key is not 32 bytes of hex/base64
+  | 'MASTER_KEY_MISMATCH' // the key does not decrypt the data already stored
+  | 'MASTER_KEY_MISSING' // encrypted data exists but no key was given and master.key is gone
+  | 'DECRYPT_FAILED' // one stored value failed authentication (tampered or moved)
+  | 'UNSUPPORTED_DATABASE_URL'
+  | 'CLOSED';
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: StoreErrorCode, message: string, details?: Record<string, unknown>, opts: { cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'StoreError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isStoreError(err: unknown): err is StoreError {
+  return err instanceof StoreError;
+}

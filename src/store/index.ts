@@ -1,0 +1,6 @@
+/** The store: openStore for the database-backed Store, and an in-memory AuthStore for tests. */
+export { openStore, KEY_CHECK_SETTING } from './sqlStore.js';
+export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
+export { createMemoryAuthStore } from './memoryAuthStore.js';
+export { parseMasterKey } from './masterKey.js';
+export type * from './types.js';

@@ -1,0 +1,105 @@
+/**
+ * Migrations in code (no files to ship or find at run time). Each one is
+ * written once per dialect difference only where the SQL types differ
+ * (binary and auto-increment columns); never edit an applied migration,
+ * add a new one.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Database, StoreDialect } from './schema.js';
+
+function initial(dialect: StoreDialect): Migration {
+  const binary = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('display_name', 'text')
+        .addColumn('device_browser', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('lifetime_status', 'text', (c) => c.notNull())
+        .addColumn('want_connected', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('me_jid', 'text')
+        .addColumn('me_lid', 'text')
+        .addColumn('me_name', 'text')
+        .addColumn('last_disconnect_code', 'integer')
+        .addColumn('last_disconnect_reason', 'text')
+        .addColumn('last_disconnect_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('connected_at', 'text')
+        .execute();
+
+      await db.schema
+        .createTable('credentials')
+        .addColumn('session_id', 'text', (c) => c.primaryKey().references('sessions.id').onDelete('cascade'))
+        .addColumn('value', binary, (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('signal_keys')
+        .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('value', binary, (c) => c.notNull())
+        .addPrimaryKeyConstraint('signal_keys_pk', ['session_id', 'type', 'key_id'])
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('session_id', 'text', (c) => c.references('sessions.id').onDelete('cascade'))
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('label', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_session_idx').on('api_keys').column('session_id').execute();
+
+      // No foreign key: an event appended while its session is being deleted must not fail;
+      // SessionRepo.delete removes a session's events explicitly.
+      let events = db.schema.createTable('events');
+      events =
+        dialect === 'postgres'
+          ? events.addColumn('id', 'bigserial', (c) => c.primaryKey())
+          : events.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+      await events
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_session_id_idx').on('events').columns(['session_id', 'id']).execute();
+
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', binary, (c) => c.notNull())
+        .addColumn('secret', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { '0001_initial': initial(dialect) };
+    },
+  };
+}
+
+/** Applies pending migrations; returns the names applied now. Throws on failure. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

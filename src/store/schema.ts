@@ -1,0 +1,74 @@
+/**
+ * The database schema as Kysely sees it. Booleans are integers (0/1) and
+ * times are ISO-8601 text in both dialects, so one schema serves SQLite and
+ * PostgreSQL unchanged. Encrypted values are binary (BLOB / bytea).
+ */
+import type { Generated } from 'kysely';
+
+export interface SessionsTable {
+  id: string;
+  display_name: string | null;
+  device_browser: string;
+  state: string;
+  lifetime_status: string;
+  want_connected: number;
+  me_jid: string | null;
+  me_lid: string | null;
+  me_name: string | null;
+  last_disconnect_code: number | null;
+  last_disconnect_reason: string | null;
+  last_disconnect_at: string | null;
+  created_at: string;
+  updated_at: string;
+  connected_at: string | null;
+}
+
+export interface CredentialsTable {
+  session_id: string;
+  value: Buffer;
+  updated_at: string;
+}
+
+export interface SignalKeysTable {
+  session_id: string;
+  type: string;
+  key_id: string;
+  value: Buffer;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  session_id: string | null;
+  hash: string;
+  label: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface EventsTable {
+  // bigserial comes back from pg as a string; the repo converts it.
+  id: Generated<number | string>;
+  session_id: string;
+  type: string;
+  data: string;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  /** UTF-8 text, or an encrypted blob when `secret` is 1. */
+  value: Buffer;
+  secret: number;
+  updated_at: string;
+}
+
+export interface Database {
+  sessions: SessionsTable;
+  credentials: CredentialsTable;
+  signal_keys: SignalKeysTable;
+  api_keys: ApiKeysTable;
+  events: EventsTable;
+  settings: SettingsTable;
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';

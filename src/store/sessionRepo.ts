@@ -1,0 +1,111 @@
+/** Sessions table: plain rows (nothing secret), with an explicit cascade on delete. */
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import { GatewayError } from '../core/errors.js';
+import type { SessionPatch, SessionRepo, SessionRow } from './types.js';
+import type { Database, SessionsTable } from './schema.js';
+import { isUniqueViolation } from './sqlErrors.js';
+
+type Column = keyof SessionsTable;
+
+// Field → column, one place, so update() can turn a patch into a single UPDATE.
+const COLUMNS = {
+  displayName: 'display_name',
+  deviceBrowser: 'device_browser',
+  state: 'state',
+  lifetimeStatus: 'lifetime_status',
+  wantConnected: 'want_connected',
+  meJid: 'me_jid',
+  meLid: 'me_lid',
+  meName: 'me_name',
+  lastDisconnectCode: 'last_disconnect_code',
+  lastDisconnectReason: 'last_disconnect_reason',
+  lastDisconnectAt: 'last_disconnect_at',
+  updatedAt: 'updated_at',
+  connectedAt: 'connected_at',
+} as const satisfies Record<keyof SessionPatch, Column>;
+
+function toRow(r: Selectable<SessionsTable>): SessionRow {
+  return {
+    id: r.id,
+    displayName: r.display_name,
+    deviceBrowser: r.device_browser,
+    state: r.state as SessionRow['state'],
+    lifetimeStatus: r.lifetime_status as SessionRow['lifetimeStatus'],
+    wantConnected: Number(r.want_connected) === 1,
+    meJid: r.me_jid,
+    meLid: r.me_lid,
+    meName: r.me_name,
+    lastDisconnectCode: r.last_disconnect_code === null ? null : Number(r.last_disconnect_code),
+    lastDisconnectReason: r.last_disconnect_reason,
+    lastDisconnectAt: r.last_disconnect_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    connectedAt: r.connected_at,
+  };
+}
+
+export function createSessionRepo(db: Kysely<Database>): SessionRepo {
+  return {
+    async create(row: SessionRow): Promise<void> {
+      try {
+        await db
+          .insertInto('sessions')
+          .values({
+            id: row.id,
+            display_name: row.displayName,
+            device_browser: row.deviceBrowser,
+            state: row.state,
+            lifetime_status: row.lifetimeStatus,
+            want_connected: row.wantConnected ? 1 : 0,
+            me_jid: row.meJid,
+            me_lid: row.meLid,
+            me_name: row.meName,
+            last_disconnect_code: row.lastDisconnectCode,
+            last_disconnect_reason: row.lastDisconnectReason,
+            last_disconnect_at: row.lastDisconnectAt,
+            created_at: row.createdAt,
+            updated_at: row.updatedAt,
+            connected_at: row.connectedAt,
+          })
+          .execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          throw new GatewayError('SESSION_EXISTS', undefined, { sessionId: row.id }, { cause: err });
+        }
+        throw err;
+      }
+    },
+
+    async get(id: string): Promise<SessionRow | undefined> {
+      const r = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toRow(r);
+    },
+
+    async list(): Promise<SessionRow[]> {
+      const rows = await db.selectFrom('sessions').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.map(toRow);
+    },
+
+    async update(id: string, patch: SessionPatch): Promise<void> {
+      const set: Updateable<SessionsTable> = {};
+      const target = set as Record<Column, unknown>;
+      for (const [field, column] of Object.entries(COLUMNS) as [keyof SessionPatch, Column][]) {
+        const value = patch[field];
+        if (value === undefined) continue;
+        target[column] = field === 'wantConnected' ? (value ? 1 : 0) : value;
+      }
+      if (Object.keys(set).length === 0) return;
+      await db.updateTable('sessions').set(set).where('id', '=', id).execute();
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('signal_keys').where('session_id', '=', id).execute();
+        await trx.deleteFrom('credentials').where('session_id', '=', id).execute();
+        await trx.deleteFrom('api_keys').where('session_id', '=', id).execute();
+        await trx.deleteFrom('events').where('session_id', '=', id).execute();
+        await trx.deleteFrom('sessions').where('id', '=', id).execute();
+      });
+    },
+  };
+}
