@@ -1,0 +1,218 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../src/core/errors.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { createTarget, DIALECTS, sessionRow, type Target } from './targets.js';
+
+describe.each(DIALECTS)('store repos (%s)', (dialect) => {
+  let target: Target;
+  let store: Store;
+
+  beforeEach(async () => {
+    target = await createTarget(dialect);
+    store = await openStore(target.options());
+  });
+
+  afterEach(async () => {
+    await store?.close();
+    await target?.cleanup();
+  });
+
+  it('reports its dialect', () => {
+    expect(store.dialect).toBe(dialect);
+  });
+
+  describe('sessions', () => {
+    it('creates, reads and lists sessions with every field intact', async () => {
+      const full = sessionRow('full', {
+        displayName: 'Sales',
+        deviceBrowser: 'Firefox',
+        state: 'connected',
+        lifetimeStatus: 'connected',
+        wantConnected: true,
+        meJid: '15551234567:7@s.whatsapp.net',
+        meLid: '123456789:7@lid',
+        meName: 'Ann',
+        lastDisconnectCode: 428,
+        lastDisconnectReason: 'connection closed',
+        lastDisconnectAt: '2024-01-02T03:04:05.000Z',
+        createdAt: '2024-01-01T00:00:00.000Z',
+        updatedAt: '2024-01-02T00:00:00.000Z',
+        connectedAt: '2024-01-01T00:00:01.000Z',
+      });
+      await store.sessions.create(full);
+      await store.sessions.create(sessionRow('bare', { createdAt: '2024-01-03T00:00:00.000Z' }));
+
+      expect(await store.sessions.get('full')).toEqual(full);
+      expect(await store.sessions.get('missing')).toBeUndefined();
+      const list = await store.sessions.list();
+      expect(list.map((s) => s.id)).toEqual(['full', 'bare']);
+      expect(list[1].wantConnected).toBe(false);
+      expect(list[1].displayName).toBeNull();
+    });
+
+    it('rejects a duplicate id with SESSION_EXISTS and keeps the original', async () => {
+      await store.sessions.create(sessionRow('dup', { displayName: 'first' }));
+      const err = await store.sessions.create(sessionRow('dup', { displayName: 'second' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GatewayError);
+      expect((err as GatewayError).code).toBe('SESSION_EXISTS');
+      expect((err as GatewayError).status).toBe(409);
+      expect((await store.sessions.get('dup'))?.displayName).toBe('first');
+    });
+
+    it('updates only the patched fields', async () => {
+      const row = sessionRow('s1', { displayName: 'keep me' });
+      await store.sessions.create(row);
+      await store.sessions.update('s1', {
+        state: 'qr',
+        wantConnected: true,
+        lastDisconnectCode: 401,
+        updatedAt: '2030-01-01T00:00:00.000Z',
+      });
+      expect(await store.sessions.get('s1')).toEqual({
+        ...row,
+        state: 'qr',
+        wantConnected: true,
+        lastDisconnectCode: 401,
+        updatedAt: '2030-01-01T00:00:00.000Z',
+      });
+      // Explicit nulls clear; wantConnected false round-trips.
+      await store.sessions.update('s1', { displayName: null, wantConnected: false, lastDisconnectCode: null });
+      const after = await store.sessions.get('s1');
+      expect(after?.displayName).toBeNull();
+      expect(after?.wantConnected).toBe(false);
+      expect(after?.lastDisconnectCode).toBeNull();
+      // An empty patch and an unknown id change nothing and do not throw.
+      await store.sessions.update('s1', {});
+      await store.sessions.update('nobody', { state: 'error' });
+      expect(await store.sessions.get('nobody')).toBeUndefined();
+    });
+
+    it('delete removes the session with its credentials, keys, scoped API keys and events, and nothing else', async () => {
+      for (const id of ['gone', 'stays']) {
+        await store.sessions.create(sessionRow(id));
+        const auth = store.auth.forSession(id);
+        await auth.writeCreds(`{"id":"${id}"}`);
+        await auth.writeKeys([{ type: 'pre-key', id: '1', value: `${id}-key` }]);
+        await store.apiKeys.create({
+          id: `key-${id}`,
+          sessionId: id,
+          hash: `hash-${id}`,
+          label: null,
+          createdAt: new Date().toISOString(),
+          lastUsedAt: null,
+        });
+        await store.events.append({ sessionId: id, type: 'state', data: '{}', createdAt: new Date().toISOString() });
+      }
+      await store.apiKeys.create({
+        id: 'admin',
+        sessionId: null,
+        hash: 'hash-admin',
+        label: 'admin',
+        createdAt: new Date().toISOString(),
+        lastUsedAt: null,
+      });
+
+      await store.sessions.delete('gone');
+
+      expect(await store.sessions.get('gone')).toBeUndefined();
+      const gone = store.auth.forSession('gone');
+      expect(await gone.hasCreds()).toBe(false);
+      expect(await gone.readKeys('pre-key', ['1'])).toEqual({});
+      expect(await store.apiKeys.findByHash('hash-gone')).toBeUndefined();
+      expect(await store.events.list('gone', 10)).toEqual([]);
+      for (const table of ['credentials', 'signal_keys', 'api_keys', 'events']) {
+        const rows = await target.query(`SELECT * FROM ${table} WHERE session_id = ?`, ['gone']);
+        expect(rows, table).toHaveLength(0);
+      }
+
+      const stays = store.auth.forSession('stays');
+      expect(await stays.readCreds()).toBe('{"id":"stays"}');
+      expect(await stays.readKeys('pre-key', ['1'])).toEqual({ '1': 'stays-key' });
+      expect((await store.apiKeys.findByHash('hash-stays'))?.id).toBe('key-stays');
+      expect(await store.apiKeys.findByHash('hash-admin')).toBeDefined();
+      expect(await store.events.list('stays', 10)).toHaveLength(1);
+
+      // Deleting an unknown session is harmless.
+      await store.sessions.delete('gone');
+    });
+  });
+
+  describe('api keys', () => {
+    it('creates, finds by hash, lists by scope, touches and deletes', async () => {
+      await store.sessions.create(sessionRow('s1'));
+      const admin = { id: 'k1', sessionId: null, hash: 'a'.repeat(64), label: 'ops', createdAt: '2024-01-01T00:00:00.000Z', lastUsedAt: null };
+      const scoped = { id: 'k2', sessionId: 's1', hash: 'b'.repeat(64), label: null, createdAt: '2024-01-02T00:00:00.000Z', lastUsedAt: null };
+      await store.apiKeys.create(admin);
+      await store.apiKeys.create(scoped);
+
+      expect(await store.apiKeys.findByHash('a'.repeat(64))).toEqual(admin);
+      expect(await store.apiKeys.findByHash('c'.repeat(64))).toBeUndefined();
+      expect(await store.apiKeys.listForSession(null)).toEqual([admin]);
+      expect(await store.apiKeys.listForSession('s1')).toEqual([scoped]);
+      expect(await store.apiKeys.listForSession('other')).toEqual([]);
+
+      await store.apiKeys.touch('k2', '2024-02-02T00:00:00.000Z');
+      expect((await store.apiKeys.findByHash('b'.repeat(64)))?.lastUsedAt).toBe('2024-02-02T00:00:00.000Z');
+
+      expect(await store.apiKeys.delete('k1')).toBe(true);
+      expect(await store.apiKeys.delete('k1')).toBe(false);
+      expect(await store.apiKeys.findByHash('a'.repeat(64))).toBeUndefined();
+    });
+  });
+
+  describe('events', () => {
+    it('lists the newest events of one session, newest last', async () => {
+      for (let i = 1; i <= 5; i++) {
+        await store.events.append({ sessionId: 's1', type: `t${i}`, data: JSON.stringify({ i }), createdAt: new Date().toISOString() });
+        await store.events.append({ sessionId: 's2', type: 'other', data: '{}', createdAt: new Date().toISOString() });
+      }
+      const last3 = await store.events.list('s1', 3);
+      expect(last3.map((e) => e.type)).toEqual(['t3', 't4', 't5']);
+      expect(last3.map((e) => JSON.parse(e.data).i)).toEqual([3, 4, 5]);
+      expect(last3.every((e) => e.sessionId === 's1' && typeof e.id === 'number')).toBe(true);
+      expect(last3[0].id! < last3[1].id! && last3[1].id! < last3[2].id!).toBe(true);
+      expect(await store.events.list('s1', 100)).toHaveLength(5);
+      expect(await store.events.list('s1', 0)).toEqual([]);
+      expect(await store.events.list('nobody', 10)).toEqual([]);
+    });
+  });
+
+  describe('settings', () => {
+    it('sets, overwrites, reads and deletes plain and secret values', async () => {
+      expect(await store.settings.get('missing')).toBeUndefined();
+      await store.settings.set('plain', 'one');
+      await store.settings.set('plain', 'two');
+      expect(await store.settings.get('plain')).toBe('two');
+
+      await store.settings.set('totp', 'JBSWY3DPEHPK3PXP', { secret: true });
+      expect(await store.settings.get('totp')).toBe('JBSWY3DPEHPK3PXP');
+      // A secret can become plain and back again.
+      await store.settings.set('totp', 'plain now');
+      expect(await store.settings.get('totp')).toBe('plain now');
+      await store.settings.set('totp', 'secret again ✓', { secret: true });
+      expect(await store.settings.get('totp')).toBe('secret again ✓');
+
+      await store.settings.delete('plain');
+      expect(await store.settings.get('plain')).toBeUndefined();
+      await store.settings.delete('never-set');
+    });
+  });
+
+  describe('migrations', () => {
+    it('are idempotent: reopening keeps the data and applies nothing twice', async () => {
+      await store.sessions.create(sessionRow('s1'));
+      await store.auth.forSession('s1').writeCreds('{"me":1}');
+      await store.close();
+
+      store = await openStore(target.options());
+      expect((await store.sessions.get('s1'))?.id).toBe('s1');
+      expect(await store.auth.forSession('s1').readCreds()).toBe('{"me":1}');
+      await store.close();
+
+      store = await openStore(target.options());
+      const applied = await target.query<{ name: string }>('SELECT name FROM kysely_migration');
+      expect(applied.map((r) => r.name)).toEqual(['0001_initial']);
+    });
+  });
+});
