@@ -1,0 +1,430 @@
+/**
+ * One logical WhatsApp connection of one session, over Baileys sockets.
+ *
+ * A Baileys socket lives from one connect to one close. After a successful
+ * pairing WhatsApp ends the stream with 515 (restart required); this class
+ * then opens a new socket with the same auth state and reports `restarting`,
+ * so the core sees one connection. Every other close is final and reported
+ * as `close`: the reconnect policy (backoff, conflict, logged out) belongs to
+ * the core, not here.
+ */
+import makeWASocket, { getBinaryNodeChild, type BinaryNode, type ConnectionState } from 'baileys';
+import type { Logger } from 'pino';
+import type WebSocket from 'ws';
+import { GatewayError } from '../../core/errors.js';
+import type { EngineConnection, EngineConnectOptions, EngineEvent, EngineIdentity } from '../types.js';
+import type { BaileysAuth } from './authState.js';
+import type { BaileysLogger } from './baileysLogger.js';
+import { scopeCache, type SharedCaches } from './sharedCaches.js';
+
+type WASocket = ReturnType<typeof makeWASocket>;
+type Listener = (event: EngineEvent) => void;
+
+export interface ConnectionSettings {
+  socketUrl?: string;
+  qrTimeoutMs?: number;
+  keepAliveIntervalMs?: number;
+  connectTimeoutMs?: number;
+  caches: SharedCaches;
+}
+
+const RESTART_REQUIRED = 515;
+const LOGGED_OUT = 401;
+/** Several 515s in a row without ever opening means the server is looping us: give up. */
+const MAX_CONSECUTIVE_RESTARTS = 5;
+/** requestPairingCode needs the server's pair-device first (the first QR). */
+const PAIRING_CODE_WAIT_MS = 10_000;
+/** How long close() lets the server answer the WebSocket close before cutting the line. */
+const CLOSE_GRACE_MS = 1_000;
+const WRONG_CODE_REASON = 'The code entered on the phone did not match';
+
+function closeCodeOf(error: unknown): number {
+  const status = (error as { output?: { statusCode?: unknown } } | undefined)?.output?.statusCode;
+  return typeof status === 'number' ? status : 500;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error && error.message ? error.message : 'Connection closed';
+}
+
+/** Baileys keeps the raw `ws` socket protected; close() needs it to cut a line whose peer went silent. */
+function rawSocketOf(sock: WASocket): WebSocket | null {
+  return (sock.ws as unknown as { socket: WebSocket | null }).socket;
+}
+
+export class BaileysConnection implements EngineConnection {
+  readonly noiseKey: string;
+
+  private readonly listeners = new Set<Listener>();
+  /** Events raised before anyone subscribed; replayed to the first listener. */
+  private backlog: EngineEvent[] | null = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly log: Logger;
+
+  private sock: WASocket | null = null;
+  private generation = 0;
+  private qrSeen = false;
+  private open = false;
+  private consecutiveRestarts = 0;
+
+  /** close() was called: silent from now on. */
+  private stopped = false;
+  /** The final `close` was emitted (or close() finished). */
+  private ended = false;
+  private loggingOut = false;
+  private pairingCodeOutstanding = false;
+  /** The adv secret the QR codes carry; Baileys overwrites it while trying a pairing code. */
+  private qrAdvSecret: string | null = null;
+
+  private resolveEnded!: () => void;
+  private readonly endedSignal = new Promise<void>((resolve) => {
+    this.resolveEnded = resolve;
+  });
+
+  constructor(
+    private readonly opts: EngineConnectOptions,
+    private readonly auth: BaileysAuth,
+    private readonly settings: ConnectionSettings,
+    private readonly baileysLogger: BaileysLogger,
+  ) {
+    this.log = opts.logger;
+    this.noiseKey = Buffer.from(auth.state.creds.noiseKey.public).toString('base64');
+  }
+
+  // ---- EngineConnection -------------------------------------------------
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    const backlog = this.backlog;
+    if (backlog) {
+      this.backlog = null;
+      // Replay after on() returns so the caller holds its unsubscribe first.
+      queueMicrotask(() => {
+        for (const event of backlog) this.deliver(event);
+      });
+    }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async requestPairingCode(phoneNumber: string): Promise<string> {
+    if (!/^\d{7,15}$/.test(phoneNumber)) {
+      throw new GatewayError('INVALID_PHONE_NUMBER', 'The phone number must be 7 to 15 digits (E.164 without "+")');
+    }
+    this.assertRunning();
+    if (this.auth.state.creds.account) throw new GatewayError('ALREADY_PAIRED');
+
+    const ready = await this.waitUntil(() => this.qrSeen || this.isFinished(), PAIRING_CODE_WAIT_MS);
+    this.assertRunning();
+    const sock = this.sock;
+    if (!ready || !sock || !this.qrSeen) {
+      throw new GatewayError('TIMEOUT', 'WhatsApp did not offer pairing in time; try again');
+    }
+    try {
+      const code = await sock.requestPairingCode(phoneNumber);
+      this.pairingCodeOutstanding = true;
+      this.log.info('pairing code requested');
+      return code;
+    } catch (err) {
+      throw new GatewayError('ENGINE_ERROR', 'Could not request a pairing code', undefined, { cause: err });
+    }
+  }
+
+  async logout(): Promise<void> {
+    this.assertRunning();
+    this.loggingOut = true;
+    const paired = Boolean(this.auth.state.creds.account);
+    // Mid-restart the new socket is still logging in; give it the chance to
+    // carry the unlink to WhatsApp instead of only forgetting locally.
+    if (paired && !this.open) {
+      await this.waitUntil(() => this.open || this.isFinished(), this.settings.connectTimeoutMs ?? 20_000);
+    }
+    const sock = this.sock;
+    if (this.isFinished() || !sock) return this.endedSignal;
+    if (paired && this.open) {
+      try {
+        await sock.logout();
+      } catch (err) {
+        this.log.warn({ err }, 'could not send the unlink request; closing locally');
+        void sock.end(undefined);
+      }
+    } else {
+      if (paired) this.log.warn('not connected: the device is forgotten locally but may still be listed on the phone');
+      void sock.end(undefined);
+    }
+    return this.endedSignal;
+  }
+
+  async close(): Promise<void> {
+    if (this.stopped || this.ended) {
+      this.stopped = true;
+      return this.endedSignal;
+    }
+    this.stopped = true;
+    this.notifyWaiters();
+    const sock = this.sock;
+    if (sock) await this.endSocket(sock);
+    this.finish();
+  }
+
+  async groups(): Promise<Array<{ id: string; subject: string; participants: number }>> {
+    const sock = this.requireOpen();
+    try {
+      const all = await sock.groupFetchAllParticipating();
+      return Object.values(all).map((g) => ({
+        id: g.id,
+        subject: g.subject ?? '',
+        participants: Array.isArray(g.participants) ? g.participants.length : 0,
+      }));
+    } catch (err) {
+      throw new GatewayError('ENGINE_ERROR', 'Could not fetch the groups', undefined, { cause: err });
+    }
+  }
+
+  async sendText(to: string, text: string): Promise<string> {
+    const jid = toJid(to);
+    const sock = this.requireOpen();
+    let sent;
+    try {
+      sent = await sock.sendMessage(jid, { text });
+    } catch (err) {
+      throw new GatewayError('ENGINE_ERROR', 'Could not send the message', undefined, { cause: err });
+    }
+    const id = sent?.key.id;
+    if (!id) throw new GatewayError('ENGINE_ERROR', 'The engine returned no message id');
+    return id;
+  }
+
+  // ---- socket lifecycle -------------------------------------------------
+
+  /** Opens a (new) socket with the connection's auth state. */
+  start(): void {
+    const generation = ++this.generation;
+    this.qrSeen = false;
+    this.open = false;
+    let qrCount = 0;
+    const { settings, opts } = this;
+    const sessionId = opts.sessionId;
+
+    let sock: WASocket;
+    try {
+      sock = makeWASocket({
+        ...(settings.socketUrl !== undefined ? { waWebSocketUrl: settings.socketUrl } : {}),
+        ...(settings.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: settings.keepAliveIntervalMs } : {}),
+        ...(settings.connectTimeoutMs !== undefined ? { connectTimeoutMs: settings.connectTimeoutMs } : {}),
+        ...(settings.qrTimeoutMs !== undefined ? { qrTimeout: settings.qrTimeoutMs } : {}),
+        auth: this.auth.state,
+        logger: this.baileysLogger,
+        // The phone lists the device as "<browser> (wagate)".
+        browser: ['wagate', opts.deviceBrowser, '1.0'],
+        markOnlineOnConnect: false,
+        syncFullHistory: false,
+        shouldSyncHistoryMessage: () => false,
+        generateHighQualityLinkPreview: false,
+        msgRetryCounterCache: scopeCache(settings.caches.msgRetryCounter, sessionId),
+        callOfferCache: scopeCache(settings.caches.callOffer, sessionId),
+        userDevicesCache: scopeCache(settings.caches.userDevices, sessionId),
+        placeholderResendCache: scopeCache(settings.caches.placeholderResend, sessionId),
+      });
+    } catch (err) {
+      this.log.error({ err }, 'could not create the WhatsApp socket');
+      this.finalClose(500, reasonOf(err), false);
+      return;
+    }
+    this.sock = sock;
+
+    sock.ev.on('creds.update', () => {
+      this.auth.saveCreds().catch((err: unknown) => this.log.error({ err }, 'could not persist credentials'));
+    });
+
+    sock.ev.on('connection.update', (update: Partial<ConnectionState>) => {
+      if (generation !== this.generation) return;
+      if (typeof update.qr === 'string') {
+        const ttlMs = qrCount === 0 ? (settings.qrTimeoutMs ?? 60_000) : (settings.qrTimeoutMs ?? 20_000);
+        qrCount++;
+        if (!this.qrSeen) {
+          this.qrSeen = true;
+          this.qrAdvSecret = this.auth.state.creds.advSecretKey;
+        }
+        this.emit({ type: 'qr', qr: update.qr, ttlMs });
+        this.notifyWaiters();
+      }
+      if (update.isNewLogin) {
+        this.pairingCodeOutstanding = false;
+        this.log.info('paired');
+        this.emit({ type: 'paired', identity: this.identity() });
+      }
+      if (update.connection === 'open') {
+        this.open = true;
+        this.consecutiveRestarts = 0;
+        this.log.info('connection open');
+        this.emit({ type: 'open', identity: this.identity() });
+        this.notifyWaiters();
+      }
+      if (update.connection === 'close') {
+        this.onSocketClosed(sock, update.lastDisconnect?.error);
+      }
+    });
+
+    // The phone entered a wrong pairing code: the server answers the
+    // companion_finish query with an error iq while the socket keeps waiting.
+    sock.ws.on('CB:iq,type:error', (node: BinaryNode) => {
+      if (generation !== this.generation || !this.pairingCodeOutstanding) return;
+      this.onPairingCodeRejected(node);
+    });
+  }
+
+  private onSocketClosed(sock: WASocket, error: unknown): void {
+    this.open = false;
+    releasePendingQueries(sock);
+    if (this.stopped) return;
+
+    const code = closeCodeOf(error);
+    const reason = reasonOf(error);
+    if (this.loggingOut) {
+      this.finalClose(LOGGED_OUT, 'Logged out', true);
+      return;
+    }
+    if (code === RESTART_REQUIRED && this.consecutiveRestarts < MAX_CONSECUTIVE_RESTARTS) {
+      this.consecutiveRestarts++;
+      this.log.info({ code }, 'restart required, reconnecting with the same credentials');
+      this.emit({ type: 'restarting', code, reason });
+      this.start();
+      return;
+    }
+    this.finalClose(code, reason, code === LOGGED_OUT);
+  }
+
+  private onPairingCodeRejected(node: BinaryNode): void {
+    const error = getBinaryNodeChild(node, 'error');
+    const text = error?.attrs.text;
+    const code = error?.attrs.code;
+    const reason =
+      text === 'wrong-code' || code === '400' || !error
+        ? WRONG_CODE_REASON
+        : `Pairing with the code failed (${code ?? '?'} ${text ?? ''})`.trim();
+    // Baileys already replaced the adv secret with one derived from the wrong
+    // code; put the QR's secret back so a QR scan still works afterwards.
+    if (this.qrAdvSecret) this.auth.state.creds.advSecretKey = this.qrAdvSecret;
+    this.log.info({ code, text }, 'pairing code rejected by the phone');
+    this.emit({ type: 'pairing_failed', reason });
+  }
+
+  private finalClose(code: number, reason: string, loggedOut: boolean): void {
+    if (this.ended) return;
+    this.log.info({ code, reason, loggedOut }, 'connection closed');
+    this.emit({ type: 'close', code, reason, loggedOut });
+    this.finish();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.sock = null;
+    this.notifyWaiters();
+    this.resolveEnded();
+  }
+
+  private async endSocket(sock: WASocket): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
+    });
+    const ended = await Promise.race([sock.end(undefined).then(() => true), graceOver]);
+    clearTimeout(timer);
+    if (!ended) {
+      // The server did not answer the close frame: cut the line so no socket
+      // (and no ws close timer) outlives close().
+      rawSocketOf(sock)?.terminate();
+    }
+  }
+
+  // ---- helpers ----------------------------------------------------------
+
+  private identity(): EngineIdentity {
+    const me = this.auth.state.creds.me;
+    return { jid: me?.id ?? '', lid: me?.lid ?? null, name: me?.name ?? null };
+  }
+
+  private isFinished(): boolean {
+    return this.stopped || this.ended;
+  }
+
+  private assertRunning(): void {
+    if (this.isFinished()) throw new GatewayError('SESSION_NOT_READY', 'The connection is closed');
+  }
+
+  private requireOpen(): WASocket {
+    this.assertRunning();
+    if (!this.open || !this.sock) throw new GatewayError('SESSION_NOT_READY', 'The session is not connected');
+    return this.sock;
+  }
+
+  private emit(event: EngineEvent): void {
+    if (this.stopped || this.ended) return;
+    if (this.backlog) {
+      this.backlog.push(event);
+      return;
+    }
+    this.deliver(event);
+  }
+
+  private deliver(event: EngineEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log.error({ err, event: event.type }, 'engine event listener threw');
+      }
+    }
+  }
+
+  private notifyWaiters(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** Resolves true once `done()` holds, false after `timeoutMs`. */
+  private waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = () => {
+        if (!done()) return;
+        cleanup();
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        resolve(false);
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+      };
+      this.waiters.add(wake);
+    });
+  }
+}
+
+/**
+ * Baileys' end() removes its 'close' listeners before closing the WebSocket,
+ * so queries still waiting for a reply would hold a timer for up to a minute.
+ * Signalling 'close' once more rejects them at once, as a real drop would.
+ */
+function releasePendingQueries(sock: WASocket): void {
+  try {
+    sock.ws.emit('close');
+  } catch {
+    // a waiter's own error is not ours to handle
+  }
+}
+
+/** `to` as a JID: kept when it already is one, E.164 digits become a user JID. */
+export function toJid(to: string): string {
+  const trimmed = to.trim();
+  if (trimmed.includes('@')) return trimmed;
+  const digits = trimmed.replace(/^\+/, '');
+  if (!/^\d{7,15}$/.test(digits)) {
+    throw new GatewayError('INVALID_PHONE_NUMBER', 'The recipient must be a JID or 7 to 15 digits');
+  }
+  return `${digits}@s.whatsapp.net`;
+}

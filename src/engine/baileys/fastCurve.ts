@@ -1,0 +1,173 @@
+/**
+ * Route Curve25519 signing, verification and key agreement through the WASM
+ * functions of `whatsapp-rust-bridge` (a Baileys dependency).
+ *
+ * Why: libsignal's pure-JS XEdDSA sign/verify cost ~10 ms each and block the
+ * event loop; a fresh socket pays three of them before its first QR (signed
+ * pre-key, two certificate checks), so 1000 sessions starting together froze
+ * the process for seconds. The WASM versions cost ~0.1 ms.
+ *
+ * What is patched, once per process, at start-up:
+ *  - libsignal's `src/curve.js` exports (CommonJS, shared by libsignal's
+ *    session builder/cipher and key helper): calculateSignature,
+ *    verifySignature, calculateAgreement, keeping their input checks and
+ *    return contracts;
+ *  - Baileys' exported `Curve` object: sign, verify, sharedKey. The routed
+ *    verify returns the real result, so a wrong signature fails (the stock
+ *    one only fails when the check throws).
+ * Key generation stays on Node's crypto (already fast).
+ *
+ * Safety: if a function is missing or a self-test against the stock code
+ * fails, nothing is patched and the stock behaviour stays.
+ */
+import { createRequire } from 'node:module';
+import { Curve } from 'baileys';
+import type { Logger } from 'pino';
+import * as bridge from 'whatsapp-rust-bridge';
+
+export interface FastCurveResult {
+  installed: boolean;
+  reason?: string;
+}
+
+type Bytes = Uint8Array;
+
+/** The slice of libsignal/src/curve.js we touch. */
+interface LibsignalCurve {
+  calculateSignature(privKey: Buffer, message: Bytes): Buffer;
+  verifySignature(pubKey: Buffer, msg: Bytes, sig: Bytes, isInit?: boolean): boolean;
+  calculateAgreement(pubKey: Buffer, privKey: Buffer): Buffer;
+}
+
+interface WasmCurve {
+  calculateSignature(privateKey: Bytes, message: Bytes): Bytes;
+  verifySignature(publicKey: Bytes, message: Bytes, signature: Bytes): boolean;
+  calculateAgreement(publicKey: Bytes, privateKey: Bytes): Bytes;
+}
+
+let result: FastCurveResult | null = null;
+
+/** The stock functions, kept for tests and comparisons. */
+export interface StockCurve {
+  sign(privateKey: Bytes, message: Bytes): Bytes;
+  verify(publicKey: Bytes, message: Bytes, signature: Bytes): boolean;
+  sharedKey(privateKey: Bytes, publicKey: Bytes): Buffer;
+}
+let stock: StockCurve | null = null;
+
+function loadLibsignalCurve(): LibsignalCurve {
+  // Resolve from Baileys' own location so we patch the copy Baileys loads.
+  const requireFromBaileys = createRequire(import.meta.resolve('baileys'));
+  return requireFromBaileys('libsignal/src/curve.js') as LibsignalCurve;
+}
+
+function wasmCurve(): WasmCurve | string {
+  const b = bridge as Partial<WasmCurve>;
+  for (const fn of ['calculateSignature', 'verifySignature', 'calculateAgreement'] as const) {
+    if (typeof b[fn] !== 'function') return `whatsapp-rust-bridge has no ${fn}`;
+  }
+  return b as WasmCurve;
+}
+
+/** Same input checks as libsignal's scrubPubKeyFormat: 33 bytes with 0x05, or 32 bytes. */
+function checkedPublicKey(pubKey: Bytes): Bytes {
+  if (!(pubKey instanceof Uint8Array)) throw new Error('Invalid public key type');
+  if ((pubKey.byteLength !== 33 || pubKey[0] !== 5) && pubKey.byteLength !== 32) {
+    throw new Error('Invalid public key');
+  }
+  return pubKey.byteLength === 33 ? pubKey.subarray(1) : pubKey;
+}
+
+function checkedPrivateKey(privKey: Bytes): Bytes {
+  if (!(privKey instanceof Uint8Array)) throw new Error('Invalid private key type');
+  if (privKey.byteLength !== 32) throw new Error(`Incorrect private key length: ${privKey.byteLength}`);
+  return privKey;
+}
+
+/** Proves the WASM functions interoperate with the stock ones before trusting them. */
+function selfTest(wasm: WasmCurve, stockCurve: StockCurve): string | null {
+  const a = Curve.generateKeyPair();
+  const b = Curve.generateKeyPair();
+  const message = Buffer.from('wagate fast-curve self-test');
+  const wasmSig = wasm.calculateSignature(a.private, message);
+  if (!stockCurve.verify(a.public, message, wasmSig)) return 'stock verify rejected a WASM signature';
+  const stockSig = stockCurve.sign(a.private, message);
+  if (wasm.verifySignature(a.public, message, stockSig) !== true) return 'WASM verify rejected a stock signature';
+  if (wasm.verifySignature(a.public, Buffer.from('other message'), wasmSig) !== false) {
+    return 'WASM verify accepted a wrong signature';
+  }
+  const shared = Buffer.from(wasm.calculateAgreement(b.public, a.private));
+  if (!shared.equals(stockCurve.sharedKey(a.private, b.public))) return 'WASM key agreement differs from stock';
+  return null;
+}
+
+/** Installs the WASM curve once; later calls return the first result. */
+export function installFastCurve(logger: Logger): FastCurveResult {
+  if (result) return result;
+  const wasm = wasmCurve();
+  if (typeof wasm === 'string') {
+    result = { installed: false, reason: wasm };
+    logger.warn({ reason: wasm }, 'fast curve not installed; using the stock pure-JS curve');
+    return result;
+  }
+
+  let lib: LibsignalCurve;
+  try {
+    lib = loadLibsignalCurve();
+  } catch (err) {
+    result = { installed: false, reason: `libsignal curve not found: ${(err as Error).message}` };
+    logger.warn({ reason: result.reason }, 'fast curve not installed; using the stock pure-JS curve');
+    return result;
+  }
+
+  stock = { sign: Curve.sign, verify: Curve.verify, sharedKey: Curve.sharedKey };
+  let failure: string | null;
+  try {
+    failure = selfTest(wasm, stock);
+  } catch (err) {
+    failure = `self-test threw: ${(err as Error).message}`;
+  }
+  if (failure) {
+    result = { installed: false, reason: failure };
+    logger.warn({ reason: failure }, 'fast curve not installed; using the stock pure-JS curve');
+    return result;
+  }
+
+  lib.calculateSignature = (privKey, message) => {
+    checkedPrivateKey(privKey);
+    if (!message) throw new Error('Invalid message');
+    return Buffer.from(wasm.calculateSignature(privKey, message));
+  };
+  lib.verifySignature = (pubKey, msg, sig, isInit) => {
+    const key = checkedPublicKey(pubKey);
+    if (!msg) throw new Error('Invalid message');
+    if (!sig || sig.byteLength !== 64) throw new Error('Invalid signature');
+    // Same contract as libsignal: the boolean result, `true` for isInit.
+    return isInit ? true : wasm.verifySignature(key, msg, sig) === true;
+  };
+  lib.calculateAgreement = (pubKey, privKey) => {
+    const key = checkedPublicKey(pubKey);
+    checkedPrivateKey(privKey);
+    return Buffer.from(wasm.calculateAgreement(key, privKey));
+  };
+
+  Curve.sign = (privateKey, buf) => Buffer.from(wasm.calculateSignature(checkedPrivateKey(privateKey), buf));
+  Curve.verify = (pubKey, message, signature) => {
+    try {
+      return wasm.verifySignature(checkedPublicKey(pubKey), message, signature) === true;
+    } catch {
+      return false;
+    }
+  };
+  Curve.sharedKey = (privateKey, publicKey) =>
+    Buffer.from(wasm.calculateAgreement(checkedPublicKey(publicKey), checkedPrivateKey(privateKey)));
+
+  result = { installed: true };
+  logger.info('fast curve installed: signing, verification and key agreement use whatsapp-rust-bridge (WASM)');
+  return result;
+}
+
+/** The stock Baileys curve functions captured before patching (null until installFastCurve ran). */
+export function stockCurve(): StockCurve | null {
+  return stock;
+}

@@ -1,0 +1,44 @@
+/**
+ * The Baileys engine: implements src/engine/types.ts with baileys@7.0.0-rc14.
+ * Nothing Baileys-specific crosses that interface.
+ */
+import type { Logger } from 'pino';
+import type { Engine, EngineConnectOptions, EngineConnection } from '../types.js';
+import { loadAuthState } from './authState.js';
+import { makeBaileysLogger } from './baileysLogger.js';
+import { BaileysConnection } from './connection.js';
+import { createSharedCaches, type SharedCaches } from './sharedCaches.js';
+
+export { trustSandboxRoot } from './sandboxTrust.js';
+export { installFastCurve } from './fastCurve.js';
+
+export interface BaileysEngineOptions {
+  /** WebSocket URL of the WhatsApp edge; the sandbox gives `ws://127.0.0.1:<port>/ws/chat`. */
+  socketUrl?: string;
+  logger: Logger;
+  /** Lifetime of each QR ref (default: 60 s for the first, 20 s for the next ones). */
+  qrTimeoutMs?: number;
+  keepAliveIntervalMs?: number;
+  connectTimeoutMs?: number;
+}
+
+export class BaileysEngine implements Engine {
+  readonly name = 'baileys';
+  /** Bounded caches shared by every socket of this engine (see sharedCaches.ts). */
+  private readonly caches: SharedCaches = createSharedCaches();
+
+  constructor(private readonly options: BaileysEngineOptions) {}
+
+  async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
+    const auth = await loadAuthState(opts.auth);
+    const { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs } = this.options;
+    const connection = new BaileysConnection(
+      opts,
+      auth,
+      { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs, caches: this.caches },
+      makeBaileysLogger(opts.logger),
+    );
+    connection.start();
+    return connection;
+  }
+}
