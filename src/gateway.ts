@@ -1,0 +1,146 @@
+/**
+ * Starts a whole gateway from a Config: store, engine (or sandbox), core,
+ * HTTP app, restore. main.ts runs it as a process; the end-to-end tests and
+ * the benchmark run it in-process the same way.
+ */
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { dashboardPlugin } from './api/dashboard/index.js';
+import { mountDialects } from './api/dialects.js';
+import { sandboxRoutes } from './api/sandbox/index.js';
+import type { ApiPlugin } from './api/types.js';
+import type { Config } from './config.js';
+import { ensureAdminKey } from './core/apiKeys.js';
+import { createCore, type Core } from './core/index.js';
+import { BaileysEngine } from './engine/baileys/index.js';
+import { installFastCurve } from './engine/baileys/fastCurve.js';
+import { trustSandboxRoot } from './engine/baileys/sandboxTrust.js';
+import { SandboxNetwork } from './sandbox/index.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/types.js';
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  core: Core;
+  store: Store;
+  port: number;
+  storeDialect: Store['dialect'];
+  sandbox: SandboxNetwork | undefined;
+  sandboxPhone: string | undefined;
+  /** The admin key, when this start generated it (first start without WAGATE_API_KEY). */
+  generatedKey: string | undefined;
+  /** Resolves when every paired session was given its restore attempt. */
+  restored: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  /** Engine timings for tests (short QR refs, fast keepalive). */
+  engine?: { qrTimeoutMs?: number; keepAliveIntervalMs?: number; connectTimeoutMs?: number };
+  /** Sandbox options for tests. */
+  sandbox?: { qrRefTtlMs?: number; refsPerPairDevice?: number };
+  backoff?: { baseMs: number; maxMs: number };
+  sseHeartbeatMs?: number;
+}
+
+export async function startGateway(config: Config, logger: Logger, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
+  const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, masterKey: config.masterKey }, logger);
+  const cleanup: Array<() => Promise<void>> = [() => store.close()];
+  try {
+    const curve = installFastCurve(logger);
+    logger.info({ fastCurve: curve.installed, reason: curve.reason }, 'curve25519 implementation');
+
+    let socketUrl = config.waSocketUrl;
+    let sandbox: SandboxNetwork | undefined;
+    if (config.sandbox) {
+      sandbox = await SandboxNetwork.start({
+        host: '127.0.0.1',
+        port: 0,
+        stateDir: path.join(config.dataDir, 'sandbox'),
+        logger: logger.child({ component: 'sandbox' }),
+        ...overrides.sandbox,
+      });
+      cleanup.unshift(() => sandbox!.stop());
+      trustSandboxRoot(sandbox.rootPublicKey, sandbox.rootSerial);
+      socketUrl = sandbox.url;
+      sandbox.getOrCreatePhone(config.sandboxPhone);
+      logger.warn({ url: sandbox.url }, 'SANDBOX MODE: using the simulated WhatsApp network, not WhatsApp');
+    }
+
+    const engine = new BaileysEngine({
+      socketUrl,
+      logger,
+      // 20 s keepalive: a half-open connection is noticed within ~45 s.
+      keepAliveIntervalMs: 20_000,
+      ...overrides.engine,
+    });
+    const { generatedKey } = await ensureAdminKey(store, config.apiKey);
+    const core = await createCore({
+      store,
+      engine,
+      logger,
+      sandbox: config.sandbox,
+      restoreConcurrency: config.restoreConcurrency,
+      backoff: overrides.backoff,
+    });
+    cleanup.unshift(() => core.sessions.shutdown());
+
+    let ready = false;
+    const app = await buildApp({
+      core,
+      config,
+      logger,
+      sseHeartbeatMs: overrides.sseHeartbeatMs,
+      health: () => ({
+        engine: engine.name,
+        store: store.dialect,
+        ...(sandbox ? { sandbox: { url: sandbox.url, phones: sandbox.listPhones().length } } : {}),
+      }),
+      ready: () => ready,
+      plugins: [
+        { plugin: dashboardPlugin, prefix: '/dashboard' },
+        ...(sandbox ? [{ plugin: sandboxPlugin(sandbox), prefix: '/sandbox' }] : []),
+        // Dialects mount themselves under /compat/<name> (and at the root for WAGATE_ROOT_DIALECT).
+        { plugin: async (instance: FastifyInstance) => mountDialects(instance, { core, config, rootDialect: config.rootDialect }) },
+      ],
+    });
+    cleanup.unshift(() => app.close());
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+
+    const restored = core.sessions.restore().then(
+      () => undefined,
+      (err: unknown) => logger.error({ err }, 'restore failed'),
+    );
+    ready = true;
+
+    let stopped = false;
+    return {
+      app,
+      core,
+      store,
+      port,
+      storeDialect: store.dialect,
+      sandbox,
+      sandboxPhone: sandbox ? config.sandboxPhone : undefined,
+      generatedKey,
+      restored,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        ready = false;
+        for (const step of cleanup) await step().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
+      },
+    };
+  } catch (err) {
+    for (const step of cleanup) await step().catch(() => undefined);
+    throw err;
+  }
+}
+
+function sandboxPlugin(network: SandboxNetwork): ApiPlugin {
+  return async (instance, opts) => sandboxRoutes(instance, { core: opts.core, network });
+}

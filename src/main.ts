@@ -1,0 +1,97 @@
+/**
+ * The composition root: reads the configuration, opens the store, chooses
+ * the engine (real WhatsApp, or the built-in sandbox network), builds the
+ * core and the HTTP app, restores paired sessions, and shuts down cleanly.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { loadConfig, type Config } from './config.js';
+import { startGateway, type RunningGateway } from './gateway.js';
+
+function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'wagate' },
+    // Belt and braces: keys and credentials must never reach a log line.
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        'req.headers["x-admin-token"]',
+        'req.headers.cookie',
+        '*.apiKey',
+        '*.key',
+        '*.password',
+        '*.creds',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  await mkdir(config.dataDir, { recursive: true });
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config, logger);
+  } catch (err) {
+    // Start-up problems (wrong master key, port taken) get one clear line, not a stack.
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal({ err }, 'wagate could not start');
+    process.stderr.write(`\nwagate could not start: ${message}\n`);
+    process.exit(1);
+  }
+
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${gateway.port}`;
+  const lines = [
+    '',
+    `wagate is listening on ${base}`,
+    `  API docs:   ${base}/docs`,
+    `  Dashboard:  ${base}/dashboard`,
+    `  Data dir:   ${path.relative(process.cwd(), config.dataDir) || '.'} (${gateway.storeDialect})`,
+  ];
+  if (gateway.sandboxPhone) {
+    lines.push(
+      '',
+      'SANDBOX MODE: connected to a simulated WhatsApp network on this machine, not to WhatsApp.',
+      `  Simulated phone: +${gateway.sandboxPhone}`,
+      '  Pair it: create a session, connect, then',
+      `    curl -X POST ${base}/sandbox/phones/${gateway.sandboxPhone}/scan -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"qr":"<qr from /auth/qr>"}'`,
+      `  or request a pairing code for ${gateway.sandboxPhone} and POST it to /sandbox/phones/${gateway.sandboxPhone}/link-code`,
+    );
+  }
+  if (gateway.generatedKey) {
+    lines.push(
+      '',
+      'Admin API key (shown once, only its hash is stored; set WAGATE_API_KEY to choose your own):',
+      `  ${gateway.generatedKey}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    gateway
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();
