@@ -1,0 +1,94 @@
+/**
+ * Server-Sent Events for gateway events, shared by the native API and the
+ * dashboard. Each event is written as `id`, `event` (its type) and `data`
+ * (the JSON event); a client resuming with Last-Event-ID first gets the
+ * buffered events after that id, then live ones. A comment line every
+ * heartbeat keeps proxies from closing an idle stream. The subscription and
+ * timer go away when the client does (or the server closes the socket).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EventBus } from '../../core/gateway.js';
+import type { GatewayEvent } from '../../core/model.js';
+
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** A client this far behind is too slow to follow; drop it rather than buffer without bound. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface EventStreamOptions {
+  events: EventBus;
+  /** One session's events, or all sessions' when undefined. */
+  sessionId?: string;
+  /** Resume after this id (from Last-Event-ID). */
+  lastEventId?: number;
+  heartbeatMs?: number;
+  /** Drop events this stream should not see. */
+  filter?: (event: GatewayEvent) => boolean;
+}
+
+/** Last-Event-ID header (EventSource reconnects) or `?lastEventId=`; undefined when absent or not a number. */
+export function lastEventIdOf(request: FastifyRequest): number | undefined {
+  const header = request.headers['last-event-id'];
+  const query = (request.query as Record<string, unknown> | undefined)?.lastEventId;
+  const raw = typeof header === 'string' && header !== '' ? header : query;
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** One SSE frame. Data lines are JSON, so they never contain a raw newline. */
+export function formatSseEvent(event: GatewayEvent): string {
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** Take over the response and stream events until the client leaves. */
+export function openEventStream(request: FastifyRequest, reply: FastifyReply, opts: EventStreamOptions): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // nginx buffers responses by default; SSE must flow at once.
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+
+  let lastSent = opts.lastEventId ?? -1;
+  let closed = false;
+  const accept = opts.filter ?? (() => true);
+
+  const write = (chunk: string): void => {
+    if (closed) return;
+    res.write(chunk);
+    if (res.writableLength > MAX_BUFFERED_BYTES) {
+      request.log.warn({ sessionId: opts.sessionId }, 'SSE client too slow; closing its stream');
+      cleanup();
+      res.destroy();
+    }
+  };
+  const send = (event: GatewayEvent): void => {
+    if (event.id <= lastSent || !accept(event)) return;
+    lastSent = event.id;
+    write(formatSseEvent(event));
+  };
+
+  // Tell EventSource how soon to reconnect, and open the stream for proxies.
+  write('retry: 3000\n\n');
+  // Replay and subscribe in the same tick, so no event falls between them.
+  if (opts.lastEventId !== undefined) {
+    for (const event of opts.events.replay(opts.sessionId, opts.lastEventId)) send(event);
+  }
+  const unsubscribe = opts.events.subscribe(opts.sessionId, send);
+  const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  heartbeat.unref();
+
+  function cleanup(): void {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+  }
+  request.raw.once('close', cleanup);
+  res.once('close', cleanup);
+  res.once('error', cleanup);
+}

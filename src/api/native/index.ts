@@ -1,0 +1,49 @@
+/**
+ * The native API under /api/v1 (seed 000, WADial's shapes: `{"data": …}`).
+ * Authentication and key scope are checked once, in an onRequest hook; the
+ * session's existence once, in a preHandler; state expectations live in
+ * the core's single guard. Routes only translate HTTP to core calls.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { GatewayError } from '../../core/errors.js';
+import { apiKeyHook } from '../http/auth.js';
+import type { ApiPlugin } from '../types.js';
+import type { NativeContext } from './context.js';
+import { eventRoutes } from './routes/events.js';
+import { keyRoutes } from './routes/keys.js';
+import { pairingRoutes } from './routes/pairing.js';
+import { sessionRoutes } from './routes/sessions.js';
+
+export interface NativeApiOptions {
+  /** SSE heartbeat interval (default 15 s; tests shorten it). */
+  sseHeartbeatMs?: number;
+}
+
+export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
+  return async (fastify, { core }) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    // JSON only: a text/plain body on a JSON route is a 415, not a string to validate.
+    app.removeContentTypeParser('text/plain');
+
+    app.addHook('onRequest', apiKeyHook(core.apiKeys));
+    // No body on a route that takes one is an empty object, so a missing
+    // required field is reported by name rather than as "body must be object".
+    app.addHook('preValidation', async (request) => {
+      if (request.body === undefined || request.body === null) request.body = {};
+    });
+    app.addHook('preHandler', async (request) => {
+      const sessionId = (request.params as Record<string, string | undefined>).sessionId;
+      if (sessionId !== undefined && !core.sessions.has(sessionId)) {
+        throw new GatewayError('SESSION_NOT_FOUND', undefined, { sessionId });
+      }
+    });
+
+    const context: NativeContext = { core, sseHeartbeatMs: opts.sseHeartbeatMs };
+    sessionRoutes(app, context);
+    pairingRoutes(app, context);
+    keyRoutes(app, context);
+    eventRoutes(app, context);
+  };
+}
+
+export const nativeApi: ApiPlugin = createNativeApi();

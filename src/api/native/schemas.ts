@@ -1,0 +1,207 @@
+/**
+ * TypeBox schemas of the native API (seed 000 field names). They validate
+ * requests, shape responses and generate the OpenAPI document at /docs.
+ */
+import { Type, type TSchema } from 'typebox';
+import { ERRORS, type ErrorCode } from '../../core/errors.js';
+
+const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 time' });
+const Nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description === undefined ? {} : { description });
+
+export const SessionStateSchema = Type.Enum(
+  ['created', 'connecting', 'qr', 'pairing_code', 'connected', 'inactive', 'logged_out', 'conflict', 'error'],
+  { description: 'Fine-grained session state' },
+);
+
+export const ConnectionStateSchema = Type.Enum(['created', 'connecting', 'connected', 'inactive', 'disconnected', 'error'], {
+  description: 'Coarse connection state; `inactive` = paired but no runtime',
+});
+
+export const LastDisconnectSchema = Type.Object(
+  {
+    code: Nullable(Type.Integer(), 'WhatsApp close code (401, 408, 440, 515 …), null when the gateway closed it'),
+    reason: Type.String(),
+    at: IsoTime,
+  },
+  { description: 'Why the last connection ended' },
+);
+
+export const LinkedAccountSchema = Type.Object(
+  {
+    jid: Type.String({ description: 'Device JID, e.g. `15551234567:7@s.whatsapp.net`' }),
+    lid: Nullable(Type.String()),
+    phoneNumber: Type.String({ description: 'E.164 digits without "+"' }),
+    name: Nullable(Type.String()),
+  },
+  { description: 'The WhatsApp account this session is linked to' },
+);
+
+export const SessionViewSchema = Type.Object(
+  {
+    sessionId: Type.String(),
+    displayName: Nullable(Type.String()),
+    deviceBrowser: Type.String({ description: 'Browser name shown in the phone\'s linked devices' }),
+    status: Type.Union([Type.Literal('created'), Type.Literal('connected')], {
+      description: 'Lifetime status: `connected` once the session has ever connected',
+    }),
+    state: SessionStateSchema,
+    connectionState: ConnectionStateSchema,
+    paired: Type.Boolean({ description: 'Credentials exist (the device is linked)' }),
+    active: Type.Boolean({ description: 'A runtime is loaded' }),
+    connected: Type.Boolean({ description: 'Ready to send' }),
+    me: Nullable(LinkedAccountSchema),
+    qrAvailable: Type.Boolean(),
+    lastDisconnect: Nullable(LastDisconnectSchema),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+    connectedAt: Nullable(IsoTime),
+  },
+  { description: 'A session (a "token" in WADial\'s words)' },
+);
+
+export const SessionStatusSchema = Type.Object(
+  {
+    sessionId: Type.String(),
+    paired: Type.Boolean(),
+    active: Type.Boolean(),
+    connected: Type.Boolean(),
+    connectionState: ConnectionStateSchema,
+    state: SessionStateSchema,
+    status: Type.Union([Type.Literal('created'), Type.Literal('connected')]),
+    me: Nullable(LinkedAccountSchema),
+    qrAvailable: Type.Boolean(),
+    lastDisconnect: Nullable(LastDisconnectSchema),
+  },
+  { description: 'Connection status of a session' },
+);
+
+export const QrSchema = Type.Object({
+  qr: Type.String({ description: 'Raw QR payload; render it as a QR code (or ask for ?format=png|svg)' }),
+  ttlMs: Type.Integer({ description: 'How long this QR lives' }),
+  createdAt: IsoTime,
+  expiresAt: IsoTime,
+});
+
+export const PairingCodeSchema = Type.Object({
+  code: Type.String({ description: 'Code to type on the phone, `ABCD-1234`', examples: ['ABCD-1234'] }),
+  phoneNumber: Type.String({ description: 'Normalised phone number (E.164 digits without "+")' }),
+  ttlMs: Type.Integer(),
+  createdAt: IsoTime,
+  expiresAt: IsoTime,
+});
+
+export const ApiKeyInfoSchema = Type.Object({
+  keyId: Type.String(),
+  sessionId: Nullable(Type.String()),
+  label: Nullable(Type.String()),
+  createdAt: IsoTime,
+  lastUsedAt: Nullable(IsoTime),
+});
+
+export const CreatedApiKeySchema = Type.Object({
+  keyId: Type.String(),
+  key: Type.String({ description: 'The key itself; shown only this once' }),
+  sessionId: Type.String(),
+  label: Nullable(Type.String()),
+  createdAt: IsoTime,
+});
+
+export const GatewayEventSchema = Type.Object({
+  id: Type.Integer({ description: 'Monotonic id; send it back as Last-Event-ID to resume' }),
+  type: Type.String({ description: 'session.created, session.deleted, connection.state, auth.qr, auth.pairing_code, auth.pairing_failed, auth.paired, auth.logged_out' }),
+  sessionId: Type.String(),
+  createdAt: IsoTime,
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+
+// ---- requests
+
+export const CreateSessionBody = Type.Object(
+  {
+    sessionId: Type.Optional(Type.String({ description: 'Your own id; a UUIDv7 is generated when absent', examples: ['support-line'] })),
+    id: Type.Optional(Type.String({ description: 'Alias of sessionId' })),
+    displayName: Type.Optional(Nullable(Type.String({ maxLength: 200 }), 'Human-readable name')),
+    name: Type.Optional(Nullable(Type.String({ maxLength: 200 }), 'Alias of displayName')),
+    deviceBrowser: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'Browser shown on the phone, default `Chrome`', examples: ['Chrome'] }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PairingCodeBody = Type.Object(
+  {
+    phoneNumber: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description: 'The phone\'s number with country code; "+", spaces and dashes are allowed',
+      examples: ['15551234567'],
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateKeyBody = Type.Object(
+  { label: Type.Optional(Nullable(Type.String({ maxLength: 200 }), 'What the key is for')) },
+  { additionalProperties: false },
+);
+
+export const QrQuery = Type.Object(
+  {
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('png'), Type.Literal('svg')], {
+        description: '`json` (default), `png` image or `svg` image',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const HistoryQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Most recent events to return (default 100)' })) },
+  { additionalProperties: false },
+);
+
+export const EventStreamQuery = Type.Object(
+  { lastEventId: Type.Optional(Type.String({ description: 'Resume after this event id (same as the Last-Event-ID header)' })) },
+  { additionalProperties: false },
+);
+
+export const KeyParams = Type.Object({
+  sessionId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  keyId: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+// ---- envelopes
+
+export function dataOf<T extends TSchema>(schema: T) {
+  return Type.Object({ data: schema });
+}
+
+export const ErrorSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine code' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { description: 'Error envelope' },
+);
+
+/** Documented error responses: status → schema with the codes that may appear. */
+export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
+  const byStatus = new Map<number, string[]>();
+  for (const code of ['UNAUTHORIZED', ...codes] as ErrorCode[]) {
+    const status = ERRORS[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<number, TSchema> = {};
+  for (const [status, list] of byStatus) {
+    out[status] = Type.Object(ErrorSchema.properties, {
+      description: [...new Set(list)].map((c) => `\`${c}\`: ${ERRORS[c as ErrorCode].message}`).join('; '),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,175 @@
+/**
+ * Builds the HTTP application: Fastify with TypeBox validation, our error
+ * envelope, OpenAPI docs, health/readiness, the native API under /api/v1
+ * and every other API plugin (dialects, dashboard), each encapsulated.
+ */
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Type } from 'typebox';
+import type { ApiPlugin } from './api/types.js';
+import { logIfServerError, renderNativeError, toGatewayError } from './api/http/errors.js';
+import { REDACT_PATHS, serializeRequest } from './api/http/logging.js';
+import { createNativeApi } from './api/native/index.js';
+import type { Config } from './config.js';
+import { GatewayError } from './core/errors.js';
+import type { GatewayCore } from './core/gateway.js';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface BuildAppOptions {
+  core: GatewayCore;
+  config: Config;
+  logger: Logger;
+  plugins?: Array<{ plugin: ApiPlugin; prefix?: string }>;
+  /** Extra fields for /health (engine, store, sandbox details …). */
+  health?: () => Record<string, unknown>;
+  /** /ready answers 200 only when this returns true (default: always). */
+  ready?: () => boolean;
+  /** SSE heartbeat interval (default 15 s). */
+  sseHeartbeatMs?: number;
+}
+
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const { core, config } = opts;
+  const startedAt = Date.now();
+  const logger = opts.logger.child({}, { serializers: { req: serializeRequest }, redact: REDACT_PATHS });
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // SSE streams never go idle; close them too when the server stops.
+    forceCloseConnections: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // TypeBox checks bodies strictly (no coercion: a number is not a string) and
+  // never strips unknown fields, so `additionalProperties: false` means 400.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  // An empty body with `Content-Type: application/json` (curl -X POST -H …) means "no body".
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const error = toGatewayError(err);
+    logIfServerError(request, error, err);
+    return renderNativeError(error, reply);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    return renderNativeError(new GatewayError('NOT_FOUND', `No route ${request.method} ${path}`), reply);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'wagate',
+        version: VERSION,
+        description:
+          'Self-hosted, multi-session WhatsApp HTTP gateway. Authenticate with `Authorization: Bearer <key>` ' +
+          '(or `X-Api-Key: <key>`). Successful responses are `{"data": …}`; errors are ' +
+          '`{"error": {"code", "message", "details"}}` with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Admin key (`wg_…`) or session key (`wgs_…`)' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        },
+      },
+      tags: [
+        { name: 'Sessions', description: 'Create and manage WhatsApp sessions' },
+        { name: 'Pairing', description: 'Link a device by QR code or pairing code' },
+        { name: 'API keys', description: 'Keys limited to one session' },
+        { name: 'Events', description: 'Live events (SSE) and history' },
+        { name: 'Operations', description: 'Health and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'Health',
+        description: 'Liveness and a summary: session counts by state. No authentication.',
+        tags: ['Operations'],
+        response: {
+          200: Type.Object(
+            {
+              status: Type.Literal('ok'),
+              sandbox: Type.Boolean(),
+              version: Type.String(),
+              uptimeS: Type.Integer(),
+              sessions: Type.Record(Type.String(), Type.Integer(), { description: 'Session count per state, plus `total`' }),
+            },
+            { additionalProperties: true },
+          ),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const sessions: Record<string, number> = { total: 0 };
+      for (const view of core.sessions.list()) {
+        sessions[view.state] = (sessions[view.state] ?? 0) + 1;
+        sessions.total! += 1;
+      }
+      const body = {
+        status: 'ok' as const,
+        sandbox: config.sandbox,
+        version: VERSION,
+        uptimeS: Math.floor((Date.now() - startedAt) / 1000),
+        sessions,
+        ...opts.health?.(),
+      };
+      // Extra health fields are free-form: skip the schema's trimming.
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer((p: unknown) => JSON.stringify(p))
+        .send(body);
+    },
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        summary: 'Readiness',
+        description: '200 once the gateway has restored its sessions and can take traffic, else 503. No authentication.',
+        tags: ['Operations'],
+        response: {
+          200: Type.Object({ ready: Type.Literal(true) }),
+          503: Type.Object({ ready: Type.Literal(false) }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const ready = opts.ready?.() ?? true;
+      return reply.status(ready ? 200 : 503).send({ ready });
+    },
+  );
+
+  await app.register(createNativeApi({ sseHeartbeatMs: opts.sseHeartbeatMs }), { prefix: '/api/v1', core, config });
+  for (const { plugin, prefix } of opts.plugins ?? []) {
+    await app.register(plugin, { prefix, core, config });
+  }
+  // Callers see a plain instance; the TypeBox provider only matters to route typing here.
+  return app as unknown as FastifyInstance;
+}
