@@ -1,0 +1,28 @@
+/**
+ * The sandbox's own error: a stable code plus a human reason. Kept apart from
+ * the gateway's GatewayError because the sandbox plays WhatsApp and its phone,
+ * not the gateway.
+ */
+export type SandboxErrorCode =
+  | 'INVALID_QR'
+  | 'QR_EXPIRED'
+  | 'NO_SUCH_CONNECTION'
+  | 'NO_PENDING_CODE'
+  | 'WRONG_CODE'
+  | 'PHONE_EXISTS'
+  | 'NO_SUCH_PHONE'
+  | 'INVALID_PHONE_NUMBER'
+  | 'PAIRING_REFUSED'
+  | 'PAIRING_TIMEOUT'
+  | 'PAIRING_BUSY'
+  | 'STOPPED';
+
+export class SandboxError extends Error {
+  readonly code: string;
+
+  constructor(code: SandboxErrorCode, message: string) {
+    super(message);
+    this.name = 'SandboxError';
+    this.code = code;
+  }
+}

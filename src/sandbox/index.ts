@@ -1,0 +1,16 @@
+/**
+ * The sandbox: a simulated WhatsApp network that speaks the real wire
+ * protocol on loopback, so the unmodified engine pairs, logs in and
+ * disconnects against it. This file is its whole public surface.
+ */
+export { SandboxNetwork } from './network.js';
+export { SandboxError } from './errors.js';
+export type {
+  SandboxOptions,
+  FaultKind,
+  SandboxPhoneInfo,
+  SandboxDeviceInfo,
+  SandboxConnectionInfo,
+  ConnectionPhase,
+} from './types.js';
+export { FAULT_KINDS } from './types.js';

@@ -1,0 +1,227 @@
+/**
+ * One client's stream, layered like the client's own socket:
+ *   websocket bytes → framing → Noise handshake / transport cipher → binary nodes.
+ * It knows nothing about accounts: the ClientPayload and every stanza go up to
+ * the network through `StreamHandlers`. Server-initiated IQs can await their
+ * reply by id (`query`).
+ */
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { encodeNode, decodeNode, node, type BinaryNode } from '../binary/nodes.js';
+import { NoiseResponder, NoiseError, type TransportCipher } from '../noise/responder.js';
+import { FrameReader, FramingError, encodeFrame } from '../transport/framing.js';
+import type { KeyPair } from '../crypto/curve.js';
+import type { ConnectionPhase } from '../types.js';
+
+export interface StreamHandlers {
+  /** The handshake finished; `payload` is the decrypted ClientPayload. */
+  onClientPayload(conn: SandboxConnection, payload: Buffer): Promise<void>;
+  /** A stanza that is not the reply to one of our own queries. */
+  onStanza(conn: SandboxConnection, stanza: BinaryNode): Promise<void>;
+  onClose(conn: SandboxConnection): void;
+}
+
+interface PendingQuery {
+  resolve(reply: BinaryNode): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** How long we wait for the client to close after a stream error before closing ourselves. */
+const STREAM_END_GRACE_MS = 2_000;
+
+export class ConnectionClosedError extends Error {
+  constructor() {
+    super('connection closed');
+  }
+}
+
+let nextConnectionId = 1;
+
+export class SandboxConnection {
+  readonly id = nextConnectionId++;
+  phase: ConnectionPhase = 'handshake';
+  /** base64 of the client's Noise static public key, known after ClientFinish. */
+  noiseKey: string | null = null;
+  /** Device JID once logged in. */
+  jid: string | null = null;
+  /** Extra per-phase state the network attaches (registration data, account). */
+  context: Record<string, unknown> = {};
+  logger: Logger;
+
+  private readonly reader = new FrameReader();
+  private readonly noise: NoiseResponder;
+  private transport: TransportCipher | null = null;
+  private handshakeStep: 'hello' | 'finish' | 'done' = 'hello';
+  private processing: Promise<void> = Promise.resolve();
+  private readonly pending = new Map<string, PendingQuery>();
+  private nextQueryId = 1;
+  private silenced = false;
+  private closed = false;
+  private endTimer: NodeJS.Timeout | null = null;
+  private readonly closeListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly ws: WebSocket,
+    serverStatic: KeyPair,
+    certChain: Buffer,
+    private readonly handlers: StreamHandlers,
+    logger: Logger,
+  ) {
+    this.logger = logger.child({ conn: this.id });
+    this.noise = new NoiseResponder(serverStatic, certChain);
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.onBytes(toBuffer(data)));
+    ws.on('close', () => this.onSocketClosed());
+    ws.on('error', (err) => {
+      this.logger.debug({ err: err.message }, 'socket error');
+      this.onSocketClosed();
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Resolves when the socket is gone. */
+  onClosed(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Send one stanza (ignored after close or while silenced). */
+  send(stanza: BinaryNode): void {
+    if (this.closed || this.silenced || !this.transport) return;
+    const frame = encodeFrame(this.transport.encrypt(encodeNode(stanza)));
+    this.ws.send(frame);
+  }
+
+  /** Send an IQ of ours and wait for the client's reply with the same id. */
+  query(stanza: BinaryNode, timeoutMs: number): Promise<BinaryNode> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError());
+    const id = stanza.attrs.id ?? this.newId();
+    const request = { ...stanza, attrs: { ...stanza.attrs, id } };
+    return new Promise<BinaryNode>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no reply to ${stanza.tag} ${id} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send(request);
+    });
+  }
+
+  /** A fresh id for a server-initiated stanza. */
+  newId(): string {
+    return `sbx-${this.id}-${this.nextQueryId++}`;
+  }
+
+  /**
+   * End the stream the way the server does: `<stream:error code=…>` (with an
+   * optional reason child), then close if the client has not within a grace period.
+   */
+  streamError(code: number | null, reason?: BinaryNode): void {
+    const attrs: Record<string, string> = code === null ? {} : { code: String(code) };
+    this.endStream(node('stream:error', attrs, reason ? [reason] : undefined));
+  }
+
+  /** `<failure reason=…/>`: login refused. */
+  failure(reason: number): void {
+    this.endStream(node('failure', { reason: String(reason), location: 'sandbox' }));
+  }
+
+  /** `<xmlstreamend/>`: the server closes the stream (client reports 428). */
+  streamEnd(): void {
+    this.endStream(node('xmlstreamend', {}));
+  }
+
+  /** Half-open: stop sending anything at all, keep the socket. */
+  silence(): void {
+    this.silenced = true;
+  }
+
+  /** Close the websocket without any stream error (client reports 428). */
+  drop(): void {
+    if (this.closed) return;
+    this.ws.terminate();
+    this.onSocketClosed();
+  }
+
+  private endStream(stanza: BinaryNode): void {
+    if (this.closed) return;
+    this.send(stanza);
+    this.silenced = true;
+    this.endTimer ??= setTimeout(() => this.drop(), STREAM_END_GRACE_MS);
+  }
+
+  private onBytes(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: Buffer[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'bad framing, closing');
+      this.drop();
+      return;
+    }
+    for (const frame of frames) {
+      // Frames are processed strictly in order: the transport cipher's counters depend on it.
+      this.processing = this.processing.then(() => this.onFrame(frame)).catch((err: unknown) => {
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'frame handling failed, closing');
+        this.drop();
+      });
+    }
+  }
+
+  private async onFrame(frame: Buffer): Promise<void> {
+    if (this.closed) return;
+    if (this.handshakeStep === 'hello') {
+      const hello = this.noise.serverHello(frame);
+      this.handshakeStep = 'finish';
+      this.ws.send(encodeFrame(hello));
+      return;
+    }
+    if (this.handshakeStep === 'finish') {
+      const finish = this.noise.clientFinish(frame);
+      this.transport = finish.transport;
+      this.noiseKey = finish.clientStatic.toString('base64');
+      this.handshakeStep = 'done';
+      this.logger = this.logger.child({ noiseKey: this.noiseKey });
+      await this.handlers.onClientPayload(this, finish.payload);
+      return;
+    }
+    const stanza = await decodeNode(this.transport!.decrypt(frame));
+    if (this.silenced) return;
+    const id = stanza.attrs.id;
+    if (stanza.tag === 'iq' && id && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) {
+      const waiting = this.pending.get(id);
+      if (waiting) {
+        this.pending.delete(id);
+        clearTimeout(waiting.timer);
+        waiting.resolve(stanza);
+        return;
+      }
+    }
+    await this.handlers.onStanza(this, stanza);
+  }
+
+  private onSocketClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.endTimer) clearTimeout(this.endTimer);
+    for (const waiting of this.pending.values()) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new ConnectionClosedError());
+    }
+    this.pending.clear();
+    this.handlers.onClose(this);
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+}
+
+function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+export { NoiseError, FramingError };

@@ -1,0 +1,58 @@
+/** Public shapes of the sandbox (re-exported from index.ts). */
+import type { Logger } from 'pino';
+
+export interface SandboxOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a random free port). */
+  port?: number;
+  /** When set, accounts, devices and the root key persist there as JSON and are reloaded on start. */
+  stateDir?: string;
+  /**
+   * How long the sandbox honours each QR ref. Default: 60 s for the first and
+   * 20 s for each later one, like the client's own timer. Set it to the
+   * engine's qrTimeout in fast tests.
+   */
+  qrRefTtlMs?: number;
+  /** How many refs the pair-device IQ carries (default 6, like the real network). */
+  refsPerPairDevice?: number;
+  logger?: Logger;
+}
+
+export type FaultKind = 'restart-required' | 'replaced' | 'unavailable' | 'closed' | 'timeout' | 'drop' | 'silence';
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'restart-required',
+  'replaced',
+  'unavailable',
+  'closed',
+  'timeout',
+  'drop',
+  'silence',
+];
+
+export interface SandboxPhoneInfo {
+  phoneNumber: string;
+  name: string;
+  lid: string;
+}
+
+export interface SandboxDeviceInfo {
+  deviceId: number;
+  /** `<phone>:<deviceId>@s.whatsapp.net` */
+  jid: string;
+  /** `<lid>:<deviceId>@lid` */
+  lid: string;
+  platform: string;
+  linkedAt: string;
+  connected: boolean;
+}
+
+export type ConnectionPhase = 'handshake' | 'registering' | 'logged_in';
+
+export interface SandboxConnectionInfo {
+  /** base64 of the client's 32-byte Noise public key (creds.noiseKey.public); '' before the handshake finishes. */
+  noiseKey: string;
+  phase: ConnectionPhase;
+  jid: string | null;
+}
