@@ -1,0 +1,39 @@
+/**
+ * `GET /dashboard/api/events`: the page's live feed of every session's
+ * events (state changes, QR rotations, pairing), resumable with
+ * Last-Event-ID after a dropped connection. Frames carry no `event:` name:
+ * the payload says its type, so the page reads all of them with one onmessage.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayCore } from '../../core/gateway.js';
+import { publicEvent } from './publicEvent.js';
+import { openSseStream, type SseStream } from './sse.js';
+import { SECURITY_HEADERS } from './staticFiles.js';
+
+export async function registerEventStream(app: FastifyInstance, opts: { core: GatewayCore }): Promise<void> {
+  const { core } = opts;
+  const open = new Set<SseStream>();
+
+  // Close streams before the server waits for its connections to end.
+  app.addHook('preClose', async () => {
+    for (const stream of open) stream.close();
+  });
+
+  app.get('/api/events', async (request: FastifyRequest, reply: FastifyReply) => {
+    const stream = openSseStream(reply, { headers: SECURITY_HEADERS });
+    open.add(stream);
+    const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10);
+    if (Number.isFinite(lastEventId)) {
+      for (const event of core.events.replay(undefined, lastEventId)) {
+        stream.send({ id: event.id, data: publicEvent(event) });
+      }
+    }
+    const unsubscribe = core.events.subscribe(undefined, (event) => {
+      stream.send({ id: event.id, data: publicEvent(event) });
+    });
+    stream.onClose(() => {
+      unsubscribe();
+      open.delete(stream);
+    });
+  });
+}

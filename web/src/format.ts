@@ -1,0 +1,82 @@
+/** Words and numbers as the page shows them. */
+import type { SessionState } from '../../src/core/model.js';
+
+export const STATE_LABELS: Record<SessionState, string> = {
+  created: 'Not started',
+  connecting: 'Connecting',
+  qr: 'Waiting for QR scan',
+  pairing_code: 'Waiting for code entry',
+  connected: 'Connected',
+  inactive: 'Disconnected',
+  logged_out: 'Logged out',
+  conflict: 'Replaced by another connection',
+  error: 'Error',
+};
+
+export type Tone = 'ok' | 'wait' | 'idle' | 'bad';
+
+export const STATE_TONES: Record<SessionState, Tone> = {
+  created: 'idle',
+  connecting: 'wait',
+  qr: 'wait',
+  pairing_code: 'wait',
+  connected: 'ok',
+  inactive: 'idle',
+  logged_out: 'bad',
+  conflict: 'bad',
+  error: 'bad',
+};
+
+/** `m:ss` for a countdown. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** "2 minutes 5 seconds" for screen readers and messages. */
+export function spokenDuration(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  const minutes = Math.floor(s / 60);
+  const rest = s % 60;
+  const parts: string[] = [];
+  if (minutes > 0) parts.push(`${minutes} minute${minutes === 1 ? '' : 's'}`);
+  if (rest > 0 || minutes === 0) parts.push(`${rest} second${rest === 1 ? '' : 's'}`);
+  return parts.join(' ');
+}
+
+export function phone(digits: string): string {
+  return `+${digits}`;
+}
+
+export function time(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** One line for an event in the log. */
+export function describeEvent(type: string, data: Record<string, unknown>): string {
+  const state = typeof data.state === 'string' ? data.state : undefined;
+  const reason = typeof data.reason === 'string' ? data.reason : undefined;
+  switch (type) {
+    case 'session.created':
+      return 'Session created';
+    case 'session.deleted':
+      return 'Session deleted';
+    case 'connection.state': {
+      const label = state && state in STATE_LABELS ? STATE_LABELS[state as SessionState] : (state ?? 'changed');
+      return reason ? `State: ${label} — ${reason}` : `State: ${label}`;
+    }
+    case 'auth.qr':
+      return 'New QR code issued';
+    case 'auth.pairing_code':
+      return 'Pairing code issued';
+    case 'auth.pairing_failed':
+      return reason ? `Pairing failed — ${reason}` : 'Pairing failed';
+    case 'auth.paired':
+      return 'Device linked';
+    case 'auth.logged_out':
+      return reason ? `Logged out — ${reason}` : 'Logged out';
+    default:
+      return type;
+  }
+}
