@@ -1,0 +1,58 @@
+/**
+ * gomulti device credentials without a store of our own. A device is a core
+ * session; its `device_secret` is a session-scoped API key. Each JWT carries
+ * the key id of its secret (`sid`) and of a revocation handle (`kid`): a
+ * session key whose plain value is thrown away. Minting a token revokes the
+ * older handles, so older tokens stop working, across restarts and nodes.
+ */
+import { GatewayError } from '../../core/errors.js';
+import type { GatewayCore } from '../../core/gateway.js';
+import { signJwt, verifyJwt } from '../compat-shared/jwt.js';
+
+export const SECRET_LABEL = 'gomulti device secret';
+export const TOKEN_HANDLE_LABEL = 'gomulti token handle';
+export const TOKEN_TTL_SECONDS = 24 * 60 * 60;
+
+export class DeviceTokens {
+  private readonly secret: Buffer;
+
+  constructor(private readonly core: GatewayCore) {
+    this.secret = core.deriveSecret('gomulti-jwt');
+  }
+
+  /** A new device secret (session key) for a device. */
+  async createSecret(deviceId: string): Promise<{ key: string; keyId: string }> {
+    const created = await this.core.apiKeys.createSessionKey(deviceId, SECRET_LABEL);
+    return { key: created.key, keyId: created.keyId };
+  }
+
+  /** Mint a token from the secret's key id; older tokens of the device are revoked. */
+  async mint(deviceId: string, secretKeyId: string): Promise<string> {
+    const keys = await this.core.apiKeys.listSessionKeys(deviceId);
+    for (const key of keys) {
+      if (key.label === TOKEN_HANDLE_LABEL) await this.core.apiKeys.revokeSessionKey(deviceId, key.keyId);
+    }
+    const handle = await this.core.apiKeys.createSessionKey(deviceId, TOKEN_HANDLE_LABEL);
+    return signJwt(this.secret, { sub: deviceId, device_id: deviceId, sid: secretKeyId, kid: handle.keyId }, TOKEN_TTL_SECONDS);
+  }
+
+  /** The secret's key id when `secret` is a device secret of `deviceId`; else UNAUTHORIZED. */
+  async checkSecret(deviceId: string, secret: string): Promise<string> {
+    const principal = await this.core.apiKeys.verify(secret);
+    if (principal?.kind !== 'session' || principal.sessionId !== deviceId) {
+      throw new GatewayError('UNAUTHORIZED', 'Invalid device credentials');
+    }
+    return principal.keyId;
+  }
+
+  /** The device id of a valid, unrevoked token; undefined otherwise. */
+  async verify(token: string): Promise<string | undefined> {
+    const claims = verifyJwt(this.secret, token);
+    if (claims === undefined) return undefined;
+    const { device_id: deviceId, sid, kid } = claims;
+    if (typeof deviceId !== 'string' || typeof sid !== 'string' || typeof kid !== 'string') return undefined;
+    if (!this.core.sessions.has(deviceId)) return undefined;
+    const keyIds = new Set((await this.core.apiKeys.listSessionKeys(deviceId)).map((key) => key.keyId));
+    return keyIds.has(sid) && keyIds.has(kid) ? deviceId : undefined;
+  }
+}

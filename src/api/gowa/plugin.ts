@@ -1,0 +1,134 @@
+/**
+ * Seed 003: GOWA (go-whatsapp-web-multidevice). HTTP Basic auth on
+ * everything but /statics. Devices are core sessions; the login calls start
+ * the connection themselves. `/app/*` are the header-scoped twins, the device
+ * chosen by `X-Device-Id` or `?device_id=` (or the only device there is).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../../core/errors.js';
+import type { ApiPlugin } from '../types.js';
+import { headerValue, queryOrBodyField, stringField } from '../compat-shared/credentials.js';
+import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
+import { qrPng } from '../compat-shared/qrImage.js';
+import { secondsUntil } from '../compat-shared/sessions.js';
+import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
+import { checkBasicAuth, parseGowaUsers } from './basicAuth.js';
+import { gowaDevice, gowaStatus } from './deviceState.js';
+import { QrFiles } from './qrFiles.js';
+import { gowaSuccess, renderGowaError } from './render.js';
+
+export const GOWA_ROOT_PATHS = ['/devices', '/app', '/statics'];
+
+type DeviceParams = { device_id: string };
+
+export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
+  const { core, config } = opts;
+  const users = parseGowaUsers(config.gowaUsers);
+  const files = new QrFiles();
+  app.addHook('onClose', async () => files.clear());
+  installDialectHandlers(app, { render: renderGowaError, rootPaths: GOWA_ROOT_PATHS });
+
+  // QR images need no auth, as in the original (the file name is unguessable and short-lived).
+  const servePng = async (request: FastifyRequest<{ Params: { file: string } }>, reply: FastifyReply) => {
+    const png = files.get(request.params.file);
+    if (png === undefined) throw new GatewayError('NOT_FOUND', 'File not found');
+    return reply.type('image/png').header('cache-control', 'no-store').send(png);
+  };
+  app.get('/statics/images/qrcode/:file', servePng);
+  app.get('/statics/qrcode/:file', servePng);
+
+  const baseUrl = (request: FastifyRequest): string =>
+    (config.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`) + app.prefix;
+
+  const qrLogin = async (request: FastifyRequest, deviceId: string) => {
+    core.sessions.get(deviceId); // 404 for an unknown device before anything starts
+    const qr = await core.sessions.waitForQr(deviceId, QR_WAIT_MS);
+    const duration = secondsUntil(qr.expiresAt);
+    const file = files.put(await qrPng(qr.qr), duration);
+    request.log.child({ sessionId: deviceId }).info('gowa QR image issued');
+    return gowaSuccess('QR code generated successfully', {
+      qr_duration: duration,
+      qr_link: `${baseUrl(request)}/statics/images/qrcode/${file}`,
+      device_id: deviceId,
+    });
+  };
+
+  const codeLogin = async (request: FastifyRequest, deviceId: string) => {
+    core.sessions.get(deviceId);
+    const phone = queryOrBodyField(request, 'phone', 'phone_number', 'phoneNumber');
+    if (phone === undefined) throw new GatewayError('BAD_REQUEST', 'phone is required');
+    const info = await core.sessions.connectAndRequestPairingCode(deviceId, phone, PAIRING_CODE_WAIT_MS);
+    return gowaSuccess('Pairing code generated successfully', { pair_code: info.code, device_id: deviceId });
+  };
+
+  const logout = async (deviceId: string) => {
+    await core.sessions.logout(deviceId);
+    return gowaSuccess('Success logout', { device_id: deviceId });
+  };
+
+  const reconnect = async (deviceId: string) => {
+    await core.sessions.connect(deviceId);
+    return gowaSuccess('Reconnect success', { device_id: deviceId });
+  };
+
+  const listDevices = () => core.sessions.list().map(gowaDevice);
+
+  await app.register(async (authed) => {
+    authed.addHook('onRequest', async (request) => {
+      if (!(await checkBasicAuth(core, users, request))) throw new GatewayError('UNAUTHORIZED', 'Unauthorized');
+    });
+
+    authed.get('/devices', async () => gowaSuccess('Fetch device list success', listDevices()));
+
+    authed.post('/devices', async (request) => {
+      const deviceId = stringField(request.body, 'device_id', 'id');
+      const view = await core.sessions.create(deviceId === undefined ? {} : { sessionId: deviceId });
+      request.log.child({ sessionId: view.sessionId }).info('gowa device created');
+      return gowaSuccess('Device created', gowaDevice(view));
+    });
+
+    authed.get<{ Params: DeviceParams }>('/devices/:device_id', async (request) =>
+      gowaSuccess('Fetch device success', gowaDevice(core.sessions.get(request.params.device_id))),
+    );
+
+    authed.delete<{ Params: DeviceParams }>('/devices/:device_id', async (request) => {
+      await core.sessions.delete(request.params.device_id);
+      return gowaSuccess('Device removed', { device_id: request.params.device_id });
+    });
+
+    authed.get<{ Params: DeviceParams }>('/devices/:device_id/login', async (request) => qrLogin(request, request.params.device_id));
+    authed.post<{ Params: DeviceParams }>('/devices/:device_id/login/code', async (request) =>
+      codeLogin(request, request.params.device_id),
+    );
+    authed.get<{ Params: DeviceParams }>('/devices/:device_id/status', async (request) =>
+      gowaSuccess('Fetch device status success', gowaStatus(core.sessions.get(request.params.device_id))),
+    );
+    authed.post<{ Params: DeviceParams }>('/devices/:device_id/logout', async (request) => logout(request.params.device_id));
+    authed.post<{ Params: DeviceParams }>('/devices/:device_id/reconnect', async (request) => reconnect(request.params.device_id));
+
+    // The /app/* twins: the device comes from a header or the query, or is the only one.
+    const scopedDevice = (request: FastifyRequest): string => {
+      const named = headerValue(request, 'x-device-id') ?? stringField(request.query, 'device_id');
+      if (named !== undefined) {
+        core.sessions.get(named);
+        return named;
+      }
+      const all = core.sessions.list();
+      const [only] = all;
+      if (all.length === 1 && only !== undefined) return only.sessionId;
+      throw new GatewayError('BAD_REQUEST', 'device_id is required: send the X-Device-Id header or the device_id query parameter');
+    };
+    const both = ['GET', 'POST'] as const;
+    authed.route({ method: [...both], url: '/app/login', handler: async (request) => qrLogin(request, scopedDevice(request)) });
+    authed.route({ method: [...both], url: '/app/login-with-code', handler: async (request) => codeLogin(request, scopedDevice(request)) });
+    authed.route({ method: [...both], url: '/app/logout', handler: async (request) => logout(scopedDevice(request)) });
+    authed.route({ method: [...both], url: '/app/reconnect', handler: async (request) => reconnect(scopedDevice(request)) });
+    authed.get('/app/status', async (request) => gowaSuccess('Fetch device status success', gowaStatus(core.sessions.get(scopedDevice(request)))));
+    authed.get('/app/devices', async () =>
+      gowaSuccess(
+        'Fetch device success',
+        core.sessions.list().map((view) => ({ name: view.displayName ?? view.sessionId, device: view.me?.jid ?? view.sessionId })),
+      ),
+    );
+  });
+};

@@ -1,0 +1,156 @@
+/**
+ * WAHA (devlikeapro). `X-Api-Key` header or `?x-api-key=`: the admin key, or a
+ * key scoped to the session named in the path. Explicit start; QR and code
+ * only in SCAN_QR_CODE (else 422 listing the expected statuses).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GatewayError, isGatewayError } from '../../core/errors.js';
+import type { Principal } from '../../core/gateway.js';
+import type { SessionView } from '../../core/model.js';
+import type { ApiPlugin } from '../types.js';
+import { booleanField, headerValue, mayActOn, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
+import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
+import { qrPng } from '../compat-shared/qrImage.js';
+import { requireScanQrCode } from '../compat-shared/scanQrGuard.js';
+import { wahaStatus } from '../compat-shared/wahaStatus.js';
+import { makeWahaRenderer } from './render.js';
+import { wahaSession } from './sessionInfo.js';
+
+export const WAHA_ROOT_PATHS = ['/api/sessions', '/api/:session/auth'];
+
+type SessionParams = { session: string };
+
+export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
+  const { core } = opts;
+  installDialectHandlers(app, { render: makeWahaRenderer(core), rootPaths: WAHA_ROOT_PATHS });
+
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  app.addHook('onRequest', async (request) => {
+    const key = headerValue(request, 'x-api-key') ?? stringField(request.query, 'x-api-key');
+    const principal = await resolvePrincipal(core, key);
+    if (principal === undefined) throw new GatewayError('UNAUTHORIZED');
+    principals.set(request, principal);
+  });
+
+  const principalOf = (request: FastifyRequest): Principal => {
+    const principal = principals.get(request);
+    if (principal === undefined) throw new GatewayError('UNAUTHORIZED');
+    return principal;
+  };
+  const requireAdmin = (request: FastifyRequest): void => {
+    if (principalOf(request).kind !== 'admin') throw new GatewayError('FORBIDDEN');
+  };
+  /** The session's view, after checking the key may act on it (404 when it does not exist). */
+  const sessionFor = (request: FastifyRequest, name: string): SessionView => {
+    if (!mayActOn(principalOf(request), name)) throw new GatewayError('FORBIDDEN');
+    return core.sessions.get(name);
+  };
+
+  const start = async (name: string): Promise<SessionView> => core.sessions.connect(name);
+  const stop = async (name: string): Promise<SessionView> => {
+    const view = core.sessions.get(name);
+    return view.active ? core.sessions.disconnect(name) : view;
+  };
+  const restart = async (name: string): Promise<SessionView> => {
+    await stop(name);
+    return start(name);
+  };
+  const logout = async (name: string): Promise<SessionView> => {
+    const view = core.sessions.get(name);
+    return view.paired || view.active ? core.sessions.logout(name) : view;
+  };
+
+  app.get('/api/sessions', async (request) => {
+    const principal = principalOf(request);
+    const all = booleanField(request.query, 'all') === true;
+    return core.sessions
+      .list()
+      .filter((view) => mayActOn(principal, view.sessionId))
+      .map(wahaSession)
+      .filter((session) => all || session.status !== 'STOPPED');
+  });
+
+  app.post('/api/sessions', async (request, reply) => {
+    requireAdmin(request);
+    const name = stringField(request.body, 'name');
+    const config = (request.body as { config?: { metadata?: Record<string, unknown> } } | undefined)?.config;
+    const displayName = stringField(config?.metadata, 'displayName');
+    let view: SessionView;
+    try {
+      view = await core.sessions.create({ ...(name === undefined ? {} : { sessionId: name }), ...(displayName === undefined ? {} : { displayName }) });
+    } catch (err) {
+      if (isGatewayError(err) && err.code === 'SESSION_EXISTS') {
+        throw new GatewayError('SESSION_EXISTS', `Session '${name}' already exists. Use PUT to update it.`);
+      }
+      throw err;
+    }
+    request.log.child({ sessionId: view.sessionId }).info('waha session created');
+    if (booleanField(request.body, 'start') !== false) view = await start(view.sessionId);
+    return reply.code(201).send(wahaSession(view));
+  });
+
+  // WAHA's older body-addressed routes, still used by many clients.
+  const bodyName = (request: FastifyRequest): string => {
+    const name = stringField(request.body, 'name');
+    if (name === undefined) throw new GatewayError('BAD_REQUEST', 'name is required');
+    sessionFor(request, name);
+    return name;
+  };
+  app.post('/api/sessions/start', async (request, reply) => reply.code(201).send(wahaSession(await start(bodyName(request)))));
+  app.post('/api/sessions/stop', async (request, reply) => {
+    const name = bodyName(request);
+    const view = booleanField(request.body, 'logout') === true ? await logout(name) : await stop(name);
+    return reply.code(201).send(wahaSession(view));
+  });
+  app.post('/api/sessions/logout', async (request, reply) => reply.code(201).send(wahaSession(await logout(bodyName(request)))));
+
+  app.get<{ Params: SessionParams }>('/api/sessions/:session', async (request) =>
+    wahaSession(sessionFor(request, request.params.session)),
+  );
+  // We keep no WAHA config; PUT answers with the session as it is.
+  app.put<{ Params: SessionParams }>('/api/sessions/:session', async (request) =>
+    wahaSession(sessionFor(request, request.params.session)),
+  );
+  app.delete<{ Params: SessionParams }>('/api/sessions/:session', async (request, reply) => {
+    sessionFor(request, request.params.session);
+    await core.sessions.delete(request.params.session);
+    return reply.code(200).send();
+  });
+  app.get<{ Params: SessionParams }>('/api/sessions/:session/me', async (request) =>
+    wahaSession(sessionFor(request, request.params.session)).me,
+  );
+
+  const actions: Record<string, (name: string) => Promise<SessionView>> = { start, stop, restart, logout };
+  for (const [action, run] of Object.entries(actions)) {
+    app.post<{ Params: SessionParams }>(`/api/sessions/:session/${action}`, async (request, reply) => {
+      sessionFor(request, request.params.session);
+      const view = await run(request.params.session);
+      request.log.child({ sessionId: request.params.session }).info({ action }, 'waha session action');
+      return reply.code(201).send(wahaSession(view));
+    });
+  }
+
+  app.get<{ Params: SessionParams }>('/api/:session/auth/qr', async (request, reply) => {
+    const name = request.params.session;
+    sessionFor(request, name);
+    await requireScanQrCode(core.sessions, name);
+    const qr = core.sessions.getQr(name);
+    if (stringField(request.query, 'format') === 'raw') return { value: qr.qr };
+    const png = await qrPng(qr.qr);
+    if (headerValue(request, 'accept') === 'application/json') {
+      return { mimetype: 'image/png', data: png.toString('base64') };
+    }
+    return reply.type('image/png').header('cache-control', 'no-store').send(png);
+  });
+
+  app.post<{ Params: SessionParams }>('/api/:session/auth/request-code', async (request) => {
+    const name = request.params.session;
+    sessionFor(request, name);
+    const phone = stringField(request.body, 'phoneNumber', 'phone_number', 'phone');
+    if (phone === undefined) throw new GatewayError('BAD_REQUEST', 'phoneNumber is required');
+    const view = await requireScanQrCode(core.sessions, name);
+    const info = await core.sessions.requestPairingCode(name, phone);
+    request.log.child({ sessionId: name }).info({ status: wahaStatus(view.state) }, 'waha pairing code issued');
+    return { code: info.code };
+  });
+};

@@ -1,0 +1,4 @@
+import type { Dialect } from '../types.js';
+import { WAWP_ROOT_PATHS, wawpPlugin } from './plugin.js';
+
+export const wawpDialect: Dialect = { name: 'wawp', rootPaths: WAWP_ROOT_PATHS, plugin: wawpPlugin };
