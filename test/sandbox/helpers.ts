@@ -83,7 +83,7 @@ export class TestClient {
     this.sock = makeWASocket({
       waWebSocketUrl: network.url,
       auth: auth.state,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: process.env.BAILEYS_LOG ?? 'silent' }),
       browser: Browsers.macOS('Chrome'),
       qrTimeout: opts.qrTimeout,
       keepAliveIntervalMs: opts.keepAliveIntervalMs ?? 30_000,

@@ -55,6 +55,7 @@ export class StanzaRouter {
     const xmlns = stanza.attrs.xmlns ?? '';
     const childTag = firstChild(stanza)?.tag;
     const handler = (childTag && this.iqHandlers.get(`${xmlns} ${childTag}`)) || this.iqHandlers.get(xmlns);
+    conn.logger.trace({ xmlns, child: childTag, type }, 'iq');
     if (!handler) {
       conn.logger.debug({ xmlns, child: childTag }, 'unhandled iq, empty result');
       conn.send(iqResult(stanza));
