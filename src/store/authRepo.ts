@@ -88,7 +88,11 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
 
       const upserts: { session_id: string; type: string; key_id: string; value: Buffer }[] = [];
       const deletesByType = new Map<string, string[]>();
-      for (const w of last.values()) {
+      // A fixed row order keeps concurrent batches on PostgreSQL from deadlocking on each other's row locks.
+      const ordered = [...last.values()].sort((a, b) =>
+        a.type === b.type ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.type < b.type ? -1 : 1,
+      );
+      for (const w of ordered) {
         if (w.value === null) {
           const list = deletesByType.get(w.type) ?? [];
           list.push(w.id);

@@ -18,6 +18,22 @@ const HKDF_SALT = Buffer.from('wagate-store-v1', 'utf8');
 // Not reachable through deriveSecret ('wagate/' + purpose), so no caller can obtain the data key.
 const DATA_KEY_INFO = 'wagate-store/data-key/v1';
 
+// IVs are drawn from a small pre-filled random buffer: one randomBytes call per 256 values
+// instead of one per value (restore encrypts thousands of keys). Each IV is used once.
+const IV_POOL_SIZE = IV_BYTES * 256;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+
+function nextIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_SIZE);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+}
+
 function hkdf(masterKey: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, HKDF_SALT, Buffer.from(info, 'utf8'), 32));
 }
@@ -42,7 +58,7 @@ export class Cipher {
 
   encrypt(plain: string, context: string): Buffer {
     this.#assertOpen();
-    const iv = randomBytes(IV_BYTES);
+    const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.#dataKey, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
