@@ -21,6 +21,11 @@ import type { Peer } from './peer.js';
 const pbkdf2Async = promisify(pbkdf2);
 const PBKDF2_ITERATIONS = 2 << 16;
 const CODE_TTL_MS = 3 * 60_000;
+/**
+ * companion_hello is fire-and-forget: a code can be on screen a moment
+ * before its hello reaches us. A person never types that fast; a test does.
+ */
+const HELLO_IN_FLIGHT_MS = 2_000;
 const FINISH_TIMEOUT_MS = 30_000;
 const CODE_ALPHABET = /^[1-9A-HJ-NP-TV-Z]{8}$/;
 const BUNDLE_INFO = 'link_code_pairing_key_bundle_encryption_key';
@@ -64,6 +69,7 @@ export type LinkFn = (peer: Peer, account: Account, advSecret: Buffer) => Promis
 
 export class PairingCodes {
   private readonly pending = new Map<string, PendingCode>();
+  private readonly helloWaiters = new Map<string, Array<() => void>>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -86,6 +92,7 @@ export class PairingCodes {
       expiresAt: Date.now() + CODE_TTL_MS,
       attempt: null,
     });
+    for (const wake of this.helloWaiters.get(phoneNumber)?.splice(0) ?? []) wake();
     peer.conn.logger.info(
       { phone: phoneNumber, platform: childText(reg, 'companion_platform_display') },
       'pairing code requested',
@@ -114,6 +121,7 @@ export class PairingCodes {
    * WRONG_CODE (the companion keeps waiting) or NO_PENDING_CODE.
    */
   async enter(phoneNumber: string, typed: string, account: Account, link: LinkFn): Promise<void> {
+    if (!this.pending.has(phoneNumber)) await this.helloArrival(phoneNumber);
     const pending = this.pending.get(phoneNumber);
     if (!pending || pending.expiresAt < Date.now() || pending.peer.conn.isClosed) {
       if (pending) this.pending.delete(phoneNumber);
@@ -151,6 +159,24 @@ export class PairingCodes {
     } finally {
       pending.attempt = null;
     }
+  }
+
+  private helloArrival(phoneNumber: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiters = this.helloWaiters.get(phoneNumber) ?? [];
+      this.helloWaiters.set(phoneNumber, waiters);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = waiters.indexOf(wake);
+        if (i >= 0) waiters.splice(i, 1);
+        if (waiters.length === 0) this.helloWaiters.delete(phoneNumber);
+        resolve();
+      }, HELLO_IN_FLIGHT_MS);
+      waiters.push(wake);
+    });
   }
 
   private beginAttempt(pending: PendingCode, account: Account): Promise<BinaryNode> {
