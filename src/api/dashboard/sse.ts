@@ -6,6 +6,9 @@
  */
 import type { FastifyReply } from 'fastify';
 
+/** A browser this far behind is not reading; drop it rather than buffer without bound. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
 export interface SseStream {
   send(frame: { id?: number; event?: string; data: unknown }): void;
   close(): void;
@@ -26,7 +29,9 @@ export function openSseStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  res.write(': connected\n\n');
+  res.flushHeaders();
+  // Tell EventSource how soon to reconnect after a dropped line.
+  res.write('retry: 3000\n\n');
 
   let closed = false;
   const listeners: Array<() => void> = [];
@@ -55,6 +60,10 @@ export function openSseStream(
       // JSON never contains a raw newline, so one data line is enough.
       out += `data: ${JSON.stringify(frame.data)}\n\n`;
       res.write(out);
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        res.destroy();
+        finish();
+      }
     },
     close() {
       if (closed) return;

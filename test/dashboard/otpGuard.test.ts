@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../src/core/errors.js';
+import type { SessionView } from '../../src/core/model.js';
+import { OtpGuard } from '../../src/api/dashboard/otp/otpGuard.js';
+import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
+
+function view(sessionId: string, connected: boolean): SessionView {
+  return { sessionId, connected } as SessionView;
+}
+
+function setup(opts: { ownerNumber?: string; connected?: boolean } = {}) {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const sent: Array<{ via: string; to: string; text: string }> = [];
+  const sessions = [view('main', opts.connected ?? true), view('other', false)];
+  const guard = new OtpGuard({
+    ownerNumber: opts.ownerNumber,
+    now: () => now,
+    sessions: {
+      list: () => sessions,
+      sendText: async (via, to, text) => {
+        sent.push({ via, to, text });
+        return { messageId: 'm1' };
+      },
+    },
+  });
+  const lastCode = () => /(\d{6})/.exec(sent.at(-1)?.text ?? '')?.[1] ?? '';
+  return { guard, sent, sessions, lastCode, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GatewayError) return err.code;
+    throw err;
+  }
+  return 'PASSED';
+}
+
+describe('one-time-code guard: owner WhatsApp codes', () => {
+  it('asks for a code, delivers it through a connected session to the owner, and accepts it once', async () => {
+    const t = setup({ ownerNumber: '+1 555 000 0099' });
+    expect(t.guard.method()).toBe('whatsapp');
+    expect(codeOf(() => t.guard.authorize('logout', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
+
+    const sent = await t.guard.sendCode('logout', 'other');
+    expect(sent.sentTo).toMatch(/0099$/);
+    expect(t.sent).toHaveLength(1);
+    expect(t.sent[0]).toMatchObject({ via: 'main', to: '15550000099' });
+    expect(t.sent[0].text).toContain('log out session "other"');
+
+    const code = t.lastCode();
+    expect(codeOf(() => t.guard.authorize('logout', 'other', code, 'u1'))).toBe('PASSED');
+    // Used up: the same code does not pass twice.
+    expect(codeOf(() => t.guard.authorize('logout', 'other', code, 'u1'))).toBe('OTP_INVALID');
+  });
+
+  it('binds a code to its action and session', async () => {
+    const t = setup({ ownerNumber: '15550000099' });
+    await t.guard.sendCode('qr', 'other');
+    const code = t.lastCode();
+    expect(codeOf(() => t.guard.authorize('delete', 'other', code, 'u1'))).toBe('OTP_INVALID');
+    expect(codeOf(() => t.guard.authorize('qr', 'main', code, 'u1'))).toBe('OTP_INVALID');
+    expect(codeOf(() => t.guard.authorize('qr', 'other', code, 'u1'))).toBe('PASSED');
+  });
+
+  it('expires codes after 5 minutes', async () => {
+    const t = setup({ ownerNumber: '15550000099' });
+    await t.guard.sendCode('delete', 'main');
+    t.advance(5 * 60_000 + 1);
+    expect(codeOf(() => t.guard.authorize('delete', 'main', t.lastCode(), 'u1'))).toBe('OTP_INVALID');
+  });
+
+  it('locks for 15 minutes after 5 wrong codes, even for the right code', async () => {
+    const t = setup({ ownerNumber: '15550000099' });
+    await t.guard.sendCode('logout', 'main');
+    const right = t.lastCode();
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) expect(codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_INVALID');
+    expect(codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_LOCKED');
+    expect(codeOf(() => t.guard.authorize('logout', 'main', right, 'u1'))).toBe('OTP_LOCKED');
+    await expect(t.guard.sendCode('logout', 'main')).rejects.toMatchObject({ code: 'OTP_LOCKED' });
+    expect(t.guard.status().lockedForSeconds).toBe(15 * 60);
+
+    t.advance(15 * 60_000);
+    await t.guard.sendCode('logout', 'main');
+    expect(codeOf(() => t.guard.authorize('logout', 'main', t.lastCode(), 'u1'))).toBe('PASSED');
+  });
+
+  it('does not resend within 30 seconds', async () => {
+    const t = setup({ ownerNumber: '15550000099' });
+    await t.guard.sendCode('logout', 'main');
+    await expect(t.guard.sendCode('logout', 'main')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    t.advance(30_000);
+    await t.guard.sendCode('logout', 'main');
+    expect(t.sent).toHaveLength(2);
+  });
+
+  it('keeps the QR visible to the same user for a while after one good code', async () => {
+    const t = setup({ ownerNumber: '15550000099' });
+    await t.guard.sendCode('qr', 'other');
+    t.guard.authorize('qr', 'other', t.lastCode(), 'u1');
+    expect(codeOf(() => t.guard.authorize('qr', 'other', undefined, 'u1'))).toBe('PASSED');
+    expect(codeOf(() => t.guard.authorize('qr', 'other', undefined, 'u2'))).toBe('OTP_REQUIRED');
+    expect(codeOf(() => t.guard.authorize('logout', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
+    t.advance(5 * 60_000);
+    expect(codeOf(() => t.guard.authorize('qr', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
+  });
+
+  it('does not guard when no session is connected to deliver a code', () => {
+    const t = setup({ ownerNumber: '15550000099', connected: false });
+    expect(t.guard.method()).toBe('none');
+    expect(codeOf(() => t.guard.authorize('delete', 'main', undefined, 'u1'))).toBe('PASSED');
+  });
+});
+
+describe('one-time-code guard: authenticator app (TOTP)', () => {
+  it('is off until enrolled, then guards every action with a single-use code', () => {
+    const t = setup();
+    expect(t.guard.method()).toBe('none');
+    const { secret, uri } = t.guard.beginTotpSetup('dashboard');
+    expect(uri).toContain(`secret=${secret}`);
+    const key = base32Decode(secret);
+
+    expect(codeOf(() => t.guard.enableTotp('123456' === totp(key, t.now()) ? '654321' : '123456'))).toBe('OTP_INVALID');
+    t.guard.enableTotp(totp(key, t.now()));
+    expect(t.guard.method()).toBe('totp');
+    expect(codeOf(() => t.guard.beginTotpSetup('dashboard'))).toBe('BAD_REQUEST');
+
+    expect(codeOf(() => t.guard.authorize('delete', 'main', undefined, 'u1'))).toBe('OTP_REQUIRED');
+    // The code used to enable is spent; the next step's code passes once.
+    expect(codeOf(() => t.guard.authorize('delete', 'main', totp(key, t.now()), 'u1'))).toBe('OTP_INVALID');
+    t.advance(30_000);
+    const next = totp(key, t.now());
+    expect(codeOf(() => t.guard.authorize('delete', 'main', next, 'u1'))).toBe('PASSED');
+    expect(codeOf(() => t.guard.authorize('logout', 'main', next, 'u1'))).toBe('OTP_INVALID');
+
+    t.advance(30_000);
+    t.guard.disableTotp(totp(key, t.now()));
+    expect(t.guard.method()).toBe('none');
+  });
+
+  it('locks after 5 wrong codes', () => {
+    const t = setup();
+    const key = base32Decode(t.guard.beginTotpSetup('dashboard').secret);
+    t.guard.enableTotp(totp(key, t.now()));
+    t.advance(30_000);
+    const right = totp(key, t.now());
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'));
+    expect(codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_LOCKED');
+    expect(codeOf(() => t.guard.authorize('logout', 'main', right, 'u1'))).toBe('OTP_LOCKED');
+  });
+});
