@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/core/errors.js';
+import { connect } from '../../src/store/connect.js';
+import { createEventRepo } from '../../src/store/eventRepo.js';
 import { openStore } from '../../src/store/index.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { createTarget, DIALECTS, sessionRow, type Target } from './targets.js';
 
@@ -214,5 +217,27 @@ describe.each(DIALECTS)('store repos (%s)', (dialect) => {
       const applied = await target.query<{ name: string }>('SELECT name FROM kysely_migration');
       expect(applied.map((r) => r.name)).toEqual(['0001_initial']);
     });
+  });
+});
+
+describe.each(DIALECTS)('event retention (%s)', (dialect) => {
+  it('keeps only the newest events of each session', async () => {
+    const target = await createTarget(dialect);
+    const { db } = connect(target.url);
+    try {
+      await migrateToLatest(db, dialect);
+      const events = createEventRepo(db, 3);
+      for (let i = 1; i <= 6; i++) {
+        await events.append({ sessionId: 'a', type: `t${i}`, data: '{}', createdAt: new Date().toISOString() });
+      }
+      await events.append({ sessionId: 'b', type: 'only', data: '{}', createdAt: new Date().toISOString() });
+      expect((await events.list('a', 10)).map((e) => e.type)).toEqual(['t4', 't5', 't6']);
+      expect((await events.list('b', 10)).map((e) => e.type)).toEqual(['only']);
+      const rows = await target.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM events');
+      expect(Number(rows[0].n)).toBe(4);
+    } finally {
+      await db.destroy();
+      await target.cleanup();
+    }
   });
 });
