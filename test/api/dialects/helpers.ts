@@ -20,8 +20,9 @@ export interface DialectTestApp {
   close(): Promise<void>;
 }
 
-export async function createDialectTestApp(env: Record<string, string> = {}): Promise<DialectTestApp> {
-  const gw = await createTestGateway();
+/** `dataDir`: reuse a data dir (a restart); the caller removes it. */
+export async function createDialectTestApp(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<DialectTestApp> {
+  const gw = await createTestGateway(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir });
   const config = loadConfig({ WAGATE_SANDBOX: '1', DATA_DIR: gw.dataDir, ...env }, []);
   const app = await buildApp({
     core: gw.core,
