@@ -137,12 +137,17 @@ export class SandboxNetwork {
   async enterCode(phoneNumber: string, code: string): Promise<SandboxDeviceInfo> {
     this.assertRunning();
     assertPhoneNumber(phoneNumber);
-    const account = this.registry.getOrCreate(phoneNumber);
-    let linked: LinkedDevice | null = null;
-    await this.pairingCodes.enter(phoneNumber, code, account, async (peer, acc, advSecret) => {
-      linked = await linkCompanion(this.registry, peer, acc, advSecret, this.logger);
-    });
-    return this.deviceInfo(account, linked!);
+    let linked: { account: Account; device: LinkedDevice } | null = null;
+    await this.pairingCodes.enter(
+      phoneNumber,
+      code,
+      () => this.registry.getOrCreate(phoneNumber),
+      async (peer, account, advSecret) => {
+        linked = { account, device: await linkCompanion(this.registry, peer, account, advSecret, this.logger) };
+      },
+    );
+    const { account, device } = linked!;
+    return this.deviceInfo(account, device);
   }
 
   removeDevice(phoneNumber: string, deviceId: number): boolean {

@@ -50,6 +50,7 @@ describe('pairing-code linking against the sandbox', () => {
 
   it('a code for a phone nobody asked a code for is refused', async () => {
     await expect(network.enterCode('15550000009', 'ABCD-EFGH')).rejects.toMatchObject({ code: 'NO_PENDING_CODE' });
+    expect(network.phone('15550000009')).toBeUndefined();
   });
 
   it('a code whose companion has gone is refused', async () => {

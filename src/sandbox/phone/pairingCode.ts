@@ -120,7 +120,7 @@ export class PairingCodes {
    * The phone enters `code`. Resolves once the link completed; rejects
    * WRONG_CODE (the companion keeps waiting) or NO_PENDING_CODE.
    */
-  async enter(phoneNumber: string, typed: string, account: Account, link: LinkFn): Promise<void> {
+  async enter(phoneNumber: string, typed: string, accountOf: () => Account, link: LinkFn): Promise<void> {
     if (!this.pending.has(phoneNumber)) await this.helloArrival(phoneNumber);
     const pending = this.pending.get(phoneNumber);
     if (!pending || pending.expiresAt < Date.now() || pending.peer.conn.isClosed) {
@@ -132,6 +132,7 @@ export class PairingCodes {
     if (!CODE_ALPHABET.test(code)) throw new SandboxError('WRONG_CODE', 'a pairing code is 8 characters from the code alphabet');
 
     const { peer } = pending;
+    const account = accountOf();
     const wrapped = pending.wrappedCompanionEphemeral;
     const attemptReady = this.beginAttempt(pending, account);
     attemptReady.catch(() => undefined); // awaited below; don't let an early rejection go unhandled meanwhile
