@@ -17,6 +17,7 @@ import { createCore, type Core } from './core/index.js';
 import { BaileysEngine } from './engine/baileys/index.js';
 import { installFastCurve } from './engine/baileys/fastCurve.js';
 import { trustSandboxRoot } from './engine/baileys/sandboxTrust.js';
+import { registerMetrics } from './observability/metrics.js';
 import { SandboxNetwork } from './sandbox/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -107,6 +108,8 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       ],
     });
     cleanup.unshift(() => app.close());
+    // GET /metrics (Prometheus) and per-route HTTP latency for every route.
+    registerMetrics(app, core);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

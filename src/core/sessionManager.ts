@@ -70,6 +70,8 @@ export class SessionManager implements SessionService {
   private readonly pairingCodeTtlMs: number;
   private readonly readyTimeoutMs: number;
   private shuttingDown = false;
+  /** Observers of refused pairing-code requests (metrics); they never change the outcome. */
+  private readonly pairingRefusedListeners = new Set<(sessionId: string, code: string) => void>();
 
   constructor(private readonly opts: SessionManagerOptions) {
     this.rateLimiter = opts.rateLimiter ?? new PairingRateLimiter();
@@ -255,6 +257,37 @@ export class SessionManager implements SessionService {
   }
 
   async requestPairingCode(sessionId: string, phoneNumber: string): Promise<PairingCodeInfo> {
+    return this.noticePairingRefusal(sessionId, () => this.requestPairingCodeNow(sessionId, phoneNumber));
+  }
+
+  async connectAndRequestPairingCode(sessionId: string, phoneNumber: string, timeoutMs: number): Promise<PairingCodeInfo> {
+    return this.noticePairingRefusal(sessionId, () => this.connectAndRequestPairingCodeNow(sessionId, phoneNumber, timeoutMs));
+  }
+
+  /** Subscribe to refused pairing-code requests (rate limited or invalid number). Returns unsubscribe. */
+  onPairingRefused(listener: (sessionId: string, code: string) => void): () => void {
+    this.pairingRefusedListeners.add(listener);
+    return () => this.pairingRefusedListeners.delete(listener);
+  }
+
+  private async noticePairingRefusal(sessionId: string, request: () => Promise<PairingCodeInfo>): Promise<PairingCodeInfo> {
+    try {
+      return await request();
+    } catch (err) {
+      if (err instanceof GatewayError && (err.code === 'PAIRING_RATE_LIMITED' || err.code === 'INVALID_PHONE_NUMBER')) {
+        for (const listener of this.pairingRefusedListeners) {
+          try {
+            listener(sessionId, err.code);
+          } catch {
+            // an observer's failure must not replace the caller's error
+          }
+        }
+      }
+      throw err;
+    }
+  }
+
+  private async requestPairingCodeNow(sessionId: string, phoneNumber: string): Promise<PairingCodeInfo> {
     const phone = normalizePhoneNumber(phoneNumber, { sandbox: this.opts.sandbox });
     const entry = this.entry(sessionId);
     if (entry.row.meJid) throw new GatewayError('ALREADY_PAIRED', undefined, { sessionId, state: entry.row.state });
@@ -268,7 +301,7 @@ export class SessionManager implements SessionService {
     return entry.queue.run(() => this.issuePairingCode(entry, phone));
   }
 
-  async connectAndRequestPairingCode(sessionId: string, phoneNumber: string, timeoutMs: number): Promise<PairingCodeInfo> {
+  private async connectAndRequestPairingCodeNow(sessionId: string, phoneNumber: string, timeoutMs: number): Promise<PairingCodeInfo> {
     const phone = normalizePhoneNumber(phoneNumber, { sandbox: this.opts.sandbox });
     const entry = this.entry(sessionId);
     if (entry.row.meJid) throw new GatewayError('ALREADY_PAIRED', undefined, { sessionId, state: entry.row.state });

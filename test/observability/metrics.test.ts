@@ -1,0 +1,165 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { PairingRateLimiter } from '../../src/core/pairingRateLimiter.js';
+import { registerMetrics } from '../../src/observability/metrics.js';
+import { createTestGateway, eventually, silentLogger, type TestGateway } from '../support/harness.js';
+
+let gw: TestGateway;
+let app: FastifyInstance;
+let now: number;
+
+async function start(): Promise<void> {
+  gw = await createTestGateway({ rateLimiter: new PairingRateLimiter({ limit: 1 }) });
+  const config = loadConfig({ DATA_DIR: gw.dataDir, WAGATE_SANDBOX: '1' }, []);
+  app = await buildApp({ core: gw.core, config, logger: silentLogger });
+  now = Date.now();
+  registerMetrics(app, gw.core, { now: () => now, defaultMetrics: true });
+  await app.ready();
+}
+
+async function scrape(): Promise<{ status: number; type: string; text: string }> {
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  return { status: res.statusCode, type: String(res.headers['content-type']), text: res.body };
+}
+
+/** The value of one sample, e.g. `wagate_sessions{state="connected"}`; undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    if (line.slice(0, cut) === series) return Number(line.slice(cut + 1));
+  }
+  return undefined;
+}
+
+const admin = (): Record<string, string> => ({ authorization: `Bearer ${gw.adminKey}` });
+
+async function linkNewSession(sessionId: string): Promise<void> {
+  await gw.core.sessions.create({ sessionId });
+  await gw.core.sessions.connect(sessionId);
+  await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
+  await gw.engine.last(sessionId).link('15550000001');
+  await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('connected'));
+}
+
+describe('/metrics', () => {
+  beforeEach(start);
+  afterEach(async () => {
+    await app.close();
+    await gw.close();
+  });
+
+  it('serves the Prometheus text format without authentication, with Node process metrics', async () => {
+    const { status, type, text } = await scrape();
+    expect(status).toBe(200);
+    expect(type).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(text).toContain('# HELP wagate_sessions Sessions by state');
+    expect(text).toContain('# TYPE wagate_sessions gauge');
+    expect(text).toContain('# TYPE wagate_session_connects_total counter');
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+    expect(sample(text, 'wagate_sessions{state="connected"}')).toBe(0);
+  });
+
+  it('counts sessions by state as they are created and connect', async () => {
+    await gw.core.sessions.create({ sessionId: 'idle' });
+    await linkNewSession('linked');
+    const { text } = await scrape();
+    expect(sample(text, 'wagate_sessions{state="created"}')).toBe(1);
+    expect(sample(text, 'wagate_sessions{state="connected"}')).toBe(1);
+    expect(sample(text, 'wagate_sessions{state="qr"}')).toBe(0);
+  });
+
+  it('counts connects after pairing and after login, and disconnects by close code', async () => {
+    await linkNewSession('alpha');
+    let text = (await scrape()).text;
+    expect(sample(text, 'wagate_session_connects_total{after="pairing"}')).toBe(1);
+    expect(sample(text, 'wagate_session_disconnects_total{code="440",reason="replaced",to="conflict"}')).toBeUndefined();
+
+    // WhatsApp drops the line (503): the core reconnects and logs in again.
+    gw.engine.last('alpha').drop(503, 'Stream Errored (unavailable)');
+    await eventually(async () => {
+      text = (await scrape()).text;
+      expect(sample(text, 'wagate_session_connects_total{after="login"}')).toBe(1);
+    });
+    expect(sample(text, 'wagate_session_disconnects_total{code="503",reason="unavailable",to="connecting"}')).toBe(1);
+    expect(sample(text, 'wagate_connection_closes_total{code="503",reason="unavailable"}')).toBe(1);
+
+    // Another client replaces it (440): conflict, not retried.
+    gw.engine.last('alpha').drop(440, 'Stream Errored (conflict)');
+    await eventually(() => expect(gw.core.sessions.get('alpha').state).toBe('conflict'));
+    text = (await scrape()).text;
+    expect(sample(text, 'wagate_session_disconnects_total{code="440",reason="replaced",to="conflict"}')).toBe(1);
+
+    // A disconnect we ask for has no close code.
+    await gw.core.sessions.connect('alpha');
+    await eventually(() => expect(gw.core.sessions.get('alpha').state).toBe('connected'));
+    await gw.core.sessions.disconnect('alpha');
+    text = (await scrape()).text;
+    expect(sample(text, 'wagate_session_disconnects_total{code="none",reason="gateway",to="inactive"}')).toBe(1);
+    expect(sample(text, 'wagate_session_connects_total{after="login"}')).toBe(2);
+  });
+
+  it('keeps unknown close codes in one "other" series', async () => {
+    await linkNewSession('beta');
+    gw.engine.last('beta').drop(499, 'made-up code');
+    await eventually(async () => {
+      const { text } = await scrape();
+      expect(sample(text, 'wagate_session_disconnects_total{code="other",reason="other",to="connecting"}')).toBe(1);
+    });
+    expect((await scrape()).text).not.toContain('code="499"');
+  });
+
+  it('counts pairing codes issued, refused for rate limits and invalid numbers, and typed wrongly', async () => {
+    await gw.core.sessions.create({ sessionId: 'pc' });
+    await gw.core.sessions.connect('pc');
+    await eventually(() => expect(gw.core.sessions.get('pc').state).toBe('qr'));
+    const ask = (phoneNumber: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/sessions/pc/auth/pairing-code', headers: admin(), payload: { phoneNumber } });
+
+    expect((await ask('15550001111')).statusCode).toBe(200);
+    expect((await ask('15550002222')).statusCode).toBe(200);
+    // limit 1 per number: the same number again (after the code changed) is refused
+    const limited = await ask('15550001111');
+    expect(limited.statusCode).toBe(429);
+    expect((await ask('12')).statusCode).toBe(400);
+    await gw.engine.last('pc').enterCode('WRONG-CODE');
+
+    const { text } = await scrape();
+    expect(sample(text, 'wagate_pairing_codes_issued_total')).toBe(2);
+    expect(sample(text, 'wagate_pairing_codes_refused_total{reason="rate_limited"}')).toBe(1);
+    expect(sample(text, 'wagate_pairing_codes_refused_total{reason="invalid_phone_number"}')).toBe(1);
+    expect(sample(text, 'wagate_pairing_codes_failed_total')).toBe(1);
+  });
+
+  it('labels HTTP latency by route pattern, not by raw URL', async () => {
+    await gw.core.sessions.create({ sessionId: 'one' });
+    await gw.core.sessions.create({ sessionId: 'two' });
+    for (const id of ['one', 'two', 'nope']) {
+      await app.inject({ method: 'GET', url: `/api/v1/sessions/${id}`, headers: admin() });
+    }
+    await app.inject({ method: 'GET', url: '/no/such/path' });
+    const { text } = await scrape();
+    const series = 'wagate_http_request_duration_seconds_count{method="GET",route="/api/v1/sessions/:sessionId",status_code="200"}';
+    expect(sample(text, series)).toBe(2);
+    expect(
+      sample(text, 'wagate_http_request_duration_seconds_count{method="GET",route="/api/v1/sessions/:sessionId",status_code="404"}'),
+    ).toBe(1);
+    expect(sample(text, 'wagate_http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"}')).toBe(1);
+    expect(text).not.toContain('/api/v1/sessions/one');
+  });
+
+  it('shows connected sessions that went quiet, without a series per session', async () => {
+    await linkNewSession('quiet');
+    await linkNewSession('chatty');
+    now += 120_000;
+    gw.engine.last('chatty').drop(503);
+    await eventually(() => expect(gw.core.sessions.get('chatty').state).toBe('connected'));
+    const { text } = await scrape();
+    expect(sample(text, 'wagate_connected_sessions_quiet{over_seconds="60"}')).toBe(1);
+    expect(sample(text, 'wagate_connected_sessions_quiet{over_seconds="300"}')).toBe(0);
+    expect(sample(text, 'wagate_connected_session_last_seen_max_seconds')).toBeGreaterThanOrEqual(120);
+    expect(text).not.toContain('"quiet"');
+  });
+});
