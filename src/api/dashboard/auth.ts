@@ -34,13 +34,17 @@ export function assertSameOrigin(request: FastifyRequest, publicUrl: string | un
   }
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  let originHost: string;
+  let originUrl: URL;
+  let ownHost: string;
   try {
-    originHost = new URL(origin).host;
+    originUrl = new URL(origin);
+    // Normalised the same way, so `Host: x:80` equals `Origin: http://x` (default ports drop out).
+    ownHost = new URL(`${originUrl.protocol}//${request.host}`).host;
   } catch {
     throw new GatewayError('FORBIDDEN', 'The request did not come from the dashboard page');
   }
-  const allowed = new Set([request.host]);
+  const originHost = originUrl.host;
+  const allowed = new Set([ownHost]);
   if (publicUrl) {
     try {
       allowed.add(new URL(publicUrl).host);
