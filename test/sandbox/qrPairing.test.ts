@@ -105,4 +105,19 @@ describe('QR pairing against the sandbox', () => {
     expect(network.devices(PHONE)).toEqual([]);
     expect((await c.close()).code).toBe(401);
   });
+
+  it('accepts the ED routing-info intro header a client sends once it has routing info', async () => {
+    const auth = memoryAuth();
+    auth.state.creds.routingInfo = Buffer.from('sandbox-edge');
+    const c = client({}, auth);
+    await expect(c.qr()).resolves.toContain('linked_devices#2@');
+  });
+
+  it('refuses a registration whose signed pre-key its identity did not sign', async () => {
+    const auth = memoryAuth();
+    auth.state.creds.signedPreKey.signature = Buffer.alloc(64, 7);
+    const c = client({}, auth);
+    expect((await c.close()).code).toBe(400);
+    expect(c.qrs).toEqual([]);
+  });
 });
