@@ -406,15 +406,19 @@ export class BaileysConnection implements EngineConnection {
 }
 
 /**
- * Baileys' end() removes its 'close' listeners before closing the WebSocket,
- * so queries still waiting for a reply would hold a timer for up to a minute.
- * Signalling 'close' once more rejects them at once, as a real drop would.
+ * Baileys' end() removes every 'close' listener (its own and those of queries
+ * still waiting for a reply) before closing the WebSocket, so those queries
+ * would each hold a timer for up to a minute. Their 'error' listeners remain:
+ * signalling a connection-closed error fails them at once, as a real drop
+ * would. Baileys' own 'error' handler only calls end() again, which is a no-op.
  */
 function releasePendingQueries(sock: WASocket): void {
+  if (sock.ws.listenerCount('error') === 0) return;
+  const closed = Object.assign(new Error('Connection Closed'), { output: { statusCode: 428 } });
   try {
-    sock.ws.emit('close');
+    sock.ws.emit('error', closed);
   } catch {
-    // a waiter's own error is not ours to handle
+    // a waiter's own failure is not ours to handle
   }
 }
 
