@@ -44,13 +44,15 @@ export interface GatewayOverrides {
   sandbox?: { qrRefTtlMs?: number; refsPerPairDevice?: number };
   backoff?: { baseMs: number; maxMs: number };
   sseHeartbeatMs?: number;
+  /** false keeps the stock pure-JS curve (the benchmark measures the WASM curve against it). */
+  fastCurve?: boolean;
 }
 
 export async function startGateway(config: Config, logger: Logger, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
   const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, masterKey: config.masterKey }, logger);
   const cleanup: Array<() => Promise<void>> = [() => store.close()];
   try {
-    const curve = installFastCurve(logger);
+    const curve = overrides.fastCurve === false ? { installed: false, reason: 'disabled by override' } : installFastCurve(logger);
     logger.info({ fastCurve: curve.installed, reason: curve.reason }, 'curve25519 implementation');
 
     let socketUrl = config.waSocketUrl;

@@ -1,0 +1,113 @@
+/**
+ * The gateway under measurement, in its own process: startGateway (real
+ * Baileys engine, real store) pointed at the bench's sandbox process. It
+ * forwards session events (with the gateway's own timestamps) to the driver
+ * and answers for its memory, CPU and event-loop delay.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.js';
+import type { GatewayEvent } from '../../src/core/model.js';
+import { trustSandboxRoot } from '../../src/engine/baileys/sandboxTrust.js';
+import { startGateway } from '../../src/gateway.js';
+import { notify, serveRpc } from './rpc.js';
+
+export interface BenchEvent {
+  id: number;
+  type: GatewayEvent['type'];
+  sessionId: string;
+  at: number;
+  state?: string;
+  code?: number | null;
+  qr?: string;
+}
+
+export interface GatewayStats {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  cpuMs: number;
+  eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
+  sessions: Record<string, number>;
+}
+
+const eld = monitorEventLoopDelay({ resolution: 5 });
+eld.enable();
+const cpuAtStart = process.cpuUsage();
+
+const root = process.env.BENCH_SANDBOX_ROOT;
+if (!root) throw new Error('BENCH_SANDBOX_ROOT is required');
+// Bench only: trust the bench sandbox's certificate root, as sandbox mode does.
+trustSandboxRoot(new Uint8Array(Buffer.from(root, 'base64')), Number(process.env.BENCH_SANDBOX_SERIAL ?? '0'));
+
+const config = loadConfig(process.env, []);
+const logger = pino({ level: config.logLevel });
+const startAt = Date.now();
+const gateway = await startGateway(config, logger, {
+  fastCurve: process.env.BENCH_FAST_CURVE !== '0',
+  engine: { keepAliveIntervalMs: 20_000 },
+});
+const startedMs = Date.now() - startAt;
+
+const forwarded = new Set<number>();
+const forward = (event: GatewayEvent): void => {
+  if (event.type !== 'connection.state' && event.type !== 'auth.qr' && event.type !== 'auth.paired') return;
+  if (forwarded.has(event.id)) return;
+  forwarded.add(event.id);
+  const out: BenchEvent = { id: event.id, type: event.type, sessionId: event.sessionId, at: Date.parse(event.createdAt) };
+  if (event.type === 'connection.state') {
+    out.state = String(event.data.state);
+    out.code = typeof event.data.code === 'number' ? event.data.code : null;
+  }
+  if (event.type === 'auth.qr') out.qr = String(event.data.qr);
+  notify('event', out);
+};
+// Restore started inside startGateway: its first events are in the resume buffer.
+gateway.core.events.subscribe(undefined, forward);
+for (const event of gateway.core.events.replay(undefined, 0)) forward(event);
+void gateway.restored.then(() => notify('restored', { at: Date.now() }));
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+serveRpc({
+  info: () => ({ port: gateway.port, startAt, startedMs, pid: process.pid }),
+  stats: (): GatewayStats => {
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage(cpuAtStart);
+    return {
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
+      external: mem.external,
+      arrayBuffers: mem.arrayBuffers,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      eventLoop: {
+        p50Ms: eld.percentile(50) / 1e6,
+        p99Ms: eld.percentile(99) / 1e6,
+        maxMs: eld.max / 1e6,
+        meanMs: eld.mean / 1e6,
+      },
+      sessions: gateway.core.sessions.countByState(),
+    };
+  },
+  resetEventLoop: () => {
+    eld.reset();
+    return true;
+  },
+  gc: async () => {
+    if (!gc) return false;
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
+  },
+  stop: async () => {
+    await gateway.stop();
+    setImmediate(() => process.exit(0));
+    return true;
+  },
+});
+notify('ready', { port: gateway.port });

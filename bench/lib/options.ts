@@ -1,0 +1,63 @@
+/** Command line of `npm run bench -- <scenario> [options]`. */
+export interface BenchOptions {
+  scenario: string;
+  sessions: number;
+  /** Seconds (idle: how long to watch; api: seconds per endpoint). */
+  duration: number;
+  /** on | off | both: the WASM curve lever. */
+  fastCurve: 'on' | 'off' | 'both';
+  /** Sessions connected at once while pairing (default: all, capped at 100). */
+  batch: number;
+  scanConcurrency: number;
+  restoreConcurrency: number;
+  /** api: autocannon connections. */
+  connections: number;
+  /** baseline: stock processes. */
+  stockSessions: number;
+  keep: boolean;
+}
+
+const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline> [--sessions N] [--duration S]
+  [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
+  [--connections N] [--stock-sessions N] [--keep]`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const scenario = argv[0];
+  if (!scenario || scenario.startsWith('-')) throw new Error(USAGE);
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (name === 'keep') {
+      flags.add(name);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value\n${USAGE}`);
+    values.set(name, value);
+  }
+  const int = (name: string, fallback: number): number => {
+    const raw = values.get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number`);
+    return n;
+  };
+  const sessions = int('sessions', 10);
+  const fastCurve = (values.get('fast-curve') ?? 'on') as BenchOptions['fastCurve'];
+  if (!['on', 'off', 'both'].includes(fastCurve)) throw new Error(`--fast-curve must be on, off or both`);
+  return {
+    scenario,
+    sessions,
+    duration: int('duration', scenario === 'api' ? 10 : 60),
+    fastCurve,
+    batch: int('batch', Math.min(100, Math.max(1, sessions))),
+    scanConcurrency: int('scan-concurrency', 20),
+    restoreConcurrency: int('restore-concurrency', 8),
+    connections: int('connections', 32),
+    stockSessions: int('stock-sessions', 5),
+    keep: flags.has('keep'),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Starts the bench's processes: the sandbox network and the gateway under
+ * measurement, each in its own process, talking over loopback.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Child, type Notice } from './rpc.js';
+import type { BenchEvent, GatewayStats } from './gatewayChild.js';
+
+export const BENCH_ADMIN_KEY = 'wg_bench_admin_key_0123456789abcdef';
+export const BENCH_MASTER_KEY = '33'.repeat(32);
+
+export interface SandboxProc {
+  child: Child;
+  url: string;
+  rootPublicKey: string;
+  rootSerial: number;
+  scan(phone: string, qr: string): Promise<{ jid: string }>;
+  stats(): Promise<{ rss: number; cpuMs: number; wallMs: number; connections: number; eventLoopP99Ms: number }>;
+}
+
+export async function startSandbox(workDir: string): Promise<SandboxProc> {
+  const child = Child.start('bench/lib/sandboxChild.ts', { logFile: path.join(workDir, 'sandbox.log') });
+  await child.waitNotice((n) => n.notice === 'ready', 60_000);
+  const info = await child.call<{ url: string; rootPublicKey: string; rootSerial: number }>('info');
+  return {
+    child,
+    ...info,
+    scan: (phone, qr) => child.call('scan', { phone, qr }, 60_000),
+    stats: () => child.call('stats'),
+  };
+}
+
+export interface GatewayProcOptions {
+  dataDir: string;
+  sandbox: SandboxProc;
+  fastCurve?: boolean;
+  restoreConcurrency?: number;
+  env?: Record<string, string>;
+}
+
+export interface GatewayProc {
+  child: Child;
+  port: number;
+  /** Epoch ms just before startGateway was called in the child. */
+  startAt: number;
+  startedMs: number;
+  events: BenchEvent[];
+  onEvent(listener: (event: BenchEvent) => void): () => void;
+  stats(): Promise<GatewayStats>;
+  gc(): Promise<boolean>;
+  resetEventLoop(): Promise<void>;
+  http<T = unknown>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayProc(opts: GatewayProcOptions): Promise<GatewayProc> {
+  await mkdir(opts.dataDir, { recursive: true });
+  const child = Child.start('bench/lib/gatewayChild.ts', {
+    logFile: path.join(opts.dataDir, 'gateway.log'),
+    nodeArgs: ['--expose-gc'],
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: opts.dataDir,
+      WAGATE_API_KEY: BENCH_ADMIN_KEY,
+      WAGATE_MASTER_KEY: BENCH_MASTER_KEY,
+      WAGATE_SANDBOX: '0',
+      WAGATE_WA_URL: opts.sandbox.url,
+      WAGATE_RESTORE_CONCURRENCY: String(opts.restoreConcurrency ?? 8),
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      BENCH_SANDBOX_ROOT: opts.sandbox.rootPublicKey,
+      BENCH_SANDBOX_SERIAL: String(opts.sandbox.rootSerial),
+      BENCH_FAST_CURVE: opts.fastCurve === false ? '0' : '1',
+      ...opts.env,
+    },
+  });
+  const events: BenchEvent[] = [];
+  const listeners = new Set<(event: BenchEvent) => void>();
+  child.onNotice((n: Notice) => {
+    if (n.notice !== 'event') return;
+    const event = n.data as BenchEvent;
+    events.push(event);
+    for (const listener of listeners) listener(event);
+  });
+  await Promise.race([
+    child.waitNotice((n) => n.notice === 'ready', 120_000),
+    child.exited.then((code) => {
+      throw new Error(`gateway exited during start (${code}); see ${opts.dataDir}/gateway.log`);
+    }),
+  ]);
+  const info = await child.call<{ port: number; startAt: number; startedMs: number }>('info');
+  const base = `http://127.0.0.1:${info.port}`;
+  return {
+    child,
+    port: info.port,
+    startAt: info.startAt,
+    startedMs: info.startedMs,
+    events,
+    onEvent: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stats: () => child.call('stats'),
+    gc: () => child.call('gc'),
+    resetEventLoop: async () => {
+      await child.call('resetEventLoop');
+    },
+    http: async <T>(method: string, url: string, body?: unknown) => {
+      const res = await fetch(base + url, {
+        method,
+        headers: {
+          authorization: `Bearer ${BENCH_ADMIN_KEY}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    stop: () => child.stop(60_000),
+  };
+}
+
+/** Resolves when `predicate` holds for the events seen so far (checked on every new event). */
+export function waitForEvents(gw: GatewayProc, predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+  if (predicate()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      off();
+      resolve(false);
+    }, timeoutMs);
+    const off = gw.onEvent(() => {
+      if (!predicate()) return;
+      clearTimeout(timer);
+      off();
+      resolve(true);
+    });
+  });
+}

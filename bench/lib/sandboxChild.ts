@@ -1,0 +1,43 @@
+/**
+ * The simulated WhatsApp network in its own process, so its CPU does not
+ * count against the gateway's. In memory (no stateDir): the sandbox writes
+ * its whole state file on every pre-key upload, which is quadratic in the
+ * number of linked devices (see bench/README.md); the process stays up for
+ * the whole bench run, so pairing and restore see the same accounts.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { SandboxNetwork } from '../../src/sandbox/index.js';
+import { serveRpc } from './rpc.js';
+
+const stateDir = process.env.BENCH_SANDBOX_STATE_DIR || undefined;
+const network = await SandboxNetwork.start({ host: '127.0.0.1', port: 0, stateDir });
+const eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+const cpuAtStart = process.cpuUsage();
+const startedAt = Date.now();
+
+serveRpc({
+  info: () => ({ url: network.url, rootPublicKey: Buffer.from(network.rootPublicKey).toString('base64'), rootSerial: network.rootSerial }),
+  scan: async (params) => {
+    const { phone, qr } = params as { phone: string; qr: string };
+    network.getOrCreatePhone(phone);
+    const device = await network.scan(phone, qr);
+    return { jid: device.jid };
+  },
+  stats: () => {
+    const cpu = process.cpuUsage(cpuAtStart);
+    return {
+      rss: process.memoryUsage().rss,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      wallMs: Date.now() - startedAt,
+      connections: network.connections().length,
+      eventLoopP99Ms: eld.percentile(99) / 1e6,
+    };
+  },
+  stop: async () => {
+    await network.stop();
+    setImmediate(() => process.exit(0));
+    return true;
+  },
+});
+process.send?.({ notice: 'ready', data: null });

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench -- <scenario> [--sessions N]`: runs the gateway (real
+ * engine, real store) against the sandbox on loopback, each in its own
+ * process, prints a table and writes bench/results/<scenario>-<time>.json.
+ * Every child process and temp dir is removed at the end (unless --keep).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseOptions } from './lib/options.js';
+import { commit, machine, printTable, writeResult, type BenchResult } from './lib/results.js';
+import type { Child } from './lib/rpc.js';
+import { SCENARIOS } from './scenarios/index.js';
+
+const opts = parseOptions(process.argv.slice(2));
+const scenario = SCENARIOS[opts.scenario];
+if (!scenario) {
+  process.stderr.write(`unknown scenario "${opts.scenario}"; one of: ${Object.keys(SCENARIOS).join(', ')}\n`);
+  process.exit(2);
+}
+
+const loadAvgStart = os.loadavg();
+const startedAt = new Date().toISOString();
+const workDir = await mkdtemp(path.join(os.tmpdir(), `wagate-bench-${opts.scenario}-`));
+const children = new Set<Child>();
+let cleaning: Promise<void> | null = null;
+
+const cleanup = (): Promise<void> =>
+  (cleaning ??= (async () => {
+    await Promise.all([...children].map((c) => c.stop().catch(() => c.proc.kill('SIGKILL'))));
+    if (!opts.keep) await rm(workDir, { recursive: true, force: true });
+    else process.stderr.write(`kept ${workDir}\n`);
+  })());
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 0;
+try {
+  process.stderr.write(`bench ${opts.scenario}: sessions=${opts.sessions} work dir ${workDir}\n`);
+  const outcome = await scenario({ opts, workDir, track: (c) => (children.add(c), c), untrack: (c) => children.delete(c) });
+  const result: BenchResult = {
+    scenario: opts.scenario,
+    sessions: opts.sessions,
+    commit: commit(),
+    startedAt,
+    machine: machine(loadAvgStart),
+    options: { ...opts },
+    figures: outcome.figures,
+    ...(outcome.runs ? { runs: outcome.runs } : {}),
+    ...(outcome.notes ? { notes: outcome.notes } : {}),
+  };
+  printTable(result);
+  process.stdout.write(`wrote ${writeResult(result)}\n`);
+} catch (err) {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
