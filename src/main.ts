@@ -30,6 +30,12 @@ function createLogger(config: Config): Logger {
   });
 }
 
+/** `./data` when under the working directory, else the absolute path. */
+function displayPath(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : `./${rel}`;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
@@ -51,7 +57,7 @@ async function main(): Promise<void> {
     `wagate is listening on ${base}`,
     `  API docs:   ${base}/docs`,
     `  Dashboard:  ${base}/dashboard`,
-    `  Data dir:   ${path.relative(process.cwd(), config.dataDir) || '.'} (${gateway.storeDialect})`,
+    `  Data dir:   ${displayPath(config.dataDir)} (${gateway.storeDialect})`,
   ];
   if (gateway.sandboxPhone) {
     lines.push(
