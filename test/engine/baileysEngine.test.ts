@@ -136,6 +136,63 @@ describe.skipIf(!sandboxReady)('BaileysEngine against the sandbox network', () =
     await log.next('open');
   });
 
+  it('after a wrong code the QR still links the device', async () => {
+    const phone = nextPhone();
+    const { conn, log } = await connect(newAuth());
+    const code = await conn.requestPairingCode(phone);
+    const wrong = (code[0] === 'A' ? 'B' : 'A') + code.slice(1);
+    await expect(sandbox.enterCode(phone, wrong)).rejects.toThrow();
+    await log.next('pairing_failed');
+
+    // The latest QR carries the connection's original adv secret; it must still be the one that counts.
+    const latestQr = [...log.events].reverse().find((e) => e.type === 'qr');
+    if (latestQr?.type !== 'qr') throw new Error('no QR seen');
+    const device = await sandbox.scan(phone, latestQr.qr);
+    expect((await log.next('paired')).identity.jid).toBe(device.jid);
+    await log.next('open');
+  });
+
+  it('refuses a pairing code once the session is paired', async () => {
+    const { conn } = await pairByQr();
+    await expect(conn.requestPairingCode('15550001111')).rejects.toMatchObject({ code: 'ALREADY_PAIRED' });
+  });
+
+  it('replays events raised before the first listener subscribed', async () => {
+    const auth = newAuth();
+    const conn = await engine.connect({ sessionId: auth.sessionId, auth, deviceBrowser: 'Firefox', logger: silent });
+    open.push(conn);
+    await delay(500);
+    const log = new EventLog(conn);
+    const qr = await log.next('qr', 1_000);
+    expect(qr.qr).toContain(',3'); // Firefox's companion platform id ends the QR payload
+  });
+
+  it('logout before pairing ends the connection as logged out', async () => {
+    const { conn, log } = await connect(newAuth());
+    await log.next('qr');
+    await conn.logout();
+    expect(await log.next('close')).toMatchObject({ code: 401, loggedOut: true });
+  });
+
+  it('an unreachable server arrives as a close event, not an exception', async () => {
+    const nowhere = new BaileysEngine({ socketUrl: 'ws://127.0.0.1:1/ws/chat', logger: silent, connectTimeoutMs: 2_000 });
+    const { log } = await connect(newAuth(), nowhere);
+    const closed = await log.next('close', 5_000);
+    expect(closed.loggedOut).toBe(false);
+    expect(closed.code).toBeGreaterThanOrEqual(400);
+  });
+
+  it('a silent server is detected by the keepalive (408)', async () => {
+    const first = await pairByQr();
+    await first.conn.close();
+    const watchful = new BaileysEngine({ socketUrl: sandbox.url, logger: silent, keepAliveIntervalMs: 300 });
+    const { conn, log } = await connect(first.auth, watchful);
+    await log.next('open');
+    expect(sandbox.fault(conn.noiseKey, 'silence')).toBe(true);
+    // Baileys gives up after keepAliveIntervalMs + 5 s without any frame.
+    expect(await log.next('close', 10_000)).toMatchObject({ code: 408, loggedOut: false });
+  }, 20_000);
+
   it('rejects a pairing-code request for an invalid number and changes nothing', async () => {
     const { conn, log } = await connect(newAuth());
     await expect(conn.requestPairingCode('+1 555')).rejects.toMatchObject({ code: 'INVALID_PHONE_NUMBER' });
