@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app.js';
 import { dashboardPlugin } from '../../src/api/dashboard/index.js';
 import type { ApiPlugin } from '../../src/api/types.js';
 import { loadConfig } from '../../src/config.js';
-import { createTestGateway, silentLogger, type TestGateway } from '../support/harness.js';
+import { createTestGateway, silentLogger, type TestGateway, type TestGatewayOptions } from '../support/harness.js';
 
 export interface DashboardGateway {
   gw: TestGateway;
@@ -18,8 +18,16 @@ export interface DashboardGateway {
   close(): Promise<void>;
 }
 
-export async function startDashboard(opts: { ownerNumber?: string; listen?: boolean; now?: () => number } = {}): Promise<DashboardGateway> {
-  const gw = await createTestGateway();
+export interface StartDashboardOptions {
+  ownerNumber?: string;
+  /** Listen on a random loopback port (for browsers and raw HTTP). */
+  listen?: boolean;
+  now?: () => number;
+  gateway?: TestGatewayOptions;
+}
+
+export async function startDashboard(opts: StartDashboardOptions = {}): Promise<DashboardGateway> {
+  const gw = await createTestGateway(opts.gateway);
   const env: NodeJS.ProcessEnv = {};
   if (opts.ownerNumber) env.WAGATE_OWNER_NUMBER = opts.ownerNumber;
   const config = loadConfig(env, []);

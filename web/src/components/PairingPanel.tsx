@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ApiError, api, type PairingCodeInfo, type SessionView } from '../api.js';
-import { phone, spokenDuration } from '../format.js';
+import { clock, phone, spokenDuration } from '../format.js';
 import { sleep, useMounted, useNow } from '../hooks.js';
 import { Countdown } from './Countdown.js';
 
@@ -90,7 +90,11 @@ export function PairingPanel(props: { session: SessionView }) {
       } else if (err.code === 'PAIRING_RATE_LIMITED' || err.code === 'RATE_LIMITED') {
         const wait = err.retryAfterSeconds ?? 60;
         setBlockedUntil(Date.now() + wait * 1000);
-        setError(`${err.message}. You can ask again in ${spokenDuration(wait)}.`);
+        setError(
+          err.code === 'PAIRING_RATE_LIMITED'
+            ? `Too many pairing codes were asked for this number. WhatsApp blocks numbers that ask too often, so the gateway waits. You can ask again in ${spokenDuration(wait)}.`
+            : `${err.message}. You can ask again in ${spokenDuration(wait)}.`,
+        );
       } else if (err.code === 'SESSION_NOT_READY') {
         setError('WhatsApp did not get ready in time. Try again in a moment.');
       } else {
@@ -129,7 +133,7 @@ export function PairingPanel(props: { session: SessionView }) {
             required
           />
           <button type="submit" class="primary" disabled={busy || blockedFor > 0}>
-            {busy ? 'Requesting…' : code ? 'Get a new code' : 'Get pairing code'}
+            {busy ? 'Requesting…' : code && Date.parse(code.expiresAt) <= now ? 'Get a new code' : 'Get pairing code'}
           </button>
         </div>
         {fieldError && (
@@ -146,7 +150,12 @@ export function PairingPanel(props: { session: SessionView }) {
       {error && (
         <p class="error" role="alert" data-code="error">
           {error}
-          {blockedFor > 0 && <span class="wait"> ({blockedFor} s)</span>}
+          {blockedFor > 0 && (
+            <span class="wait" aria-hidden="true">
+              {' '}
+              Time left: <span class="clock">{clock(blockedFor)}</span>
+            </span>
+          )}
         </p>
       )}
       {code && (
