@@ -112,8 +112,12 @@ export class PairingCodes {
     throw new IqFailure(404, 'no-pending-pairing');
   }
 
+  /** A closed companion's entry stays until it expires so a late code gets a precise refusal at once. */
   connectionClosed(peer: Peer): void {
-    for (const [phone, pending] of this.pending) if (pending.peer === peer) this.pending.delete(phone);
+    const now = Date.now();
+    for (const [phone, pending] of this.pending) {
+      if (pending.expiresAt < now || (pending.peer !== peer && pending.peer.conn.isClosed && !pending.attempt)) this.pending.delete(phone);
+    }
   }
 
   /**
@@ -125,7 +129,8 @@ export class PairingCodes {
     const pending = this.pending.get(phoneNumber);
     if (!pending || pending.expiresAt < Date.now() || pending.peer.conn.isClosed) {
       if (pending) this.pending.delete(phoneNumber);
-      throw new SandboxError('NO_PENDING_CODE', `no companion is waiting for a pairing code for ${phoneNumber}`);
+      const why = !pending ? 'no companion is waiting for a pairing code for' : pending.peer.conn.isClosed ? 'the companion that asked for this code has disconnected:' : 'the pairing code has expired for';
+      throw new SandboxError('NO_PENDING_CODE', `${why} ${phoneNumber}`);
     }
     if (pending.attempt) throw new SandboxError('PAIRING_BUSY', 'another code is being checked for this phone');
     const code = normalizeCode(typed);
