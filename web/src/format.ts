@@ -64,7 +64,9 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       return 'Session deleted';
     case 'connection.state': {
       const label = state && state in STATE_LABELS ? STATE_LABELS[state as SessionState] : (state ?? 'changed');
-      return reason ? `State: ${label} — ${reason}` : `State: ${label}`;
+      // Reasons that only repeat the state ("waiting for a QR scan") add nothing.
+      const repeats = reason !== undefined && label.toLowerCase().replace(/\W/g, '').includes(reason.toLowerCase().replace(/\W|\ba\b/g, ''));
+      return reason && !repeats ? `State: ${label} — ${reason}` : `State: ${label}`;
     }
     case 'auth.qr':
       return 'New QR code issued';

@@ -47,6 +47,7 @@ export function GuardedConfirm(props: {
           sessionId={props.sessionId}
           challenge={challenge}
           submitLabel={props.confirmLabel}
+          danger
           onSubmit={async (code) => {
             await props.run(code);
             props.onClose();

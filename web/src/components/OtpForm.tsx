@@ -32,6 +32,8 @@ export function OtpForm(props: {
   sessionId: string;
   challenge: OtpChallenge;
   submitLabel: string;
+  /** The submit button carries out a destructive action. */
+  danger?: boolean;
   onSubmit: (code: string) => Promise<void>;
   onCancel?: () => void;
 }) {
@@ -109,7 +111,7 @@ export function OtpForm(props: {
         </p>
       )}
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class={props.danger ? 'danger' : 'primary'} disabled={busy}>
           {busy ? 'Checking…' : props.submitLabel}
         </button>
         {viaWhatsApp && (

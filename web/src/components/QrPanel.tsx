@@ -76,8 +76,8 @@ export function QrPanel(props: { session: SessionView; live: LiveEvents; onStart
           <figure class="qr" data-qr={qr.qr} data-expires-at={qr.expiresAt}>
             <img
               src={qr.image}
-              width={288}
-              height={288}
+              width={320}
+              height={320}
               alt="QR code for linking WhatsApp. Scan it from WhatsApp: Settings, Linked devices, Link a device."
             />
           </figure>
