@@ -175,8 +175,8 @@ export const KeyParams = Type.Object({
 
 // ---- envelopes
 
-export function dataOf<T extends TSchema>(schema: T) {
-  return Type.Object({ data: schema });
+export function dataOf<T extends TSchema>(schema: T, description = 'Success') {
+  return Type.Object({ data: schema }, { description });
 }
 
 export const ErrorSchema = Type.Object(

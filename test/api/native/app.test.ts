@@ -92,6 +92,12 @@ describe('OpenAPI', () => {
     expect(create.description).toBeTruthy();
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '409']));
     expect(doc.paths['/api/v1/sessions/{sessionId}/auth/pairing-code'].post.responses['429']).toBeDefined();
+    expect(Object.keys(doc.paths['/api/v1/sessions/{sessionId}/auth/qr'].get.responses['200'].content)).toEqual([
+      'application/json',
+      'image/png',
+      'image/svg+xml',
+    ]);
+    expect(Object.keys(doc.paths['/api/v1/events'].get.responses['200'].content)).toEqual(['text/event-stream']);
 
     const docs = await t.call({ method: 'GET', url: '/docs', key: null });
     expect(docs.statusCode).toBe(200);

@@ -13,7 +13,10 @@ const STREAM_DESCRIPTION =
   'to receive the events you missed first. A `: heartbeat` comment arrives every 15 seconds.';
 
 const streamResponse = {
-  200: Type.String({ description: 'A `text/event-stream` of gateway events' }),
+  200: {
+    description: 'A stream of gateway events',
+    content: { 'text/event-stream': { schema: Type.String({ description: 'SSE frames: `id`, `event`, `data` (JSON GatewayEvent)' }) } },
+  },
 };
 
 export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeContext): void {
@@ -27,7 +30,6 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
         security: BEARER,
         params: SessionParams,
         querystring: EventStreamQuery,
-        produces: ['text/event-stream'],
         response: { ...streamResponse, ...errorResponses('INVALID_SESSION_ID', 'FORBIDDEN', 'SESSION_NOT_FOUND') },
       },
     },
@@ -50,7 +52,6 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
         tags: TAGS,
         security: BEARER,
         querystring: EventStreamQuery,
-        produces: ['text/event-stream'],
         response: { ...streamResponse, ...errorResponses('FORBIDDEN') },
       },
     },
@@ -74,7 +75,7 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
         params: SessionParams,
         querystring: HistoryQuery,
         response: {
-          200: dataOf(Type.Array(GatewayEventSchema)),
+          200: dataOf(Type.Array(GatewayEventSchema), 'Events, oldest first'),
           ...errorResponses('INVALID_SESSION_ID', 'VALIDATION_FAILED', 'FORBIDDEN', 'SESSION_NOT_FOUND'),
         },
       },

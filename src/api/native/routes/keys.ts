@@ -20,7 +20,7 @@ export function keyRoutes(app: NativeApp, { core }: NativeContext): void {
         params: SessionParams,
         body: CreateKeyBody,
         response: {
-          201: dataOf(CreatedApiKeySchema),
+          201: dataOf(CreatedApiKeySchema, 'The new key (shown once)'),
           ...errorResponses('INVALID_SESSION_ID', 'VALIDATION_FAILED', 'FORBIDDEN', 'SESSION_NOT_FOUND'),
         },
       },
@@ -50,7 +50,7 @@ export function keyRoutes(app: NativeApp, { core }: NativeContext): void {
         security: BEARER,
         params: SessionParams,
         response: {
-          200: dataOf(Type.Array(ApiKeyInfoSchema)),
+          200: dataOf(Type.Array(ApiKeyInfoSchema), 'The session\'s keys'),
           ...errorResponses('INVALID_SESSION_ID', 'FORBIDDEN', 'SESSION_NOT_FOUND'),
         },
       },

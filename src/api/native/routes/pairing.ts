@@ -1,6 +1,7 @@
 /** Linking a device: the QR code (JSON, PNG or SVG) and pairing codes. */
 import type { FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
+import { Type } from 'typebox';
 import { SessionParams } from '../../http/params.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
 import { PairingCodeBody, PairingCodeSchema, QrQuery, QrSchema, dataOf, errorResponses } from '../schemas.js';
@@ -22,9 +23,15 @@ export function pairingRoutes(app: NativeApp, { core }: NativeContext): void {
         security: BEARER,
         params: SessionParams,
         querystring: QrQuery,
-        produces: ['application/json', 'image/png', 'image/svg+xml'],
         response: {
-          200: dataOf(QrSchema),
+          200: {
+            description: 'The current QR code',
+            content: {
+              'application/json': { schema: dataOf(QrSchema) },
+              'image/png': { schema: Type.String({ format: 'binary', description: 'PNG image (?format=png)' }) },
+              'image/svg+xml': { schema: Type.String({ description: 'SVG image (?format=svg)' }) },
+            },
+          },
           ...errorResponses('INVALID_SESSION_ID', 'VALIDATION_FAILED', 'FORBIDDEN', 'SESSION_NOT_FOUND', 'ALREADY_PAIRED', 'SESSION_NOT_READY'),
         },
       },
@@ -58,7 +65,7 @@ export function pairingRoutes(app: NativeApp, { core }: NativeContext): void {
         params: SessionParams,
         body: PairingCodeBody,
         response: {
-          200: dataOf(PairingCodeSchema),
+          200: dataOf(PairingCodeSchema, 'The code to type on the phone'),
           ...errorResponses(
             'INVALID_SESSION_ID',
             'VALIDATION_FAILED',
