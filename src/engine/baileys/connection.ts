@@ -121,12 +121,15 @@ export class BaileysConnection implements EngineConnection {
     if (!ready || !sock || !this.qrSeen) {
       throw new GatewayError('TIMEOUT', 'WhatsApp did not offer pairing in time; try again');
     }
+    // Set before sending: the server's answer may race the send callback.
+    const wasOutstanding = this.pairingCodeOutstanding;
+    this.pairingCodeOutstanding = true;
     try {
       const code = await sock.requestPairingCode(phoneNumber);
-      this.pairingCodeOutstanding = true;
       this.log.info('pairing code requested');
       return code;
     } catch (err) {
+      this.pairingCodeOutstanding = wasOutstanding;
       throw new GatewayError('ENGINE_ERROR', 'Could not request a pairing code', undefined, { cause: err });
     }
   }
@@ -187,7 +190,8 @@ export class BaileysConnection implements EngineConnection {
     const sock = this.requireOpen();
     let sent;
     try {
-      sent = await sock.sendMessage(jid, { text });
+      // linkPreview: null stops Baileys from fetching URLs found in the text.
+      sent = await sock.sendMessage(jid, { text, linkPreview: null });
     } catch (err) {
       throw new GatewayError('ENGINE_ERROR', 'Could not send the message', undefined, { cause: err });
     }
@@ -301,9 +305,9 @@ export class BaileysConnection implements EngineConnection {
     const text = error?.attrs.text;
     const code = error?.attrs.code;
     const reason =
-      text === 'wrong-code' || code === '400' || !error
+      text === 'wrong-code' || !error
         ? WRONG_CODE_REASON
-        : `Pairing with the code failed (${code ?? '?'} ${text ?? ''})`.trim();
+        : `Pairing with the code failed: ${text ?? 'error'} (${code ?? 'no code'})`;
     // Baileys already replaced the adv secret with one derived from the wrong
     // code; put the QR's secret back so a QR scan still works afterwards.
     if (this.qrAdvSecret) this.auth.state.creds.advSecretKey = this.qrAdvSecret;
