@@ -76,16 +76,26 @@ export interface DialectHandlerOptions {
   render: ErrorRenderer;
   /** Static root prefixes (from Dialect.rootPaths) that get this dialect's 404 when mounted at the root. */
   rootPaths: string[];
+  /** The session a request is about, for error logs (default: a `session` or `device_id` path parameter). */
+  sessionIdOf?: (request: FastifyRequest) => string | undefined;
 }
 
-export function installDialectHandlers(app: FastifyInstance, opts: DialectHandlerOptions): void {
+/** The session named by a `session` or `device_id` path parameter. */
+export function sessionIdFromParams(request: FastifyRequest): string | undefined {
+  const params = request.params as Record<string, unknown> | undefined;
+  const value = params?.session ?? params?.device_id;
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function installDialectHandlers(app: FastifyInstance, options: DialectHandlerOptions): void {
+  const opts = { sessionIdOf: sessionIdFromParams, ...options };
   installBodyParsers(app);
 
   app.setErrorHandler((err, request, reply) => {
     const error = toGatewayError(err);
     if (error.status >= 500) {
-      const sessionId = (request.params as Record<string, unknown> | undefined)?.sessionId;
-      request.log.error({ err, code: error.code, ...(typeof sessionId === 'string' ? { sessionId } : {}) }, 'dialect request failed');
+      const sessionId = opts.sessionIdOf?.(request);
+      request.log.error({ err, code: error.code, ...(sessionId === undefined ? {} : { sessionId }) }, 'dialect request failed');
     }
     const rendered = opts.render(error, request);
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));

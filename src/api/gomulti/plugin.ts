@@ -41,7 +41,11 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const tokens = new DeviceTokens(core);
   // The device a request's token names, set by the /devices/me auth hook.
   const deviceOfRequest = new WeakMap<FastifyRequest, string>();
-  installDialectHandlers(app, { render: renderGomultiError, rootPaths: GOMULTI_ROOT_PATHS });
+  installDialectHandlers(app, {
+    render: renderGomultiError,
+    rootPaths: GOMULTI_ROOT_PATHS,
+    sessionIdOf: (request) => deviceOfRequest.get(request),
+  });
 
   const requireDevice = async (request: FastifyRequest): Promise<void> => {
     const header = headerValue(request, 'authorization');

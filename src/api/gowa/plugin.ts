@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { ApiPlugin } from '../types.js';
 import { headerValue, queryOrBodyField, stringField } from '../compat-shared/credentials.js';
-import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
+import { installDialectHandlers, sessionIdFromParams } from '../compat-shared/dialectPlugin.js';
 import { qrPng } from '../compat-shared/qrImage.js';
 import { secondsUntil } from '../compat-shared/sessions.js';
 import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
@@ -26,7 +26,12 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const users = parseGowaUsers(config.gowaUsers);
   const files = new QrFiles();
   app.addHook('onClose', async () => files.clear());
-  installDialectHandlers(app, { render: renderGowaError, rootPaths: GOWA_ROOT_PATHS });
+  installDialectHandlers(app, {
+    render: renderGowaError,
+    rootPaths: GOWA_ROOT_PATHS,
+    sessionIdOf: (request) =>
+      sessionIdFromParams(request) ?? headerValue(request, 'x-device-id') ?? stringField(request.query, 'device_id'),
+  });
 
   // QR images need no auth, as in the original (the file name is unguessable and short-lived).
   const servePng = async (request: FastifyRequest<{ Params: { file: string } }>, reply: FastifyReply) => {

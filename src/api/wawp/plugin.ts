@@ -29,7 +29,11 @@ function required(request: FastifyRequest, name: string, ...aliases: string[]): 
 
 export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
-  installDialectHandlers(app, { render: makeWawpRenderer(core), rootPaths: WAWP_ROOT_PATHS });
+  installDialectHandlers(app, {
+    render: makeWawpRenderer(core),
+    rootPaths: WAWP_ROOT_PATHS,
+    sessionIdOf: (request) => queryOrBodyField(request, 'instance_id'),
+  });
 
   /** The instance a request names, once its access token may act on it. */
   const instanceOf = async (request: FastifyRequest): Promise<SessionView> => {
