@@ -45,8 +45,6 @@ export class SandboxConnection {
   noiseKey: string | null = null;
   /** Device JID once logged in. */
   jid: string | null = null;
-  /** Extra per-phase state the network attaches (registration data, account). */
-  context: Record<string, unknown> = {};
   logger: Logger;
 
   private readonly reader = new FrameReader();
