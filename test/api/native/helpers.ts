@@ -64,6 +64,8 @@ export interface SseClient {
   comments: string[];
   /** Resolve once `check` holds on what arrived so far. */
   until(check: (client: SseClient) => boolean, timeoutMs?: number): Promise<void>;
+  /** Called once when the server ends the stream. */
+  onEnd(listener: () => void): void;
   close(): void;
 }
 
@@ -94,6 +96,10 @@ export async function openSse(url: string, headers: Record<string, string>): Pro
             };
             waiters.add(probe);
           }),
+        onEnd: (listener) => {
+          if (res.complete || res.destroyed) listener();
+          else res.once('close', listener);
+        },
         close: () => request.destroy(),
       };
       res.setEncoding('utf8');

@@ -100,6 +100,14 @@ describe('SSE /api/v1/sessions/{id}/events', () => {
     await eventually(() => expect(t.gw.core.events.listenerCount()).toBe(before));
   });
 
+  it('ends open streams when the server closes', async () => {
+    const stream = await sse('/api/v1/sessions/s1/events', t.adminKey);
+    const ended = new Promise<void>((resolve) => stream.onEnd(resolve));
+    await t.app.close();
+    await ended;
+    expect(t.gw.core.events.listenerCount()).toBe(0);
+  });
+
   it('rejects a missing key with 401 JSON and another session\'s key with 403', async () => {
     const res = await fetch(`${base}/api/v1/sessions/s1/events`);
     expect(res.status).toBe(401);
