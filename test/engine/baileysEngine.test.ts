@@ -2,6 +2,7 @@
  * The Baileys engine against the simulated WhatsApp network (src/sandbox):
  * real wire protocol on loopback, unmodified Baileys.
  */
+import { Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/core/errors.js';
@@ -21,6 +22,12 @@ let phoneCounter = 0;
 const nextPhone = () => `1555${process.pid % 1000}${String(++phoneCounter).padStart(4, '0')}`;
 const deviceIdOf = (jid: string) => Number(/:(\d+)@/.exec(jid)?.[1]);
 const CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
+
+/** Client-side TCP sockets of this process still connected to `port`. */
+function clientSocketsTo(port: number): number {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.filter((h) => h instanceof Socket && h.remotePort === port && !h.destroyed).length;
+}
 
 describe.skipIf(!sandboxReady)('BaileysEngine against the sandbox network', () => {
   let sandbox: Sandbox;
@@ -269,9 +276,12 @@ describe.skipIf(!sandboxReady)('BaileysEngine against the sandbox network', () =
 
   it('close() ends the socket, emits nothing more and leaves no connection behind', async () => {
     const { conn, log } = await pairByQr();
+    const port = Number(new URL(sandbox.url).port);
+    expect(clientSocketsTo(port)).toBe(1);
     const seen = log.events.length;
     await conn.close();
     await conn.close(); // idempotent
+    expect(await eventually(() => clientSocketsTo(port) === 0)).toBe(true);
     expect(await eventually(() => !sandbox.connections().some((c) => c.noiseKey === conn.noiseKey))).toBe(true);
     await delay(300);
     expect(log.events.length).toBe(seen);

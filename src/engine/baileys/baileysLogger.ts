@@ -23,6 +23,7 @@ export interface BaileysLogger {
 const EXPECTED_NOISE = [
   'DISABLING ALL SYNC', // we disable history sync deliberately
   'stream errored out', // every close code arrives this way, 515 included; the adapter logs closes itself
+  'no name present', // accounts without a push name are normal; logged on every open
 ];
 
 function isExpectedNoise(obj: unknown, msg: string | undefined): boolean {
