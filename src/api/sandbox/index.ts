@@ -67,16 +67,23 @@ function translate(err: unknown): never {
     case 'INVALID_QR':
     case 'QR_EXPIRED':
     case 'NO_SUCH_CONNECTION':
-    case 'ALREADY_LINKED':
       throw new GatewayError('INVALID_QR', message, { reason: code });
     case 'WRONG_CODE':
     case 'NO_PENDING_CODE':
-    case 'INVALID_CODE':
       throw new GatewayError('INVALID_PAIRING_CODE', message, { reason: code });
-    case 'PHONE_NOT_FOUND':
-      throw new GatewayError('PHONE_NOT_FOUND', message);
+    case 'PAIRING_REFUSED':
+      // The companion's device signature did not verify: the phone refuses the link.
+      throw new GatewayError('BAD_REQUEST', message, { reason: code });
+    case 'INVALID_PHONE_NUMBER':
+      throw new GatewayError('INVALID_PHONE_NUMBER', message);
     case 'PHONE_EXISTS':
       throw new GatewayError('BAD_REQUEST', message, { reason: code });
+    case 'PAIRING_BUSY':
+      throw new GatewayError('RATE_LIMITED', message, { reason: code }, { retryAfterSeconds: 1 });
+    case 'PAIRING_TIMEOUT':
+      throw new GatewayError('TIMEOUT', message, { reason: code });
+    case 'STOPPED':
+      throw new GatewayError('SHUTTING_DOWN', message);
     default:
       throw err;
   }
