@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/harness.js';
+import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
 import { PairingRateLimiter } from '../../src/core/pairingRateLimiter.js';
 import { startDashboard, type DashboardGateway, type StartDashboardOptions } from './dashboardHarness.js';
 
@@ -233,6 +234,67 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
     await codeField.fill(code);
     await page.getByRole('dialog').getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => detailBadge(page).getAttribute('data-state')).toBe('logged_out');
+  });
+
+  it('asks for the owner code before revealing a QR, then keeps showing it', async () => {
+    const { page, gw } = await open({ ownerNumber: '15550009999' });
+    const core = gw.gw.core.sessions;
+    await core.create({ sessionId: 'sender' });
+    await core.connect('sender');
+    await eventually(() => expect(core.get('sender').state).toBe('qr'));
+    await gw.gw.engine.last('sender').link('15550006666');
+    await eventually(() => expect(core.get('sender').state).toBe('connected'));
+
+    await signIn(page, gw.gw.adminKey);
+    await createSession(page, 'newcomer');
+    const form = page.locator('.qr-panel form[data-otp-method="whatsapp"]');
+    await form.waitFor();
+    expect(await page.locator('figure.qr').count()).toBe(0);
+    const sender = gw.gw.engine.last('sender');
+    await eventually(() => expect(sender.sent.at(-1)?.text).toContain('show the QR code of session "newcomer"'));
+    await shot(page, '13-qr-reveal-code');
+    await page.getByLabel('One-time code').fill(/(\d{6})/.exec(sender.sent.at(-1)!.text)![1]);
+    await page.getByRole('button', { name: 'Show QR code' }).click();
+    const figure = page.locator('figure.qr[data-qr]');
+    await figure.waitFor();
+    expect(await figure.getAttribute('data-qr')).toBe(core.getQr('newcomer').qr);
+    // A rotated QR shows without another code.
+    const first = await figure.getAttribute('data-qr');
+    gw.gw.engine.last('newcomer').emitQr();
+    await expect.poll(() => figure.getAttribute('data-qr')).not.toBe(first);
+    expect(await page.locator('.qr-panel form').count()).toBe(0);
+  });
+
+  it('enrols an authenticator app and then asks for its code before deleting a session', async () => {
+    const { page, gw } = await open();
+    await signIn(page, gw.gw.adminKey);
+    await gw.gw.core.sessions.create({ sessionId: 'old' });
+
+    await page.getByRole('button', { name: 'Security' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Security' });
+    await dialog.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secretEl = dialog.locator('[data-totp-secret]');
+    await secretEl.waitFor();
+    expect(await dialog.locator('img.totp-qr').count()).toBe(1);
+    expect(await dialog.locator('code.uri').textContent()).toMatch(/^otpauth:\/\/totp\//);
+    await shot(page, '14-totp-setup');
+    const key = base32Decode((await secretEl.getAttribute('data-totp-secret'))!);
+    await dialog.getByLabel('Code shown in the app').fill(totp(key, Date.now()));
+    await dialog.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => dialog.locator('[data-otp-method]').getAttribute('data-otp-method')).toBe('totp');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.locator('.session-item[data-session-id="old"]').click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog');
+    expect(await confirm.textContent()).toContain('cannot be undone');
+    await confirm.getByRole('button', { name: 'Delete session' }).click();
+    await confirm.locator('form[data-otp-method="totp"]').waitFor();
+    // The enrolment code is spent; the next step's code is within the drift window.
+    await confirm.getByLabel('One-time code').fill(totp(key, Date.now() + 30_000));
+    await confirm.getByRole('button', { name: 'Delete session' }).click();
+    await expect.poll(() => page.locator('.session-item[data-session-id="old"]').count()).toBe(0);
+    expect(gw.gw.core.sessions.has('old')).toBe(false);
   });
 
   it('fits a phone-sized screen', async () => {

@@ -77,6 +77,10 @@ class SignInThrottle {
 
   recordFailure(ip: string): void {
     const now = this.now();
+    // Many addresses failing once each must not grow the map without bound.
+    if (this.failures.size > 10_000) {
+      for (const [key, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(key);
+    }
     const entry = this.failures.get(ip);
     if (!entry || entry.resetAt <= now) this.failures.set(ip, { count: 1, resetAt: now + this.windowMs });
     else entry.count += 1;

@@ -7,6 +7,12 @@ import { ApiError, api, type GuardedAction, type OtpMethod } from '../api.js';
 import { spokenDuration } from '../format.js';
 import { useMounted } from '../hooks.js';
 
+const PROTECTED: Record<GuardedAction, string> = {
+  logout: 'Logging out is protected.',
+  delete: 'Deleting a session is protected.',
+  qr: 'Showing the QR code is protected.',
+};
+
 export interface OtpChallenge {
   method: OtpMethod;
   sentTo?: string;
@@ -81,9 +87,10 @@ export function OtpForm(props: {
   return (
     <form class="otp-form" onSubmit={submit} data-otp-method={props.challenge.method}>
       <p class="otp-intro">
+        {PROTECTED[props.action]}{' '}
         {viaWhatsApp
-          ? 'This action is protected. Enter the one-time code the gateway sends to the owner’s WhatsApp.'
-          : 'This action is protected. Enter the 6-digit code from your authenticator app.'}
+          ? 'Enter the one-time code the gateway sends to the owner’s WhatsApp.'
+          : 'Enter the 6-digit code from your authenticator app.'}
       </p>
       {notice && (
         <p class="notice" role="status">
