@@ -24,6 +24,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
   let browser: Browser;
   let context: BrowserContext | undefined;
   let gateway: DashboardGateway | undefined;
+  const pageProblems: string[] = [];
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
@@ -47,10 +48,13 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
   });
 
   afterEach(async () => {
+    // Script errors or CSP violations fail whichever test caused them.
+    const problems = pageProblems.splice(0);
     await context?.close();
     context = undefined;
     await gateway?.close();
     gateway = undefined;
+    expect(problems).toEqual([]);
   });
 
   async function open(
@@ -59,7 +63,10 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
     gateway = await startDashboard({ listen: true, ownerNumber: opts.ownerNumber, gateway: opts.gateway });
     context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    page.on('pageerror', (err) => console.error('page error:', err));
+    page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) pageProblems.push(message.text());
+    });
     await page.goto(`${gateway.baseUrl}/dashboard/`);
     return { page, gw: gateway };
   }

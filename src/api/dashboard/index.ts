@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiPlugin, ApiPluginOptions } from '../types.js';
 import { registerAuth } from './auth.js';
-import { ensureDashboardBuilt } from './build.js';
+import { DIST_DIR, ensureDashboardBuilt } from './build.js';
 import { dashboardErrorHandler, sendGatewayError } from './errorEnvelope.js';
 import { GatewayError } from '../../core/errors.js';
 import { registerEventStream } from './eventStream.js';
@@ -31,9 +31,16 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
   const now = opts.now ?? Date.now;
   const log = app.log.child({ component: 'dashboard' });
 
-  const { dir, built } = await ensureDashboardBuilt();
-  if (built) log.info({ dir }, 'dashboard front end built');
-  const files = await loadDashboardFiles(dir);
+  let files;
+  try {
+    const { dir, built } = await ensureDashboardBuilt();
+    if (built) log.info({ dir }, 'dashboard front end built');
+    files = await loadDashboardFiles(dir);
+  } catch (err) {
+    // A read-only install may still hold an older bundle: serve that rather than not start.
+    log.warn({ err }, 'dashboard build failed; serving the existing bundle');
+    files = await loadDashboardFiles(DIST_DIR);
+  }
 
   const signIns = new SignInSessions({ now });
   const guard = new OtpGuard({ ownerNumber: config.ownerNumber, sessions: core.sessions, now, logger: log });
