@@ -80,6 +80,8 @@ export function Dashboard(props: { onSignedOut: (notice?: string) => void; sandb
   const select = (sessionId: string | null) => {
     setSelected(sessionId);
     history.replaceState(null, '', sessionId ? `#/sessions/${encodeURIComponent(sessionId)}` : '#');
+    // Move focus (and, on a phone, the view) to the session just chosen, so screen readers follow.
+    if (sessionId) requestAnimationFrame(() => document.getElementById('detail-title')?.focus());
   };
 
   const signOut = async () => {

@@ -65,7 +65,9 @@ export function SessionDetail(props: {
       <section class="card">
         <header class="detail-header">
           <div>
-            <h2 id="detail-title">{name}</h2>
+            <h2 id="detail-title" tabIndex={-1}>
+              {name}
+            </h2>
             {session.displayName && <p class="session-id">{session.sessionId}</p>}
           </div>
           <p class="state" role="status">
