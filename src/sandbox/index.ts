@@ -11,6 +11,7 @@ export type {
   SandboxPhoneInfo,
   SandboxDeviceInfo,
   SandboxConnectionInfo,
+  SandboxMessage,
   ConnectionPhase,
 } from './types.js';
 export { FAULT_KINDS } from './types.js';

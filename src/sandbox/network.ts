@@ -14,8 +14,11 @@ import { SandboxError } from './errors.js';
 import { applyFault } from './faults.js';
 import { registerEncryptHandlers } from './handlers/encrypt.js';
 import { registerGroupHandlers } from './handlers/groups.js';
+import { registerKeyBundleHandlers } from './handlers/keyBundles.js';
 import { registerMdHandlers } from './handlers/md.js';
+import { registerMessageHandlers } from './handlers/messages.js';
 import { registerSessionHandlers } from './handlers/session.js';
+import { registerUsyncHandlers } from './handlers/usync.js';
 import type { HandlerContext } from './handlers/context.js';
 import { linkCompanion } from './phone/linking.js';
 import { PairingCodes } from './phone/pairingCode.js';
@@ -29,6 +32,7 @@ import type {
   FaultKind,
   SandboxConnectionInfo,
   SandboxDeviceInfo,
+  SandboxMessage,
   SandboxOptions,
   SandboxPhoneInfo,
 } from './types.js';
@@ -69,6 +73,9 @@ export class SandboxNetwork {
     registerMdHandlers(this.router, ctx);
     registerEncryptHandlers(this.router, ctx);
     registerGroupHandlers(this.router, ctx);
+    registerUsyncHandlers(this.router, ctx);
+    registerKeyBundleHandlers(this.router, ctx);
+    registerMessageHandlers(this.router, ctx);
   }
 
   static async start(opts: SandboxOptions = {}): Promise<SandboxNetwork> {
@@ -104,6 +111,11 @@ export class SandboxNetwork {
     const account = this.registry.get(phoneNumber);
     if (!account) return [];
     return [...account.devices.values()].sort((a, b) => a.deviceId - b.deviceId).map((d) => this.deviceInfo(account, d));
+  }
+
+  /** Texts the phone received (decrypted, newest last; the last 200 are kept). */
+  messages(phoneNumber: string): SandboxMessage[] {
+    return (this.registry.get(phoneNumber)?.inbox ?? []).map((m) => ({ ...m }));
   }
 
   addGroup(subject: string, phoneNumbers: string[]): { id: string } {

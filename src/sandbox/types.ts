@@ -56,3 +56,14 @@ export interface SandboxConnectionInfo {
   phase: ConnectionPhase;
   jid: string | null;
 }
+
+/** A text a simulated phone received and decrypted. */
+export interface SandboxMessage {
+  /** The sender's message id. */
+  id: string;
+  /** The sender's phone number (E.164 digits, no '+'). */
+  from: string;
+  text: string;
+  /** ISO-8601. */
+  receivedAt: string;
+}

@@ -8,6 +8,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateKeyPair, type KeyPair } from '../crypto/curve.js';
 import { SandboxError } from '../errors.js';
+import type { ReceivedMessage } from './inbox.js';
+import { createPhoneSignal, loadPhoneSignal, savePhoneSignal, type PersistedPhoneSignal, type PhoneSignal } from './phoneSignal.js';
 
 export interface SignedPreKeyRecord {
   keyId: number;
@@ -41,6 +43,10 @@ export interface Account {
   nextDeviceId: number;
   nextKeyIndex: number;
   devices: Map<number, LinkedDevice>;
+  /** The phone's Signal keys and sessions; made on first use (most sandbox accounts never receive a message). */
+  signal: PhoneSignal | null;
+  /** Texts the phone received, newest last. */
+  inbox: ReceivedMessage[];
 }
 
 export interface Group {
@@ -93,6 +99,9 @@ interface PersistedAccount {
   nextDeviceId: number;
   nextKeyIndex: number;
   devices: PersistedDevice[];
+  /** Absent in state files written before the phone could receive messages. */
+  signal?: PersistedPhoneSignal;
+  inbox?: ReceivedMessage[];
 }
 
 export interface PersistedState {
@@ -161,6 +170,8 @@ export class AccountRegistry {
       nextDeviceId: 1,
       nextKeyIndex: 1,
       devices: new Map(),
+      signal: null,
+      inbox: [],
     };
     this.accounts.set(phoneNumber, account);
     this.save();
@@ -169,6 +180,19 @@ export class AccountRegistry {
 
   getOrCreate(phoneNumber: string): Account {
     return this.accounts.get(phoneNumber) ?? this.create(phoneNumber);
+  }
+
+  byLid(lid: string): Account | undefined {
+    return [...this.accounts.values()].find((a) => a.lid === lid);
+  }
+
+  /** The phone's Signal state, created (and saved) the first time anyone needs it. */
+  phoneSignal(account: Account): PhoneSignal {
+    if (!account.signal) {
+      account.signal = createPhoneSignal(account.identity);
+      this.save();
+    }
+    return account.signal;
   }
 
   /** Reserve the next device id and key index for a link in progress (never reused, like the real network). */
@@ -189,7 +213,7 @@ export class AccountRegistry {
     return removed;
   }
 
-  /** Persist after a device's keys changed (pre-key upload, rotation). */
+  /** Persist after a device's keys, a phone's sessions or an inbox changed. */
   touch(): void {
     this.save();
   }
@@ -261,6 +285,8 @@ export class AccountRegistry {
           : null,
         preKeys: [...d.preKeys.entries()].map(([id, key]) => [id, b64(key)] as [number, string]),
       })),
+      ...(a.signal ? { signal: savePhoneSignal(a.signal) } : {}),
+      inbox: a.inbox,
     };
   }
 
@@ -291,6 +317,8 @@ export class AccountRegistry {
           },
         ]),
       ),
+      signal: a.signal ? loadPhoneSignal(a.signal) : null,
+      inbox: a.inbox ?? [],
     };
   }
 }
