@@ -1,0 +1,116 @@
+/**
+ * End to end: the gateway's real engine sends Signal-encrypted texts through
+ * the sandbox to the owner's simulated phone, which decrypts them; the
+ * dashboard's WhatsApp one-time codes travel the same way.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2E_ADMIN_KEY, sleep, startE2E, type E2E } from '../support/e2e.js';
+
+const OWNER = '15550000001';
+
+let e2e: E2E;
+beforeAll(async () => {
+  e2e = await startE2E({ env: { WAGATE_OWNER_NUMBER: OWNER } });
+});
+afterAll(async () => e2e?.close());
+
+interface PhoneMessage {
+  id: string;
+  from: string;
+  text: string;
+  receivedAt: string;
+}
+
+/** Link a new session to the owner's phone by QR through the HTTP API. */
+async function pairedSession(id: string): Promise<void> {
+  expect((await e2e.client.post('/api/v1/sessions', { sessionId: id })).status).toBe(201);
+  expect((await e2e.client.post(`/api/v1/sessions/${id}/connect`)).status).toBe(202);
+  const qr = await e2e.client.qr(id);
+  expect((await e2e.client.post(`/sandbox/phones/${OWNER}/scan`, { qr })).status).toBe(200);
+  await e2e.client.waitForState(id, 'connected');
+}
+
+/** The phone's inbox once a message matching `predicate` is in it (delivery lands just after the send returns). */
+async function phoneMessage(phone: string, predicate: (m: PhoneMessage) => boolean, timeoutMs = 10_000): Promise<PhoneMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await e2e.client.get<{ data: PhoneMessage[] }>(`/sandbox/phones/${phone}/messages`);
+    expect(res.status).toBe(200);
+    const found = res.body.data.find(predicate);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no matching message on +${phone}; inbox: ${JSON.stringify(res.body.data)}`);
+    await sleep(50);
+  }
+}
+
+/** A signed-in dashboard user: cookie + CSRF token on every call. */
+async function dashboard() {
+  const base = `${e2e.client.baseUrl}/dashboard`;
+  const signIn = await fetch(`${base}/api/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiKey: E2E_ADMIN_KEY }),
+  });
+  expect(signIn.status).toBe(200);
+  const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+  const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
+  };
+}
+
+describe('messaging end to end (real engine → sandbox phone)', () => {
+  it("sendText to the session's own number reaches the phone, decrypted", async () => {
+    await pairedSession('msg-self');
+    const sent = await e2e.gateway.core.sessions.sendText('msg-self', OWNER, 'Your code is 123456');
+    const received = await phoneMessage(OWNER, (m) => m.id === sent.messageId);
+    expect(received).toMatchObject({ from: OWNER, text: 'Your code is 123456' });
+
+    const again = await e2e.gateway.core.sessions.sendText('msg-self', OWNER, 'and a second one');
+    expect((await phoneMessage(OWNER, (m) => m.id === again.messageId)).text).toBe('and a second one');
+  });
+
+  it('a text to another sandbox account reaches that phone', async () => {
+    expect((await e2e.client.post('/sandbox/phones', { phoneNumber: '15550000077', name: 'Bob' })).status).toBe(201);
+    const sent = await e2e.gateway.core.sessions.sendText('msg-self', '15550000077', 'hello Bob');
+    expect(await phoneMessage('15550000077', (m) => m.id === sent.messageId)).toMatchObject({ from: OWNER, text: 'hello Bob' });
+  });
+
+  it('dashboard logout needs the one-time code the owner received on WhatsApp; a wrong code is refused', async () => {
+    await pairedSession('otp-target');
+    const call = await dashboard();
+    expect((await call('GET', '/api/otp')).body).toMatchObject({ method: 'whatsapp' });
+
+    const withoutCode = await call('POST', '/api/sessions/otp-target/logout');
+    expect(withoutCode.status).toBe(403);
+    expect(JSON.stringify(withoutCode.body)).toContain('OTP_REQUIRED');
+
+    const sent = await call('POST', '/api/otp/send', { action: 'logout', sessionId: 'otp-target' });
+    expect(sent.status).toBe(200);
+    expect(sent.body.sentTo).toMatch(/0001$/);
+
+    const message = await phoneMessage(OWNER, (m) => m.text.includes('"otp-target"'));
+    const code = /\b(\d{6})\b/.exec(message.text)![1]!;
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+    const refused = await call('POST', '/api/sessions/otp-target/logout', undefined, { 'x-otp-code': wrong });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).toContain('OTP_INVALID');
+    expect((await e2e.client.status('otp-target')).state).toBe('connected');
+
+    const done = await call('POST', '/api/sessions/otp-target/logout', undefined, { 'x-otp-code': code });
+    expect(done.status).toBe(200);
+    await e2e.client.waitForState('otp-target', 'logged_out');
+  });
+});
