@@ -35,7 +35,8 @@ export function registerUsyncHandlers(router: StanzaRouter, ctx: HandlerContext)
   router.iq('usync', 'usync', (iq, conn) => {
     if (!ctx.peer(conn).account) throw new IqFailure(401, 'not-authorized');
     const usync = child(iq, 'usync')!;
-    const protocols = (Array.isArray(child(usync, 'query')?.content) ? (child(usync, 'query')!.content as BinaryNode[]) : []).map((p) => p.tag);
+    const query = child(usync, 'query')?.content;
+    const protocols = Array.isArray(query) ? query.map((p) => p.tag) : [];
     // A user asked for twice (the client lists itself and the chat, the same user in a self chat) is answered once.
     const seen = new Set<string>();
     const users = children(child(usync, 'list'), 'user').flatMap((user) => {
