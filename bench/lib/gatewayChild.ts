@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import type { GatewayEvent } from '../../src/core/model.js';
 import { trustSandboxRoot } from '../../src/engine/baileys/sandboxTrust.js';
 import { startGateway } from '../../src/gateway.js';
+import { LoopDelaySampler } from './loopDelay.js';
 import { notify, serveRpc } from './rpc.js';
 
 export interface BenchEvent {
@@ -35,6 +36,8 @@ export interface GatewayStats {
 
 const eld = monitorEventLoopDelay({ resolution: 5 });
 eld.enable();
+const sampler = new LoopDelaySampler();
+sampler.start();
 const cpuAtStart = process.cpuUsage();
 
 const root = process.env.BENCH_SANDBOX_ROOT;
@@ -91,6 +94,10 @@ serveRpc({
       },
       sessions: gateway.core.sessions.countByState(),
     };
+  },
+  loopDelay: (params) => {
+    const { from, to } = params as { from: number; to: number };
+    return sampler.window(from, to);
   },
   resetEventLoop: () => {
     eld.reset();

@@ -50,6 +50,8 @@ export interface GatewayProc {
   stats(): Promise<GatewayStats>;
   gc(): Promise<boolean>;
   resetEventLoop(): Promise<void>;
+  /** Event-loop delay between two epoch-ms times. */
+  loopDelay(from: number, to: number): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; samples: number }>;
   http<T = unknown>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function startGatewayProc(opts: GatewayProcOptions): Promise<Gatewa
     },
     stats: () => child.call('stats'),
     gc: () => child.call('gc'),
+    loopDelay: (from, to) => child.call('loopDelay', { from, to }),
     resetEventLoop: async () => {
       await child.call('resetEventLoop');
     },

@@ -77,12 +77,12 @@ export class Child {
     );
   }
 
-  /** Fork `script` (relative to the repo root) with tsx; its output goes to `logFile`. */
-  static start(script: string, opts: { env?: Record<string, string>; logFile: string; nodeArgs?: string[] }): Child {
+  /** Fork `script` (relative to the repo root), with tsx unless told not to; its output goes to `logFile`. */
+  static start(script: string, opts: { env?: Record<string, string>; logFile: string; nodeArgs?: string[]; tsx?: boolean }): Child {
     const proc = fork(path.join(ROOT, script), [], {
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
-      execArgv: ['--import', 'tsx', ...(opts.nodeArgs ?? [])],
+      execArgv: [...(opts.tsx === false ? [] : ['--import', 'tsx']), ...(opts.nodeArgs ?? [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const log = createWriteStream(opts.logFile, { flags: 'a' });

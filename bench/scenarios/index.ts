@@ -1,3 +1,6 @@
+import { apiScenario } from './api.js';
+import { baselineScenario } from './baseline.js';
+import { idleScenario } from './idle.js';
 import { pairScenario } from './pair.js';
 import { restoreScenario } from './restore.js';
 import type { Scenario } from './types.js';
@@ -5,4 +8,7 @@ import type { Scenario } from './types.js';
 export const SCENARIOS: Record<string, Scenario> = {
   pair: pairScenario,
   restore: restoreScenario,
+  idle: idleScenario,
+  api: apiScenario,
+  baseline: baselineScenario,
 };

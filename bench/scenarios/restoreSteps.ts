@@ -65,6 +65,9 @@ export async function restoreAll(
   const ids = Array.from({ length: n }, (_, i) => sessionIdOf(i));
   const perSession = ids.filter((id) => connectedAt.has(id)).map((id) => connectedAt.get(id)! - (connectingAt.get(id) ?? gw.startAt));
   const fromStart = [...connectedAt.values()].map((at) => at - gw.startAt);
+  const restoreFrom = Math.min(...connectingAt.values());
+  const restoreTo = Math.max(...connectedAt.values());
+  const loop = await gw.loopDelay(restoreFrom, restoreTo);
   const closes408 = gw.events.filter((e) => e.type === 'connection.state' && e.code === 408).length;
   const retries = gw.events.filter((e) => e.type === 'connection.state' && e.state === 'connecting' && e.code !== null).length;
   const figures: Figures = {
@@ -74,9 +77,11 @@ export async function restoreAll(
     connected_from_start_p99_ms: round(percentile(fromStart, 99)),
     timeouts: n - connectedAt.size + closes408,
     reconnects: retries,
-    eventloop_p50_ms: round(stats.eventLoop.p50Ms),
-    eventloop_p99_ms: round(stats.eventLoop.p99Ms),
-    eventloop_max_ms: round(stats.eventLoop.maxMs),
+    // During the restore itself (first connecting → last connected); the app start before it is gateway_start_ms.
+    eventloop_p50_ms: round(loop.p50Ms),
+    eventloop_p99_ms: round(loop.p99Ms),
+    eventloop_max_ms: round(loop.maxMs),
+    eventloop_max_incl_start_ms: round(stats.eventLoop.maxMs),
     gateway_start_ms: gw.startedMs,
     gateway_cpu_s: round(stats.cpuMs / 1000, 2),
     sandbox_cpu_s: round((sandboxAfter.cpuMs - sandboxBefore.cpuMs) / 1000, 2),
