@@ -17,7 +17,7 @@ export interface BenchOptions {
   keep: boolean;
 }
 
-const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline> [--sessions N] [--duration S]
+const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
   [--connections N] [--stock-sessions N] [--keep]`;
 

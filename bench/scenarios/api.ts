@@ -4,7 +4,7 @@
  */
 import autocannon from 'autocannon';
 import { sessionIdOf } from '../lib/pairing.js';
-import { BENCH_ADMIN_KEY } from '../lib/processes.js';
+import { BENCH_ADMIN_KEY, type GatewayProc } from '../lib/processes.js';
 import { round } from '../lib/stats.js';
 import type { Figures } from '../lib/results.js';
 import { sandboxFor, stopGateway } from './common.js';
@@ -30,17 +30,27 @@ async function load(port: number, connections: number, seconds: number, path: ()
   };
 }
 
+/** GET status (rotating over the N sessions), GET list, GET /metrics, one after the other. */
+export async function apiLoad(
+  gw: GatewayProc,
+  n: number,
+  connections: number,
+  seconds: number,
+): Promise<{ status: Figures; list: Figures; metrics: Figures }> {
+  let i = 0;
+  const status = await load(gw.port, connections, seconds, () => `/api/v1/sessions/${sessionIdOf(i++ % n)}/status`);
+  const list = await load(gw.port, Math.min(8, connections), seconds, () => '/api/v1/sessions');
+  const metrics = await load(gw.port, 4, Math.min(5, seconds), () => '/metrics');
+  return { status, list, metrics };
+}
+
 export const apiScenario: Scenario = async (ctx) => {
   const n = ctx.opts.sessions;
   const sandbox = await sandboxFor(ctx);
   await pairAll(ctx, sandbox, n);
   const restored = await restoreAll(ctx, sandbox, n, { fastCurve: ctx.opts.fastCurve !== 'off' });
   const gw = restored.gw;
-  let i = 0;
-  const seconds = ctx.opts.duration;
-  const status = await load(gw.port, ctx.opts.connections, seconds, () => `/api/v1/sessions/${sessionIdOf(i++ % n)}/status`);
-  const list = await load(gw.port, Math.min(8, ctx.opts.connections), seconds, () => '/api/v1/sessions');
-  const metrics = await load(gw.port, 4, Math.min(5, seconds), () => '/metrics');
+  const { status, list, metrics } = await apiLoad(gw, n, ctx.opts.connections, ctx.opts.duration);
   await stopGateway(ctx, gw);
   return {
     figures: { req_per_s: status.req_per_s!, p99_ms: status.p99_ms!, connected: restored.connected, connections: ctx.opts.connections },

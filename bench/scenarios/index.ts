@@ -3,6 +3,7 @@ import { baselineScenario } from './baseline.js';
 import { idleScenario } from './idle.js';
 import { pairScenario } from './pair.js';
 import { restoreScenario } from './restore.js';
+import { scaleScenario } from './scale.js';
 import type { Scenario } from './types.js';
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -11,4 +12,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   idle: idleScenario,
   api: apiScenario,
   baseline: baselineScenario,
+  scale: scaleScenario,
 };
