@@ -66,7 +66,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
         ...overrides.sandbox,
       });
       cleanup.unshift(() => sandbox!.stop());
-      trustSandboxRoot(sandbox.rootPublicKey, sandbox.rootSerial);
+      trustSandboxRoot(sandbox.rootPublicKey, sandbox.rootSerial, logger);
       socketUrl = sandbox.url;
       sandbox.getOrCreatePhone(config.sandboxPhone);
       logger.warn({ url: sandbox.url }, 'SANDBOX MODE: using the simulated WhatsApp network, not WhatsApp');
