@@ -60,3 +60,17 @@ export function apiKeyHook(apiKeys: ApiKeyService): (request: FastifyRequest) =>
     request.principal = principal;
   };
 }
+
+/**
+ * Some routes under a session still need the admin key: minting or revoking
+ * keys and deleting the session. A leaked session key must not be able to
+ * create more keys for itself or destroy what it was given access to.
+ */
+export function requireAdmin(request: FastifyRequest): void {
+  const principal = request.principal;
+  if (principal?.kind !== 'admin') {
+    throw new GatewayError('FORBIDDEN', 'This action needs the admin key', {
+      keySessionId: principal?.kind === 'session' ? principal.sessionId : null,
+    });
+  }
+}

@@ -123,6 +123,21 @@ describe('session-scoped keys', () => {
     expect((await t.call({ method: 'GET', url: '/api/v1/sessions/other/keys' })).json().data).toEqual([]);
   });
 
+  it('cannot mint or revoke keys, nor delete its own session: those need the admin key', async () => {
+    const { key, keyId } = await sessionKey('mine');
+    for (const [method, url] of [
+      ['POST', '/api/v1/sessions/mine/keys'],
+      ['DELETE', `/api/v1/sessions/mine/keys/${keyId}`],
+      ['DELETE', '/api/v1/sessions/mine'],
+    ] as const) {
+      const res = await t.call({ method, url, key, ...(method === 'POST' ? { payload: {} } : {}) });
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(res.json().error.code).toBe('FORBIDDEN');
+    }
+    expect((await t.call({ method: 'GET', url: '/api/v1/sessions/mine/keys' })).json().data).toHaveLength(1);
+    expect((await t.call({ method: 'GET', url: '/api/v1/sessions/mine' })).statusCode).toBe(200);
+  });
+
   it('stops working when its session is deleted', async () => {
     const { key } = await sessionKey('mine');
     expect((await t.call({ method: 'DELETE', url: '/api/v1/sessions/mine' })).statusCode).toBe(200);

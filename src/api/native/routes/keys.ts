@@ -1,5 +1,6 @@
 /** Session-scoped API keys: a key that can only act on one session. */
 import { Type } from 'typebox';
+import { requireAdmin } from '../../http/auth.js';
 import { SessionParams } from '../../http/params.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
 import { ApiKeyInfoSchema, CreateKeyBody, CreatedApiKeySchema, KeyParams, dataOf, errorResponses } from '../schemas.js';
@@ -14,7 +15,7 @@ export function keyRoutes(app: NativeApp, { core }: NativeContext): void {
     {
       schema: {
         summary: 'Create a session key',
-        description: 'A key that works only for this session\'s routes. The key is in this response only; store it.',
+        description: 'A key that works only for this session\'s routes. The key is in this response only; store it. Admin key only.',
         tags: TAGS,
         security: BEARER,
         params: SessionParams,
@@ -26,6 +27,7 @@ export function keyRoutes(app: NativeApp, { core }: NativeContext): void {
       },
     },
     async (request, reply) => {
+      requireAdmin(request);
       const created = await apiKeys.createSessionKey(request.params.sessionId, request.body.label ?? null);
       reply.header('cache-control', 'no-store');
       return reply.status(201).send({
@@ -73,6 +75,7 @@ export function keyRoutes(app: NativeApp, { core }: NativeContext): void {
       },
     },
     async (request) => {
+      requireAdmin(request);
       const { sessionId, keyId } = request.params;
       await apiKeys.revokeSessionKey(sessionId, keyId);
       return { data: { keyId, deleted: true as const } };

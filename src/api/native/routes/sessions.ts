@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import { GatewayError } from '../../../core/errors.js';
 import type { SessionView } from '../../../core/model.js';
+import { requireAdmin } from '../../http/auth.js';
 import { SessionParams } from '../../http/params.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
 import { CreateSessionBody, SessionStatusSchema, SessionViewSchema, dataOf, errorResponses } from '../schemas.js';
@@ -105,6 +106,7 @@ export function sessionRoutes(app: NativeApp, { core }: NativeContext): void {
       },
     },
     async (request) => {
+      requireAdmin(request);
       const { sessionId } = request.params;
       await sessions.delete(sessionId);
       return { data: { sessionId, deleted: true as const } };
