@@ -16,6 +16,17 @@ function states(sessionId: string): string[] {
   return events.filter((e) => e.sessionId === sessionId && e.type === 'connection.state').map((e) => String(e.data.state));
 }
 
+
+/** A session linked through the fake engine and connected. */
+async function pairedSession(phone = '15550000001'): Promise<string> {
+  const { sessionId } = await gw.core.sessions.create({});
+  await gw.core.sessions.connect(sessionId);
+  await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
+  await gw.engine.last(sessionId).link(phone);
+  await eventually(() => expect(gw.core.sessions.get(sessionId).connected).toBe(true));
+  return sessionId;
+}
+
 describe('SessionManager', () => {
   beforeEach(async () => start());
   afterEach(async () => gw.close());
@@ -129,11 +140,7 @@ describe('SessionManager', () => {
   });
 
   it('disconnect keeps credentials (inactive); connect reconnects without a QR', async () => {
-    const { sessionId } = await gw.core.sessions.create({});
-    await gw.core.sessions.connect(sessionId);
-    await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
-    await gw.engine.last(sessionId).link();
-    await eventually(() => expect(gw.core.sessions.get(sessionId).connected).toBe(true));
+    const sessionId = await pairedSession();
     const after = await gw.core.sessions.disconnect(sessionId);
     expect(after).toMatchObject({ state: 'inactive', paired: true, active: false, connected: false, connectionState: 'inactive' });
     events.length = 0;
@@ -157,11 +164,7 @@ describe('SessionManager', () => {
   });
 
   it('logout of an inactive paired session connects briefly to unlink the device', async () => {
-    const { sessionId } = await gw.core.sessions.create({});
-    await gw.core.sessions.connect(sessionId);
-    await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
-    await gw.engine.last(sessionId).link();
-    await eventually(() => expect(gw.core.sessions.get(sessionId).connected).toBe(true));
+    const sessionId = await pairedSession();
     await gw.core.sessions.disconnect(sessionId);
     await gw.core.sessions.logout(sessionId);
     expect(gw.engine.last(sessionId).loggedOut).toBe(true);
@@ -169,11 +172,7 @@ describe('SessionManager', () => {
   });
 
   it('removal from the phone (401) → logged_out with the reason, no reconnect', async () => {
-    const { sessionId } = await gw.core.sessions.create({});
-    await gw.core.sessions.connect(sessionId);
-    await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
-    await gw.engine.last(sessionId).link();
-    await eventually(() => expect(gw.core.sessions.get(sessionId).connected).toBe(true));
+    const sessionId = await pairedSession();
     const before = gw.engine.connections.length;
     gw.engine.last(sessionId).drop(401, 'Connection Failure');
     await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('logged_out'));
@@ -186,11 +185,7 @@ describe('SessionManager', () => {
   });
 
   it('440 → conflict without a reconnect loop', async () => {
-    const { sessionId } = await gw.core.sessions.create({});
-    await gw.core.sessions.connect(sessionId);
-    await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
-    await gw.engine.last(sessionId).link();
-    await eventually(() => expect(gw.core.sessions.get(sessionId).connected).toBe(true));
+    const sessionId = await pairedSession();
     const before = gw.engine.connections.length;
     gw.engine.last(sessionId).drop(440, 'Stream Errored (conflict)');
     await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('conflict'));
@@ -200,11 +195,7 @@ describe('SessionManager', () => {
   });
 
   it('503, 428, 408 and drops reconnect by themselves with backoff', async () => {
-    const { sessionId } = await gw.core.sessions.create({});
-    await gw.core.sessions.connect(sessionId);
-    await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
-    await gw.engine.last(sessionId).link();
-    await eventually(() => expect(gw.core.sessions.get(sessionId).connected).toBe(true));
+    const sessionId = await pairedSession();
     for (const code of [503, 428, 408, 500]) {
       const before = gw.engine.connections.length;
       gw.engine.last(sessionId).drop(code);
