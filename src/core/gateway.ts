@@ -102,4 +102,12 @@ export interface GatewayCore {
    * master key, the same after every restart and on every node.
    */
   deriveSecret(purpose: string): Buffer;
+  /** Small persisted settings (e.g. the dashboard's TOTP secret); `secret` values are encrypted at rest. */
+  settings: GatewaySettings;
+}
+
+export interface GatewaySettings {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, opts?: { secret?: boolean }): Promise<void>;
+  delete(key: string): Promise<void>;
 }

@@ -50,5 +50,6 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     apiKeys: new StoreApiKeyService(deps.store.apiKeys),
     sandbox: deps.sandbox,
     deriveSecret: (purpose) => deps.store.deriveSecret(purpose),
+    settings: deps.store.settings,
   };
 }
