@@ -60,7 +60,8 @@ export async function startGatewayProc(opts: GatewayProcOptions): Promise<Gatewa
   await mkdir(opts.dataDir, { recursive: true });
   const child = Child.start('bench/lib/gatewayChild.ts', {
     logFile: path.join(opts.dataDir, 'gateway.log'),
-    nodeArgs: ['--expose-gc'],
+    // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
+    nodeArgs: ['--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     env: {
       PORT: '0',
       HOST: '127.0.0.1',

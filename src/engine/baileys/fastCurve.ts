@@ -37,12 +37,15 @@ interface LibsignalCurve {
   calculateSignature(privKey: Buffer, message: Bytes): Buffer;
   verifySignature(pubKey: Buffer, msg: Bytes, sig: Bytes, isInit?: boolean): boolean;
   calculateAgreement(pubKey: Buffer, privKey: Buffer): Buffer;
+  generateKeyPair(): { pubKey: Buffer; privKey: Buffer };
 }
 
 interface WasmCurve {
   calculateSignature(privateKey: Bytes, message: Bytes): Bytes;
   verifySignature(publicKey: Bytes, message: Bytes, signature: Bytes): boolean;
   calculateAgreement(publicKey: Bytes, privateKey: Bytes): Bytes;
+  /** Optional: key pairs as libsignal returns them (33-byte 0x05 public key, 32-byte private key). */
+  generateKeyPair?(): { pubKey: Bytes; privKey: Bytes };
 }
 
 let result: FastCurveResult | null = null;
@@ -101,6 +104,29 @@ function selfTest(wasm: WasmCurve, stockCurve: StockCurve): string | null {
   return null;
 }
 
+/**
+ * Key generation: a first login generates 812 one-time pre-keys, and Node's
+ * generateKeyPairSync (DER encode/decode per key) costs ~0.2 ms each, over
+ * half of the gateway's CPU while pairing (bench/README.md); the WASM one
+ * ~0.07 ms. Trusted only when its pairs work with the stock functions.
+ */
+function keygenSelfTest(wasm: WasmCurve, stockCurve: StockCurve, stockKeygen: LibsignalCurve['generateKeyPair']): string | null {
+  if (!wasm.generateKeyPair) return 'whatsapp-rust-bridge has no generateKeyPair';
+  const raw = wasm.generateKeyPair();
+  // libsignal insists on Buffers; the patched generator returns Buffers too.
+  const w = { pubKey: Buffer.from(raw.pubKey), privKey: Buffer.from(raw.privKey) };
+  if (w.pubKey.byteLength !== 33 || w.pubKey[0] !== 5 || w.privKey.byteLength !== 32) return 'WASM key pair has an unexpected shape';
+  const s = stockKeygen();
+  const mine = stockCurve.sharedKey(w.privKey, s.pubKey.subarray(1));
+  const theirs = stockCurve.sharedKey(s.privKey, w.pubKey.subarray(1));
+  if (!mine.equals(theirs)) return 'WASM key pair does not agree with a stock key pair';
+  const sig = stockCurve.sign(w.privKey, Buffer.from('wagate keygen self-test'));
+  if (wasm.verifySignature(w.pubKey.subarray(1), Buffer.from('wagate keygen self-test'), sig) !== true) {
+    return 'a stock signature with a WASM private key does not verify';
+  }
+  return null;
+}
+
 /** Installs the WASM curve once; later calls return the first result. */
 export function installFastCurve(logger: Logger): FastCurveResult {
   if (result) return result;
@@ -131,6 +157,22 @@ export function installFastCurve(logger: Logger): FastCurveResult {
     result = { installed: false, reason: failure };
     logger.warn({ reason: failure }, 'fast curve not installed; using the stock pure-JS curve');
     return result;
+  }
+
+  let keygenFailure: string | null;
+  try {
+    keygenFailure = keygenSelfTest(wasm, stock, lib.generateKeyPair.bind(lib));
+  } catch (err) {
+    keygenFailure = `keygen self-test threw: ${(err as Error).message}`;
+  }
+  if (keygenFailure) {
+    logger.info({ reason: keygenFailure }, 'key generation stays on the stock curve');
+  } else {
+    const generate = wasm.generateKeyPair!.bind(wasm);
+    lib.generateKeyPair = () => {
+      const pair = generate();
+      return { pubKey: Buffer.from(pair.pubKey), privKey: Buffer.from(pair.privKey) };
+    };
   }
 
   lib.calculateSignature = (privKey, message) => {

@@ -1,0 +1,13 @@
+import crypto from 'node:crypto';
+import * as b from 'whatsapp-rust-bridge';
+const N=2000;
+let t=performance.now();
+for(let i=0;i<N;i++) crypto.generateKeyPairSync('x25519',{publicKeyEncoding:{format:'der',type:'spki'},privateKeyEncoding:{format:'der',type:'pkcs8'}});
+console.log('node keygen ms/key', (performance.now()-t)/N);
+t=performance.now();
+let r;
+for(let i=0;i<N;i++) r=b.generateKeyPair();
+console.log('wasm generateKeyPair ms/key', (performance.now()-t)/N, r && Object.keys(r), r?.publicKey?.length ?? r?.pubKey?.length);
+t=performance.now();
+for(let i=0;i<N;i++) r=b.getPublicFromPrivateKey(crypto.randomBytes(32));
+console.log('wasm pub-from-priv ms/key', (performance.now()-t)/N, r?.length);
