@@ -14,6 +14,13 @@ export const ADMIN_KEY_ID = 'admin';
 const ADMIN_KEY_PREFIX = 'wg_';
 const SESSION_KEY_PREFIX = 'wgs_';
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How long a verified admin key is trusted without asking the store again.
+ * The admin key only changes when a node starts with another WAGATE_API_KEY,
+ * so a short TTL bounds staleness while sparing the store a lookup on every
+ * request. Session keys are not cached: revoking or deleting must bite at once.
+ */
+const ADMIN_CACHE_TTL_MS = 30_000;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -37,6 +44,8 @@ function toInfo(row: ApiKeyRow): ApiKeyInfo {
 export class StoreApiKeyService implements ApiKeyService {
   /** keyId → when we last wrote lastUsedAt (ms). */
   private readonly touched = new Map<string, number>();
+  /** The one admin key hash last verified, and until when it is trusted. */
+  private adminCache: { hash: string; until: number } | undefined;
 
   constructor(
     private readonly repo: Store['apiKeys'],
@@ -45,10 +54,17 @@ export class StoreApiKeyService implements ApiKeyService {
 
   async verify(key: string): Promise<Principal | undefined> {
     if (key === '' || key.length > 256) return undefined;
-    const row = await this.repo.findByHash(hashApiKey(key));
+    const hash = hashApiKey(key);
+    const cached = this.adminCache;
+    if (cached && cached.hash === hash && cached.until > this.now()) return { kind: 'admin' };
+    const row = await this.repo.findByHash(hash);
     if (row === undefined) return undefined;
     this.touch(row);
-    return row.sessionId === null ? { kind: 'admin' } : { kind: 'session', sessionId: row.sessionId, keyId: row.id };
+    if (row.sessionId === null) {
+      this.adminCache = { hash, until: this.now() + ADMIN_CACHE_TTL_MS };
+      return { kind: 'admin' };
+    }
+    return { kind: 'session', sessionId: row.sessionId, keyId: row.id };
   }
 
   async createSessionKey(sessionId: string, label?: string | null): Promise<ApiKeyInfo & { key: string }> {

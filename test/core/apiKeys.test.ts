@@ -123,3 +123,31 @@ describe('StoreApiKeyService', () => {
     expect(apiKeys.touches[1]!.at).toBe('2025-01-01T00:01:00.000Z');
   });
 });
+
+describe('admin key verification cache', () => {
+  it('asks the store once per 30 s for the admin key, never for session keys, and forgets a replaced admin key', async () => {
+    const apiKeys = new MemoryApiKeyRepo();
+    let lookups = 0;
+    const find = apiKeys.findByHash.bind(apiKeys);
+    apiKeys.findByHash = async (hash) => {
+      lookups += 1;
+      return find(hash);
+    };
+    let now = 1_000_000;
+    await ensureAdminKey({ apiKeys }, 'wg_admin_one');
+    const service = new StoreApiKeyService(apiKeys, () => now);
+    for (let i = 0; i < 5; i++) expect(await service.verify('wg_admin_one')).toEqual({ kind: 'admin' });
+    expect(lookups).toBe(1);
+    const scoped = await service.createSessionKey('s1');
+    await service.verify(scoped.key);
+    await service.verify(scoped.key);
+    expect(lookups).toBe(3);
+    await service.revokeSessionKey('s1', scoped.keyId);
+    expect(await service.verify(scoped.key)).toBeUndefined();
+    // Another node restarts with a new admin key: the old one stops working within the TTL.
+    await ensureAdminKey({ apiKeys }, 'wg_admin_two');
+    now += 30_001;
+    expect(await service.verify('wg_admin_one')).toBeUndefined();
+    expect(await service.verify('wg_admin_two')).toEqual({ kind: 'admin' });
+  });
+});
