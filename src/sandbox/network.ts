@@ -193,6 +193,7 @@ export class SandboxNetwork {
     this.stopped = true;
     for (const peer of this.peers.values()) peer.conn.drop();
     await this.server.close();
+    this.registry.flush();
   }
 
   // ---- connections --------------------------------------------------------

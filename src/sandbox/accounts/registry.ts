@@ -118,7 +118,11 @@ const saveKeyPair = (kp: KeyPair): PersistedKeyPair => ({ public: b64(kp.public)
 const loadKeyPair = (kp: PersistedKeyPair): KeyPair => ({ public: unb64(kp.public), private: unb64(kp.private) });
 
 /** Accounts, devices, groups and the network's own long-term keys. */
+/** How long key and inbox changes may wait before they are written. */
+const TOUCH_SAVE_DELAY_MS = 500;
+
 export class AccountRegistry {
+  private pendingSave: NodeJS.Timeout | undefined;
   private readonly accounts = new Map<string, Account>();
   private readonly groups = new Map<string, Group>();
   readonly rootKey: KeyPair;
@@ -213,9 +217,22 @@ export class AccountRegistry {
     return removed;
   }
 
-  /** Persist after a device's keys, a phone's sessions or an inbox changed. */
+  /**
+   * Persist after a device's keys, a phone's sessions or an inbox changed.
+   * Debounced: each pairing uploads ~800 pre-keys and every message touches
+   * sessions, and rewriting the whole file each time made pairing N devices
+   * cost O(N²) bytes. Linking and removing devices still save at once, so a
+   * killed process never forgets a link.
+   */
   touch(): void {
-    this.save();
+    if (!this.file || this.pendingSave) return;
+    this.pendingSave = setTimeout(() => this.save(), TOUCH_SAVE_DELAY_MS);
+    this.pendingSave.unref?.();
+  }
+
+  /** Write any debounced change now (on stop). */
+  flush(): void {
+    if (this.pendingSave) this.save();
   }
 
   addGroup(subject: string, phoneNumbers: string[]): Group {
@@ -249,6 +266,8 @@ export class AccountRegistry {
   }
 
   private save(): void {
+    if (this.pendingSave) clearTimeout(this.pendingSave);
+    this.pendingSave = undefined;
     if (!this.file) return;
     const state: PersistedState = {
       version: 1,
