@@ -19,6 +19,12 @@ if (!scenario) {
   process.exit(2);
 }
 
+if (opts.sharedAls) {
+  // Gateway children inherit it through BENCH_GATEWAY_NODE_ARGS.
+  const preload = `--import ${path.resolve(import.meta.dirname, 'lib/sharedAsyncStorage.ts')}`;
+  process.env.BENCH_GATEWAY_NODE_ARGS = `${process.env.BENCH_GATEWAY_NODE_ARGS ?? ''} ${preload}`.trim();
+}
+
 const loadAvgStart = os.loadavg();
 const startedAt = new Date().toISOString();
 const workDir = await mkdtemp(path.join(os.tmpdir(), `wagate-bench-${opts.scenario}-`));

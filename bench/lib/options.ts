@@ -15,6 +15,8 @@ export interface BenchOptions {
   /** baseline: stock processes. */
   stockSessions: number;
   keep: boolean;
+  /** Preload bench/lib/sharedAsyncStorage.ts in the gateway: one AsyncLocalStorage for all sockets. */
+  sharedAls: boolean;
 }
 
 const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale> [--sessions N] [--duration S]
@@ -30,7 +32,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'keep') {
+    if (name === 'keep' || name === 'shared-als') {
       flags.add(name);
       continue;
     }
@@ -59,5 +61,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: int('connections', 32),
     stockSessions: int('stock-sessions', 5),
     keep: flags.has('keep'),
+    sharedAls: flags.has('shared-als'),
   };
 }
