@@ -279,6 +279,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
 
     await page.getByRole('button', { name: 'Security' }).click();
     const dialog = page.getByRole('dialog', { name: 'Security' });
+    // The secret is kept (encrypted) by the gateway now: no "set it up again after a restart" warning.
+    await dialog.getByText('stays enabled across restarts').waitFor();
+    expect(await dialog.textContent()).not.toContain('set up again');
     await dialog.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const secretEl = dialog.locator('[data-totp-secret]');
     await secretEl.waitFor();

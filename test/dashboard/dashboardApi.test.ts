@@ -1,4 +1,7 @@
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../support/harness.js';
 import { signIn, startDashboard, writeHeaders, type DashboardGateway } from './dashboardHarness.js';
@@ -273,6 +276,75 @@ describe('dashboard one-time-code guard', () => {
     expect(required.statusCode).toBe(403);
     expect(required.json().error.details.method).toBe('totp');
     expect(gw.core.sessions.has('d')).toBe(true);
+  });
+
+  it('keeps the authenticator app enabled across a restart (encrypted at rest), and forgets it when disabled', async () => {
+    const { base32Decode, totp } = await import('../../src/api/dashboard/otp/totp.js');
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'wagate-dash-totp-'));
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const clock = () => now;
+    try {
+      const first = await startDashboard({ now: clock, gateway: { dataDir } });
+      gateway = first;
+      let user = await signIn(first.app, first.gw.adminKey);
+      const setup = await first.app.inject({ method: 'POST', url: '/dashboard/api/otp/totp/setup', headers: writeHeaders(user) });
+      const secret = (setup.json() as { secret: string }).secret;
+      const key = base32Decode(secret);
+      const enable = await first.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/otp/totp/enable',
+        headers: writeHeaders(user),
+        payload: { code: totp(key, now) },
+      });
+      expect(enable.json()).toMatchObject({ method: 'totp', totpEnabled: true });
+      await first.close();
+      gateway = undefined;
+
+      // The secret is in the database, but not readable there.
+      const files = (await readdir(dataDir)).filter((f) => f.startsWith('wagate.db'));
+      const raw = Buffer.concat(await Promise.all(files.map((f) => readFile(path.join(dataDir, f)))));
+      expect(raw.includes(Buffer.from(secret))).toBe(false);
+
+      // A new gateway over the same data dir: the same app's codes still guard and authorize.
+      now += 30_000;
+      const second = await startDashboard({ now: clock, gateway: { dataDir } });
+      gateway = second;
+      user = await signIn(second.app, second.gw.adminKey);
+      const status = await second.app.inject({ url: '/dashboard/api/otp', headers: { cookie: user.cookie } });
+      expect(status.json()).toMatchObject({ method: 'totp', totpEnabled: true });
+      await second.gw.core.sessions.create({ sessionId: 'kept' });
+      const required = await second.app.inject({ method: 'DELETE', url: '/dashboard/api/sessions/kept', headers: writeHeaders(user) });
+      expect(required.json().error).toMatchObject({ code: 'OTP_REQUIRED', details: { method: 'totp' } });
+      const ok = await second.app.inject({
+        method: 'DELETE',
+        url: '/dashboard/api/sessions/kept',
+        headers: writeHeaders(user, { 'x-otp-code': totp(key, now) }),
+      });
+      expect(ok.statusCode).toBe(204);
+
+      now += 30_000;
+      const disable = await second.app.inject({
+        method: 'POST',
+        url: '/dashboard/api/otp/totp/disable',
+        headers: writeHeaders(user),
+        payload: { code: totp(key, now) },
+      });
+      expect(disable.json()).toMatchObject({ method: 'none', totpEnabled: false });
+      expect(await second.gw.core.settings.get('dashboard.totp')).toBeUndefined();
+      await second.close();
+      gateway = undefined;
+
+      // Disabled stays disabled after another restart.
+      const third = await startDashboard({ now: clock, gateway: { dataDir } });
+      gateway = third;
+      user = await signIn(third.app, third.gw.adminKey);
+      const after = await third.app.inject({ url: '/dashboard/api/otp', headers: { cookie: user.cookie } });
+      expect(after.json()).toMatchObject({ method: 'none', totpEnabled: false });
+    } finally {
+      await gateway?.close();
+      gateway = undefined;
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('lets delete through when no guard is configured', async () => {

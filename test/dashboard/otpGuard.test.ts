@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/core/errors.js';
 import type { SessionView } from '../../src/core/model.js';
-import { OtpGuard } from '../../src/api/dashboard/otp/otpGuard.js';
+import type { GatewaySettings } from '../../src/core/gateway.js';
+import { OtpGuard, TOTP_SETTING_KEY } from '../../src/api/dashboard/otp/otpGuard.js';
 import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
 
 function view(sessionId: string, connected: boolean): SessionView {
   return { sessionId, connected } as SessionView;
 }
 
+/** Settings in a Map, remembering which keys were stored as secrets. */
+function memorySettings(): GatewaySettings & { values: Map<string, { value: string; secret: boolean }> } {
+  const values = new Map<string, { value: string; secret: boolean }>();
+  return {
+    values,
+    get: async (key) => values.get(key)?.value,
+    set: async (key, value, o) => void values.set(key, { value, secret: o?.secret === true }),
+    delete: async (key) => void values.delete(key),
+  };
+}
+
 function setup(opts: { ownerNumber?: string; connected?: boolean } = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const sent: Array<{ via: string; to: string; text: string }> = [];
   const sessions = [view('main', opts.connected ?? true), view('other', false)];
+  const settings = memorySettings();
   const guard = new OtpGuard({
     ownerNumber: opts.ownerNumber,
+    settings,
     now: () => now,
     sessions: {
       list: () => sessions,
@@ -24,7 +38,17 @@ function setup(opts: { ownerNumber?: string; connected?: boolean } = {}) {
     },
   });
   const lastCode = () => /(\d{6})/.exec(sent.at(-1)?.text ?? '')?.[1] ?? '';
-  return { guard, sent, sessions, lastCode, advance: (ms: number) => (now += ms), now: () => now };
+  return { guard, sent, sessions, settings, lastCode, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+async function codeOfAsync(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof GatewayError) return err.code;
+    throw err;
+  }
+  return 'PASSED';
 }
 
 function codeOf(fn: () => unknown): string {
@@ -115,15 +139,17 @@ describe('one-time-code guard: owner WhatsApp codes', () => {
 });
 
 describe('one-time-code guard: authenticator app (TOTP)', () => {
-  it('is off until enrolled, then guards every action with a single-use code', () => {
+  it('is off until enrolled, then guards every action with a single-use code', async () => {
     const t = setup();
     expect(t.guard.method()).toBe('none');
     const { secret, uri } = t.guard.beginTotpSetup('dashboard');
     expect(uri).toContain(`secret=${secret}`);
     const key = base32Decode(secret);
 
-    expect(codeOf(() => t.guard.enableTotp('123456' === totp(key, t.now()) ? '654321' : '123456'))).toBe('OTP_INVALID');
-    t.guard.enableTotp(totp(key, t.now()));
+    expect(await codeOfAsync(() => t.guard.enableTotp('123456' === totp(key, t.now()) ? '654321' : '123456'))).toBe('OTP_INVALID');
+    expect(t.settings.values.size).toBe(0);
+    await t.guard.enableTotp(totp(key, t.now()));
+    expect(t.settings.values.get(TOTP_SETTING_KEY)).toEqual({ value: secret, secret: true });
     expect(t.guard.method()).toBe('totp');
     expect(codeOf(() => t.guard.beginTotpSetup('dashboard'))).toBe('BAD_REQUEST');
 
@@ -136,14 +162,42 @@ describe('one-time-code guard: authenticator app (TOTP)', () => {
     expect(codeOf(() => t.guard.authorize('logout', 'main', next, 'u1'))).toBe('OTP_INVALID');
 
     t.advance(30_000);
-    t.guard.disableTotp(totp(key, t.now()));
+    await t.guard.disableTotp(totp(key, t.now()));
     expect(t.guard.method()).toBe('none');
+    expect(t.settings.values.has(TOTP_SETTING_KEY)).toBe(false);
   });
 
-  it('locks after 5 wrong codes', () => {
+  it('keeps a pending setup out of the settings, and loads an enabled secret into a new guard', async () => {
     const t = setup();
     const key = base32Decode(t.guard.beginTotpSetup('dashboard').secret);
-    t.guard.enableTotp(totp(key, t.now()));
+    expect(t.settings.values.size).toBe(0);
+    await t.guard.enableTotp(totp(key, t.now()));
+
+    let now = t.now() + 30_000;
+    const restarted = new OtpGuard({ ownerNumber: undefined, settings: t.settings, now: () => now, sessions: { list: () => [], sendText: async () => ({ messageId: 'x' }) } });
+    expect(restarted.method()).toBe('none'); // not loaded yet
+    await restarted.load();
+    expect(restarted.status()).toMatchObject({ method: 'totp', totpEnabled: true });
+    expect(codeOf(() => restarted.authorize('logout', 'main', totp(key, now), 'u1'))).toBe('PASSED');
+    now += 30_000;
+    await restarted.disableTotp(totp(key, now));
+    expect(t.settings.values.has(TOTP_SETTING_KEY)).toBe(false);
+  });
+
+  it('stays pending when the secret cannot be saved', async () => {
+    const t = setup();
+    const key = base32Decode(t.guard.beginTotpSetup('dashboard').secret);
+    t.settings.set = async () => {
+      throw new Error('disk full');
+    };
+    await expect(t.guard.enableTotp(totp(key, t.now()))).rejects.toThrow('disk full');
+    expect(t.guard.status()).toMatchObject({ method: 'none', totpEnabled: false });
+  });
+
+  it('locks after 5 wrong codes', async () => {
+    const t = setup();
+    const key = base32Decode(t.guard.beginTotpSetup('dashboard').secret);
+    await t.guard.enableTotp(totp(key, t.now()));
     t.advance(30_000);
     const right = totp(key, t.now());
     const wrong = right === '000000' ? '111111' : '000000';

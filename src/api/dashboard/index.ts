@@ -43,7 +43,9 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
   }
 
   const signIns = new SignInSessions({ now });
-  const guard = new OtpGuard({ ownerNumber: config.ownerNumber, sessions: core.sessions, now, logger: log });
+  const guard = new OtpGuard({ ownerNumber: config.ownerNumber, sessions: core.sessions, settings: core.settings, now, logger: log });
+  // Before any route is served, so an enabled authenticator guards from the first request.
+  await guard.load();
 
   app.setErrorHandler(dashboardErrorHandler);
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>

@@ -74,7 +74,7 @@ export function SecurityDialog(props: { onClose: () => void }) {
         <div class="security-setup">
           <p>
             Use an authenticator app (for example one that reads otpauth:// QR codes) to protect these actions. The app’s secret is
-            kept in memory and must be set up again after the gateway restarts.
+            stored encrypted by the gateway and stays enabled across restarts.
           </p>
           <button type="button" class="primary" onClick={() => void startSetup()}>
             Set up an authenticator app

@@ -7,15 +7,16 @@
  * - Otherwise, when an authenticator (TOTP) secret was enabled: its code.
  * - Otherwise: no guard (nothing could deliver or check a code).
  *
- * State is in memory only: the TOTP secret does not survive a restart yet
- * (no settings accessor in GatewayCore), so the guard falls back to the
- * owner-number method or to none after a restart.
+ * The enabled TOTP secret is kept in the gateway settings (encrypted at rest)
+ * so the guard survives a restart; `load()` reads it before the first check.
+ * A pending (not yet confirmed) setup, sent codes, attempt counts and QR
+ * grants stay in memory: losing them on restart only means starting over.
  */
 import { GatewayError } from '../../../core/errors.js';
-import type { SessionService } from '../../../core/gateway.js';
+import type { GatewaySettings, SessionService } from '../../../core/gateway.js';
 import { AttemptLimiter, formatWait } from './attempts.js';
 import { OWNER_CODE_TTL_MS, OwnerCodes } from './ownerCodes.js';
-import { matchTotp, newTotpSecret, otpauthUri, base32Encode } from './totp.js';
+import { matchTotp, newTotpSecret, otpauthUri, base32Decode, base32Encode } from './totp.js';
 
 export type GuardedAction = 'logout' | 'delete' | 'qr';
 export type OtpMethod = 'whatsapp' | 'totp' | 'none';
@@ -25,6 +26,9 @@ export const GUARDED_ACTIONS: readonly GuardedAction[] = ['logout', 'delete', 'q
 /** After one good code, the QR of that session stays visible to that user for this long (it rotates every ~20 s). */
 export const QR_REVEAL_GRANT_MS = 5 * 60 * 1000;
 
+/** Settings key of the enabled authenticator secret (base32, stored as a secret). */
+export const TOTP_SETTING_KEY = 'dashboard.totp';
+
 export interface GuardLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -33,6 +37,8 @@ export interface GuardLogger {
 export interface OtpGuardOptions {
   ownerNumber: string | undefined;
   sessions: Pick<SessionService, 'list' | 'sendText'>;
+  /** Where the enabled authenticator secret is kept across restarts. */
+  settings: GatewaySettings;
   now?: () => number;
   logger?: GuardLogger;
   /** Shown in authenticator apps. */
@@ -67,6 +73,7 @@ export function maskNumber(digits: string): string {
 export class OtpGuard {
   private readonly ownerNumber: string | undefined;
   private readonly sessions: Pick<SessionService, 'list' | 'sendText'>;
+  private readonly settings: GatewaySettings;
   private readonly now: () => number;
   private readonly log: GuardLogger;
   private readonly issuer: string;
@@ -81,11 +88,27 @@ export class OtpGuard {
     const digits = opts.ownerNumber?.replace(/\D/g, '');
     this.ownerNumber = digits ? digits : undefined;
     this.sessions = opts.sessions;
+    this.settings = opts.settings;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger ?? silent;
     this.issuer = opts.issuer ?? 'wagate';
     this.attempts = new AttemptLimiter({ now: this.now });
     this.ownerCodes = new OwnerCodes(this.now);
+  }
+
+  /**
+   * Reads the enabled authenticator secret, if any. Call before serving: until
+   * then a gateway with an authenticator enabled would look unguarded. A
+   * stored value that cannot be read throws, so the gateway fails to start
+   * rather than silently dropping the guard.
+   */
+  async load(): Promise<void> {
+    const stored = await this.settings.get(TOTP_SETTING_KEY);
+    if (stored === undefined) return;
+    const secret = base32Decode(stored);
+    if (secret.length < 10) throw new Error(`The stored dashboard authenticator secret ("${TOTP_SETTING_KEY}") is malformed`);
+    this.totpSecret = secret;
+    this.log.info({}, 'authenticator app for the dashboard restored from settings');
   }
 
   method(): OtpMethod {
@@ -178,25 +201,33 @@ export class OtpGuard {
     return { secret: base32Encode(this.pendingTotpSecret), uri: otpauthUri(this.pendingTotpSecret, account, this.issuer) };
   }
 
-  /** Confirms enrolment with a code from the app, proving it was scanned. */
-  enableTotp(code: string): void {
+  /**
+   * Confirms enrolment with a code from the app, proving it was scanned. The
+   * secret is saved before it takes effect: if saving fails the setup stays
+   * pending and the user can try again with the next code.
+   */
+  async enableTotp(code: string): Promise<void> {
     if (this.totpSecret) throw new GatewayError('BAD_REQUEST', 'An authenticator app is already enabled');
-    if (!this.pendingTotpSecret) throw new GatewayError('BAD_REQUEST', 'Start the authenticator setup first');
+    const pending = this.pendingTotpSecret;
+    if (!pending) throw new GatewayError('BAD_REQUEST', 'Start the authenticator setup first');
     this.attempts.assertUnlocked();
-    const step = matchTotp(this.pendingTotpSecret, code.trim(), this.now());
+    const step = matchTotp(pending, code.trim(), this.now());
     if (step === undefined) this.rejectWrong('totp');
     this.attempts.recordSuccess();
-    this.totpSecret = this.pendingTotpSecret;
-    this.pendingTotpSecret = undefined;
+    await this.settings.set(TOTP_SETTING_KEY, base32Encode(pending), { secret: true });
+    this.totpSecret = pending;
+    if (this.pendingTotpSecret === pending) this.pendingTotpSecret = undefined;
     this.lastTotpStep = step;
     this.log.info({}, 'authenticator app enabled for the dashboard');
   }
 
-  disableTotp(code: string): void {
+  /** Removes the authenticator; it stays enabled (fail closed) if the stored secret cannot be deleted. */
+  async disableTotp(code: string): Promise<void> {
     if (!this.totpSecret) throw new GatewayError('BAD_REQUEST', 'No authenticator app is enabled');
     this.attempts.assertUnlocked();
     if (!this.checkTotp(code.trim())) this.rejectWrong('totp');
     this.attempts.recordSuccess();
+    await this.settings.delete(TOTP_SETTING_KEY);
     this.totpSecret = undefined;
     this.lastTotpStep = -1;
     this.log.info({}, 'authenticator app disabled for the dashboard');

@@ -43,12 +43,12 @@ export async function registerOtpRoutes(app: FastifyInstance, opts: { guard: Otp
   });
 
   app.post('/api/otp/totp/enable', async (request: FastifyRequest) => {
-    guard.enableTotp(codeFrom(request));
+    await guard.enableTotp(codeFrom(request));
     return guard.status();
   });
 
   app.post('/api/otp/totp/disable', async (request: FastifyRequest) => {
-    guard.disableTotp(codeFrom(request));
+    await guard.disableTotp(codeFrom(request));
     return guard.status();
   });
 }
