@@ -1,4 +1,5 @@
 /** WAHA's session statuses (also Wawp's, which is built on WAHA's API). */
+import type { GatewayCore } from '../../core/gateway.js';
 import type { SessionState } from '../../core/model.js';
 
 export type WahaStatus = 'STOPPED' | 'STARTING' | 'SCAN_QR_CODE' | 'WORKING' | 'FAILED';
@@ -32,4 +33,18 @@ export function expectedStatuses(details: Record<string, unknown> | undefined): 
   const states = Array.isArray(details?.expected) ? (details.expected as unknown[]) : [];
   const mapped = states.filter((s): s is SessionState => typeof s === 'string').map((s) => wahaStatus(s));
   return mapped.length > 0 ? [...new Set(mapped)] : ['SCAN_QR_CODE'];
+}
+
+/**
+ * The state a wrong-status error is about: the one the core put in the
+ * error's details, else the session's current state, else unknown.
+ */
+export function stateOfError(
+  core: GatewayCore,
+  details: Record<string, unknown> | undefined,
+  sessionId: string | null | undefined,
+): SessionState | undefined {
+  const detailState = details?.state;
+  if (typeof detailState === 'string') return detailState as SessionState;
+  return sessionId != null && core.sessions.has(sessionId) ? core.sessions.get(sessionId).state : undefined;
 }

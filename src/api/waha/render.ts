@@ -6,9 +6,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { GatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
-import type { SessionState } from '../../core/model.js';
 import { reasonPhrase, type ErrorRenderer, type RenderedError } from '../compat-shared/dialectPlugin.js';
-import { expectedStatuses, wahaStatus } from '../compat-shared/wahaStatus.js';
+import { expectedStatuses, stateOfError, wahaStatus } from '../compat-shared/wahaStatus.js';
 
 const WRONG_STATUS = 'Session status is not as expected. Try again later or restart the session';
 
@@ -34,13 +33,7 @@ export function makeWahaRenderer(core: GatewayCore): ErrorRenderer {
       case 'ALREADY_PAIRED':
       case 'QR_NOT_FOUND': {
         const session = sessionName(request);
-        const detailState = error.details?.state;
-        const state: SessionState | undefined =
-          typeof detailState === 'string'
-            ? (detailState as SessionState)
-            : session !== null && core.sessions.has(session)
-              ? core.sessions.get(session).state
-              : undefined;
+        const state = stateOfError(core, error.details, session);
         return {
           status: 422,
           body: {

@@ -6,10 +6,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode, GatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
-import type { SessionState } from '../../core/model.js';
 import { stringField } from '../compat-shared/credentials.js';
 import type { ErrorRenderer, RenderedError } from '../compat-shared/dialectPlugin.js';
-import { expectedStatuses, wahaStatus } from '../compat-shared/wahaStatus.js';
+import { expectedStatuses, stateOfError, wahaStatus } from '../compat-shared/wahaStatus.js';
 
 const CODES: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'missing_parameter',
@@ -31,13 +30,7 @@ export function makeWawpRenderer(core: GatewayCore): ErrorRenderer {
   return (error: GatewayError, request: FastifyRequest): RenderedError => {
     if (error.code === 'SESSION_NOT_READY' || error.code === 'ALREADY_PAIRED' || error.code === 'QR_NOT_FOUND') {
       const instanceId = stringField(request.query, 'instance_id') ?? stringField(request.body, 'instance_id');
-      const detailState = error.details?.state;
-      const state: SessionState | undefined =
-        typeof detailState === 'string'
-          ? (detailState as SessionState)
-          : instanceId !== undefined && core.sessions.has(instanceId)
-            ? core.sessions.get(instanceId).state
-            : undefined;
+      const state = stateOfError(core, error.details, instanceId);
       return {
         status: 422,
         body: {
