@@ -27,6 +27,7 @@ import { SerialQueue } from './serialQueue.js';
 import { requireState } from './sessionGuard.js';
 import { assertValidSessionId } from './sessionId.js';
 import { SessionRuntime } from './sessionRuntime.js';
+import { freshSessionRow } from './sessionRow.js';
 import { toSessionView } from './sessionView.js';
 import { assertTransition, LINKING_STATES } from './stateMachine.js';
 import { uuidv7 } from './uuid.js';
@@ -150,24 +151,10 @@ export class SessionManager implements SessionService {
     const id = input.sessionId ?? uuidv7();
     assertValidSessionId(id);
     if (this.entries.has(id)) throw new GatewayError('SESSION_EXISTS', undefined, { sessionId: id });
-    const now = new Date().toISOString();
-    const row: SessionRow = {
-      id,
+    const row = freshSessionRow(id, {
       displayName: input.displayName ?? null,
       deviceBrowser: input.deviceBrowser ?? this.opts.defaultDeviceBrowser ?? 'Chrome',
-      state: 'created',
-      lifetimeStatus: 'created',
-      wantConnected: false,
-      meJid: null,
-      meLid: null,
-      meName: null,
-      lastDisconnectCode: null,
-      lastDisconnectReason: null,
-      lastDisconnectAt: null,
-      createdAt: now,
-      updatedAt: now,
-      connectedAt: null,
-    };
+    });
     await this.opts.store.sessions.create(row);
     const entry = this.newEntry(row);
     this.entries.set(id, entry);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { SessionRow, StoreOptions } from '../../src/store/types.js';
+import { freshSessionRow } from '../../src/core/sessionRow.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
@@ -102,23 +103,5 @@ export async function createTarget(dialect: Dialect): Promise<Target> {
 
 /** A SessionRow with defaults, for tests. */
 export function sessionRow(id: string, over: Partial<SessionRow> = {}): SessionRow {
-  const now = new Date().toISOString();
-  return {
-    id,
-    displayName: null,
-    deviceBrowser: 'Chrome',
-    state: 'created',
-    lifetimeStatus: 'created',
-    wantConnected: false,
-    meJid: null,
-    meLid: null,
-    meName: null,
-    lastDisconnectCode: null,
-    lastDisconnectReason: null,
-    lastDisconnectAt: null,
-    createdAt: now,
-    updatedAt: now,
-    connectedAt: null,
-    ...over,
-  };
+  return { ...freshSessionRow(id, { displayName: null, deviceBrowser: 'Chrome' }), ...over };
 }
