@@ -51,7 +51,10 @@ export function PairingPanel(props: { session: SessionView }) {
   const [copied, setCopied] = useState('');
   const fieldId = `phone-${session.sessionId}`;
 
-  const blockedFor = Math.max(0, Math.ceil((blockedUntil - now) / 1000));
+  // `now` ticks once a second and may be up to a second old when the block
+  // starts; reading the clock here keeps the countdown from showing more
+  // than the server's wait (10:01 for a 10-minute wait).
+  const blockedFor = Math.max(0, Math.ceil((blockedUntil - Math.max(now, Date.now())) / 1000));
 
   const request = async (e: Event) => {
     e.preventDefault();
