@@ -19,11 +19,9 @@ if (!scenario) {
   process.exit(2);
 }
 
-if (opts.sharedAls) {
-  // Gateway children inherit it through BENCH_GATEWAY_NODE_ARGS.
-  const preload = `--import ${path.resolve(import.meta.dirname, 'lib/sharedAsyncStorage.ts')}`;
-  process.env.BENCH_GATEWAY_NODE_ARGS = `${process.env.BENCH_GATEWAY_NODE_ARGS ?? ''} ${preload}`.trim();
-}
+// Gateway children inherit the engine levers through their environment.
+process.env.BENCH_SHARED_ALS = opts.sharedAls === 'off' ? '0' : '1';
+process.env.BENCH_SHARED_CACHES = opts.sharedCaches === 'off' ? '0' : '1';
 
 const loadAvgStart = os.loadavg();
 const startedAt = new Date().toISOString();

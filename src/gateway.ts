@@ -39,7 +39,14 @@ export interface RunningGateway {
 
 export interface GatewayOverrides {
   /** Engine timings for tests (short QR refs, fast keepalive). */
-  engine?: { qrTimeoutMs?: number; keepAliveIntervalMs?: number; connectTimeoutMs?: number };
+  engine?: {
+    qrTimeoutMs?: number;
+    keepAliveIntervalMs?: number;
+    connectTimeoutMs?: number;
+    /** The benchmark switches these levers off to measure them. */
+    sharedAsyncStorage?: boolean;
+    sharedCaches?: boolean;
+  };
   /** Sandbox options for tests. */
   sandbox?: { qrRefTtlMs?: number; refsPerPairDevice?: number };
   backoff?: { baseMs: number; maxMs: number };

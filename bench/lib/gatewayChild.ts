@@ -50,7 +50,11 @@ const logger = pino({ level: config.logLevel });
 const startAt = Date.now();
 const gateway = await startGateway(config, logger, {
   fastCurve: process.env.BENCH_FAST_CURVE !== '0',
-  engine: { keepAliveIntervalMs: 20_000 },
+  engine: {
+    keepAliveIntervalMs: 20_000,
+    sharedAsyncStorage: process.env.BENCH_SHARED_ALS !== '0',
+    sharedCaches: process.env.BENCH_SHARED_CACHES !== '0',
+  },
 });
 const startedMs = Date.now() - startAt;
 

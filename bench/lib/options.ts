@@ -15,13 +15,15 @@ export interface BenchOptions {
   /** baseline: stock processes. */
   stockSessions: number;
   keep: boolean;
-  /** Preload bench/lib/sharedAsyncStorage.ts in the gateway: one AsyncLocalStorage for all sockets. */
-  sharedAls: boolean;
+  /** on | off: the engine's shared AsyncLocalStorage lever (src/engine/baileys/sharedAsyncStorage.ts). */
+  sharedAls: 'on' | 'off';
+  /** on | off: the engine's shared bounded caches lever (src/engine/baileys/sharedCaches.ts). */
+  sharedCaches: 'on' | 'off';
 }
 
 const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
-  [--connections N] [--stock-sessions N] [--keep]`;
+  [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off] [--keep]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const scenario = argv[0];
@@ -32,7 +34,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'keep' || name === 'shared-als') {
+    if (name === 'keep') {
       flags.add(name);
       continue;
     }
@@ -50,6 +52,11 @@ export function parseOptions(argv: string[]): BenchOptions {
   const sessions = int('sessions', 10);
   const fastCurve = (values.get('fast-curve') ?? 'on') as BenchOptions['fastCurve'];
   if (!['on', 'off', 'both'].includes(fastCurve)) throw new Error(`--fast-curve must be on, off or both`);
+  const onOff = (name: string): 'on' | 'off' => {
+    const value = values.get(name) ?? 'on';
+    if (value !== 'on' && value !== 'off') throw new Error(`--${name} must be on or off`);
+    return value;
+  };
   return {
     scenario,
     sessions,
@@ -61,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: int('connections', 32),
     stockSessions: int('stock-sessions', 5),
     keep: flags.has('keep'),
-    sharedAls: flags.has('shared-als'),
+    sharedAls: onOff('shared-als'),
+    sharedCaches: onOff('shared-caches'),
   };
 }

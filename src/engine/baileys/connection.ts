@@ -15,6 +15,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { EngineConnection, EngineConnectOptions, EngineEvent, EngineIdentity } from '../types.js';
 import type { BaileysAuth } from './authState.js';
 import type { BaileysLogger } from './baileysLogger.js';
+import { withSharedAsyncStorage } from './sharedAsyncStorage.js';
 import { scopeCache, type SharedCaches } from './sharedCaches.js';
 
 type WASocket = ReturnType<typeof makeWASocket>;
@@ -25,7 +26,10 @@ export interface ConnectionSettings {
   qrTimeoutMs?: number;
   keepAliveIntervalMs?: number;
   connectTimeoutMs?: number;
-  caches: SharedCaches;
+  /** null: each socket builds its own caches, as stock Baileys does (the benchmark's "off" setting). */
+  caches: SharedCaches | null;
+  /** Create each socket's AsyncLocalStorage as a view over one shared storage (sharedAsyncStorage.ts). */
+  sharedAsyncStorage: boolean;
 }
 
 const RESTART_REQUIRED = 515;
@@ -213,7 +217,7 @@ export class BaileysConnection implements EngineConnection {
 
     let sock: WASocket;
     try {
-      sock = makeWASocket({
+      const config: Parameters<typeof makeWASocket>[0] = {
         ...(settings.socketUrl !== undefined ? { waWebSocketUrl: settings.socketUrl } : {}),
         ...(settings.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: settings.keepAliveIntervalMs } : {}),
         ...(settings.connectTimeoutMs !== undefined ? { connectTimeoutMs: settings.connectTimeoutMs } : {}),
@@ -226,11 +230,16 @@ export class BaileysConnection implements EngineConnection {
         syncFullHistory: false,
         shouldSyncHistoryMessage: () => false,
         generateHighQualityLinkPreview: false,
-        msgRetryCounterCache: scopeCache(settings.caches.msgRetryCounter, sessionId),
-        callOfferCache: scopeCache(settings.caches.callOffer, sessionId),
-        userDevicesCache: scopeCache(settings.caches.userDevices, sessionId),
-        placeholderResendCache: scopeCache(settings.caches.placeholderResend, sessionId),
-      });
+        ...(settings.caches
+          ? {
+              msgRetryCounterCache: scopeCache(settings.caches.msgRetryCounter, sessionId),
+              callOfferCache: scopeCache(settings.caches.callOffer, sessionId),
+              userDevicesCache: scopeCache(settings.caches.userDevices, sessionId),
+              placeholderResendCache: scopeCache(settings.caches.placeholderResend, sessionId),
+            }
+          : {}),
+      };
+      sock = settings.sharedAsyncStorage ? withSharedAsyncStorage(() => makeWASocket(config)) : makeWASocket(config);
     } catch (err) {
       this.log.error({ err }, 'could not create the WhatsApp socket');
       this.finalClose(500, reasonOf(err), false);

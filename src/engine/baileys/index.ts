@@ -20,6 +20,9 @@ export interface BaileysEngineOptions {
   qrTimeoutMs?: number;
   keepAliveIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Levers the benchmark switches off to measure them (both default on). */
+  sharedAsyncStorage?: boolean;
+  sharedCaches?: boolean;
 }
 
 export class BaileysEngine implements Engine {
@@ -35,7 +38,14 @@ export class BaileysEngine implements Engine {
     const connection = new BaileysConnection(
       opts,
       auth,
-      { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs, caches: this.caches },
+      {
+        socketUrl,
+        qrTimeoutMs,
+        keepAliveIntervalMs,
+        connectTimeoutMs,
+        caches: this.options.sharedCaches === false ? null : this.caches,
+        sharedAsyncStorage: this.options.sharedAsyncStorage !== false,
+      },
       makeBaileysLogger(opts.logger),
     );
     connection.start();

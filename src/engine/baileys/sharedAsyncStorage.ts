@@ -1,0 +1,78 @@
+/**
+ * One AsyncLocalStorage for every Baileys socket.
+ *
+ * Why: Baileys' key store (`addTransactionCapability`) makes a new
+ * AsyncLocalStorage per socket and never disables it. On Node 20 every live
+ * storage is visited each time a promise is created, and an enabled storage
+ * stays in Node's list for the life of the process. With 1000 sessions each
+ * promise paid 1000 visits (35 % of the CPU under API load), and every
+ * reconnect added one more for good.
+ *
+ * What: while `makeWASocket` runs (synchronously; that is where Baileys
+ * creates its storage), `AsyncLocalStorage` is swapped for a view class.
+ * Each view keeps its own value in a map held by ONE real storage, so a
+ * socket only ever sees its own transaction context, exactly as before; the
+ * process has one storage to propagate instead of one per socket ever made.
+ * Outside that call the real class is back in place: no other code is
+ * affected.
+ */
+import asyncHooks from 'node:async_hooks';
+import { syncBuiltinESMExports } from 'node:module';
+
+const Real = asyncHooks.AsyncLocalStorage;
+type Values = Map<object, unknown>;
+const shared = new Real<Values>();
+
+function withValue(view: object, value: unknown, present: boolean): Values {
+  const next = new Map(shared.getStore());
+  if (present) next.set(view, value);
+  else next.delete(view);
+  return next;
+}
+
+/** A view over the shared storage with AsyncLocalStorage's instance API. */
+export class SharedAsyncLocalStorage<T> {
+  static bind = Real.bind.bind(Real);
+  static snapshot = Real.snapshot.bind(Real);
+
+  getStore(): T | undefined {
+    return shared.getStore()?.get(this) as T | undefined;
+  }
+
+  run<R, A extends unknown[]>(store: T, fn: (...args: A) => R, ...args: A): R {
+    return shared.run(withValue(this, store, true), fn, ...args);
+  }
+
+  exit<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): R {
+    return shared.run(withValue(this, undefined, false), fn, ...args);
+  }
+
+  enterWith(store: T): void {
+    shared.enterWith(withValue(this, store, true));
+  }
+
+  /** Views own nothing to release; the shared storage lives for the process. */
+  disable(): void {}
+}
+
+const hooks = asyncHooks as { AsyncLocalStorage: unknown };
+let depth = 0;
+
+/**
+ * Runs `fn` with `new AsyncLocalStorage()` (from 'async_hooks' or
+ * 'node:async_hooks', CommonJS or ESM) making a shared view. Re-entrant.
+ */
+export function withSharedAsyncStorage<R>(fn: () => R): R {
+  if (depth++ === 0) {
+    hooks.AsyncLocalStorage = SharedAsyncLocalStorage;
+    syncBuiltinESMExports();
+  }
+  try {
+    return fn();
+  } finally {
+    if (--depth === 0) {
+      hooks.AsyncLocalStorage = Real;
+      syncBuiltinESMExports();
+    }
+  }
+}
