@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
+import { withStatementCache } from './statementCache.js';
 import type { Database, StoreDialect } from './schema.js';
 
 export interface Connection {
@@ -43,7 +44,7 @@ export function connect(url: string, logger?: Logger): Connection {
       database.close();
       throw err;
     }
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite' };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: PG_POOL_SIZE });
