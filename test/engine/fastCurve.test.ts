@@ -18,6 +18,7 @@ const stock = {
   sign: Curve.sign,
   verify: Curve.verify,
   sharedKey: Curve.sharedKey,
+  generateKeyPair: Curve.generateKeyPair,
   libSign: lib.calculateSignature,
   libVerify: lib.verifySignature,
   libAgree: lib.calculateAgreement,
@@ -42,6 +43,16 @@ describe('installFastCurve', () => {
     expect(installFastCurve(pino({ level: 'silent' }))).toEqual({ installed: true });
     expect(Curve.sign).not.toBe(stock.sign);
     expect(lib.calculateSignature).not.toBe(stock.libSign);
+  });
+
+  it('Baileys’ own key generation (fresh credentials, Noise ephemeral keys) makes pairs the stock curve accepts', () => {
+    expect(Curve.generateKeyPair).not.toBe(stock.generateKeyPair);
+    const mine = Curve.generateKeyPair();
+    const theirs = stock.generateKeyPair();
+    expect(mine.public).toHaveLength(32);
+    expect(mine.private).toHaveLength(32);
+    expect(stock.sharedKey(mine.private, theirs.public)).toEqual(stock.sharedKey(theirs.private, mine.public));
+    expect(stock.verify(mine.public, message, stock.sign(mine.private, message))).toBe(true);
   });
 
   it('signatures made by the patched functions verify with the stock ones, and vice versa', () => {

@@ -15,7 +15,8 @@
  *  - Baileys' exported `Curve` object: sign, verify, sharedKey. The routed
  *    verify returns the real result, so a wrong signature fails (the stock
  *    one only fails when the check throws).
- * Key generation stays on Node's crypto (already fast).
+ *  - key generation (libsignal's and Baileys' Curve.generateKeyPair), when
+ *    its own self-test passes.
  *
  * Safety: if a function is missing or a self-test against the stock code
  * fails, nothing is patched and the stock behaviour stays.
@@ -55,6 +56,7 @@ export interface StockCurve {
   sign(privateKey: Bytes, message: Bytes): Bytes;
   verify(publicKey: Bytes, message: Bytes, signature: Bytes): boolean;
   sharedKey(privateKey: Bytes, publicKey: Bytes): Buffer;
+  generateKeyPair(): { private: Uint8Array; public: Uint8Array };
 }
 let stock: StockCurve | null = null;
 
@@ -146,7 +148,7 @@ export function installFastCurve(logger: Logger): FastCurveResult {
     return result;
   }
 
-  stock = { sign: Curve.sign, verify: Curve.verify, sharedKey: Curve.sharedKey };
+  stock = { sign: Curve.sign, verify: Curve.verify, sharedKey: Curve.sharedKey, generateKeyPair: Curve.generateKeyPair };
   let failure: string | null;
   try {
     failure = selfTest(wasm, stock);
@@ -172,6 +174,13 @@ export function installFastCurve(logger: Logger): FastCurveResult {
     lib.generateKeyPair = () => {
       const pair = generate();
       return { pubKey: Buffer.from(pair.pubKey), privKey: Buffer.from(pair.privKey) };
+    };
+    // Baileys imports libsignal's curve as an ES module namespace, a copy of
+    // the CommonJS exports taken at load: the line above does not reach it.
+    // Its own Curve object is what fresh credentials and the Noise handshake use.
+    Curve.generateKeyPair = () => {
+      const pair = generate();
+      return { private: Buffer.from(pair.privKey), public: Buffer.from(pair.pubKey.subarray(1)) };
     };
   }
 
