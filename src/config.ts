@@ -2,6 +2,7 @@
  * Configuration from the environment (and `--sandbox`). One place, read once.
  */
 import path from 'node:path';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from './core/restorePacer.js';
 
 export interface Config {
   host: string;
@@ -18,8 +19,10 @@ export interface Config {
   sandboxPhone: string;
   /** Engine socket URL override (the sandbox sets it to its own server). */
   waSocketUrl: string | undefined;
-  /** How many sessions restore at once on start. */
+  /** Most sessions restoring at once on start. */
   restoreConcurrency: number;
+  /** Event-loop delay (ms) the restore paces itself to; 0 = always `restoreConcurrency` at once. */
+  restoreLoopDelayMs: number;
   /** Public base URL used in absolute links (gowa's qr_link); defaults to http://host:port. */
   publicUrl: string | undefined;
   rootDialect: string | undefined;
@@ -53,7 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     sandbox: argv.includes('--sandbox') || flag(env.WAGATE_SANDBOX),
     sandboxPhone: env.WAGATE_SANDBOX_PHONE ?? '15550000001',
     waSocketUrl: env.WAGATE_WA_URL || undefined,
-    restoreConcurrency: int(env.WAGATE_RESTORE_CONCURRENCY, 8),
+    restoreConcurrency: int(env.WAGATE_RESTORE_CONCURRENCY, DEFAULT_RESTORE_CONCURRENCY),
+    restoreLoopDelayMs: int(env.WAGATE_RESTORE_LOOP_DELAY_MS, DEFAULT_RESTORE_LOOP_DELAY_MS),
     publicUrl: env.WAGATE_PUBLIC_URL || undefined,
     rootDialect: env.WAGATE_ROOT_DIALECT || undefined,
     bridgeSessionId: env.WAGATE_BRIDGE_SESSION ?? 'default',

@@ -93,6 +93,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       logger,
       sandbox: config.sandbox,
       restoreConcurrency: config.restoreConcurrency,
+      restoreLoopDelayMs: config.restoreLoopDelayMs,
       backoff: overrides.backoff,
     });
     cleanup.unshift(() => core.sessions.shutdown());

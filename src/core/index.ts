@@ -18,6 +18,7 @@ export interface CoreDeps {
   logger: Logger;
   sandbox: boolean;
   restoreConcurrency?: number;
+  restoreLoopDelayMs?: number;
   pairingCodeTtlMs?: number;
   readyTimeoutMs?: number;
   backoff?: BackoffOptions;
@@ -38,6 +39,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     logger: deps.logger,
     sandbox: deps.sandbox,
     restoreConcurrency: deps.restoreConcurrency,
+    restoreLoopDelayMs: deps.restoreLoopDelayMs,
     pairingCodeTtlMs: deps.pairingCodeTtlMs,
     readyTimeoutMs: deps.readyTimeoutMs,
     backoff: deps.backoff,

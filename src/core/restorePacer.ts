@@ -3,26 +3,84 @@
  * session settles (connected, or failed), not just until the socket opens:
  * that is what keeps a restart of many sessions from flooding the event
  * loop and WhatsApp with simultaneous handshakes.
+ *
+ * The bound adapts to measured event-loop delay (AIMD): it starts modest,
+ * grows by one each window whose delay is within the target and halves
+ * (never below 1) on a window above it, up to the configured maximum. A
+ * target of 0 means fixed pacing at the maximum.
  */
+import { loopDelaySource, type DelaySource } from './loopDelayProbe.js';
+
+export const DEFAULT_RESTORE_CONCURRENCY = 32;
+export const DEFAULT_RESTORE_LOOP_DELAY_MS = 50;
+/** Where an adaptive limit starts (or the maximum, if lower). */
+const INITIAL_LIMIT = 4;
+
+export interface LimitRule {
+  min: number;
+  max: number;
+  /** Delay (ms) above which the limit shrinks; 0 = fixed at `max`. */
+  targetMs: number;
+}
+
+/** Additive increase while `delayMs` ≤ target, multiplicative decrease (halve) above; within [min, max]. */
+export function nextLimit(current: number, delayMs: number, rule: LimitRule): number {
+  const max = Math.max(1, Math.floor(rule.max));
+  const min = Math.min(max, Math.max(1, Math.floor(rule.min)));
+  if (rule.targetMs <= 0) return max;
+  const next = delayMs > rule.targetMs ? Math.floor(current / 2) : current + 1;
+  return Math.min(max, Math.max(min, next));
+}
+
+export interface Pacing {
+  /** Most in flight at once. */
+  max: number;
+  /** Event-loop delay target (ms); 0 = fixed pacing at `max`. */
+  targetDelayMs: number;
+  /** Where the limit starts (default min(4, max)). */
+  initial?: number;
+  /** Reports each window's delay; defaults to a real event-loop probe. */
+  delay?: DelaySource;
+}
+
 export interface PaceResult {
   started: number;
   maxInFlight: number;
+  /** The limit when the last item was started. */
+  finalLimit: number;
+  /** How often the adaptive limit moved. */
+  limitChanges: number;
+  /** Worst window delay seen while pacing (ms; 0 when fixed). */
+  peakDelayMs: number;
 }
 
-export async function runPaced<T>(
+/** Runs `task` once per item, at most `pacing` (a fixed number, or adaptive {@link Pacing}) at a time. */
+export function runPaced<T>(
   items: readonly T[],
-  concurrency: number,
+  pacing: number | Pacing,
   task: (item: T) => Promise<void>,
 ): Promise<PaceResult> {
-  const limit = Math.max(1, concurrency);
+  const p: Pacing = typeof pacing === 'number' ? { max: pacing, targetDelayMs: 0 } : pacing;
+  const rule: LimitRule = { min: 1, max: p.max, targetMs: p.targetDelayMs };
+  const adaptive = rule.targetMs > 0;
+  const clamp = (n: number): number => Math.min(Math.max(1, Math.floor(p.max)), Math.max(1, Math.floor(n)));
+  let limit = clamp(adaptive ? (p.initial ?? INITIAL_LIMIT) : p.max);
   let next = 0;
   let inFlight = 0;
+  let settled = 0;
   let maxInFlight = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
+  let limitChanges = 0;
+  let peakDelayMs = 0;
+  let stopProbe: (() => void) | null = null;
+  const result = (): PaceResult => ({ started: items.length, maxInFlight, finalLimit: limit, limitChanges, peakDelayMs });
+
+  return new Promise((resolve) => {
+    if (items.length === 0) return resolve(result());
+    const stop = (): void => {
+      stopProbe?.();
+      stopProbe = null;
+    };
+    const runOne = async (item: T): Promise<void> => {
       try {
         await task(item);
       } catch {
@@ -30,9 +88,39 @@ export async function runPaced<T>(
         // session itself records why.
       } finally {
         inFlight -= 1;
+        settled += 1;
+        if (settled < items.length) pump();
+        else {
+          stop();
+          resolve(result());
+        }
       }
+    };
+    const pump = (): void => {
+      while (next < items.length && inFlight < limit) {
+        const item = items[next++]!;
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        // Once everything has started, the limit no longer matters.
+        if (next === items.length) stop();
+        void runOne(item);
+      }
+    };
+    if (adaptive && items.length > limit) {
+      let active = true;
+      const stopSource = (p.delay ?? loopDelaySource())((delayMs) => {
+        if (!active) return;
+        peakDelayMs = Math.max(peakDelayMs, Math.round(delayMs));
+        const changed = nextLimit(limit, delayMs, rule);
+        if (changed !== limit) limitChanges += 1;
+        limit = changed;
+        pump();
+      });
+      stopProbe = () => {
+        active = false;
+        stopSource();
+      };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return { started: items.length, maxInFlight };
+    pump();
+  });
 }

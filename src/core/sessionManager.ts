@@ -22,7 +22,7 @@ import type {
 import { PairingRateLimiter } from './pairingRateLimiter.js';
 import { normalizePhoneNumber } from './phoneNumber.js';
 import type { BackoffOptions } from './reconnectPolicy.js';
-import { runPaced, type PaceResult } from './restorePacer.js';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS, runPaced, type PaceResult } from './restorePacer.js';
 import { SerialQueue } from './serialQueue.js';
 import { requireState } from './sessionGuard.js';
 import { assertValidSessionId } from './sessionId.js';
@@ -38,7 +38,10 @@ export interface SessionManagerOptions {
   events: InMemoryEventBus;
   logger: Logger;
   sandbox: boolean;
+  /** Most sessions restoring at once. */
   restoreConcurrency?: number;
+  /** Event-loop delay (ms) the restore paces itself to; 0 = always `restoreConcurrency` at once. */
+  restoreLoopDelayMs?: number;
   /** How long a pairing code is shown as valid. */
   pairingCodeTtlMs?: number;
   /** How long connect-and-wait helpers wait for the engine to reach a linking state. */
@@ -97,18 +100,28 @@ export class SessionManager implements SessionService {
     }
   }
 
-  /** Reconnect every paired session that should be connected, a bounded number at a time. */
+  /**
+   * Reconnect every paired session that should be connected, a bounded
+   * number at a time; the bound follows measured event-loop delay.
+   */
   async restore(): Promise<PaceResult> {
     const toRestore = [...this.entries.values()].filter((e) => e.row.meJid !== null && e.row.wantConnected);
     const log = this.opts.logger;
-    log.info({ sessions: toRestore.length, concurrency: this.opts.restoreConcurrency ?? 8 }, 'restoring sessions');
+    const pacing = {
+      max: this.opts.restoreConcurrency ?? DEFAULT_RESTORE_CONCURRENCY,
+      targetDelayMs: this.opts.restoreLoopDelayMs ?? DEFAULT_RESTORE_LOOP_DELAY_MS,
+    };
+    log.info({ sessions: toRestore.length, maxConcurrency: pacing.max, loopDelayTargetMs: pacing.targetDelayMs }, 'restoring sessions');
     const started = Date.now();
-    const result = await runPaced(toRestore, this.opts.restoreConcurrency ?? 8, async (entry) => {
+    const result = await runPaced(toRestore, pacing, async (entry) => {
       if (this.shuttingDown || !this.entries.has(entry.row.id)) return;
       await this.connect(entry.row.id, 'restore after start');
       await this.waitForState(entry.row.id, TERMINAL_FOR_RESTORE, 60_000).catch(() => undefined);
     });
-    log.info({ sessions: toRestore.length, ms: Date.now() - started }, 'restore finished');
+    log.info(
+      { ...result, ms: Date.now() - started },
+      `restored ${result.started} sessions; in flight max ${result.maxInFlight}`,
+    );
     return result;
   }
 
