@@ -81,10 +81,11 @@ export async function startGatewayProc(opts: GatewayProcOptions): Promise<Gatewa
   const events: BenchEvent[] = [];
   const listeners = new Set<(event: BenchEvent) => void>();
   child.onNotice((n: Notice) => {
-    if (n.notice !== 'event') return;
-    const event = n.data as BenchEvent;
-    events.push(event);
-    for (const listener of listeners) listener(event);
+    if (n.notice !== 'events') return;
+    for (const event of n.data as BenchEvent[]) {
+      events.push(event);
+      for (const listener of listeners) listener(event);
+    }
   });
   await Promise.race([
     child.waitNotice((n) => n.notice === 'ready', 120_000),

@@ -2,6 +2,7 @@
  * pair: N sessions connect at once (in batches of --batch) and pair by QR.
  * Figures: connect request → first QR, and scan → connected, p50/p99.
  */
+import path from 'node:path';
 import { pairSessions } from '../lib/pairing.js';
 import { round } from '../lib/stats.js';
 import type { Figures } from '../lib/results.js';
@@ -21,6 +22,9 @@ export const pairScenario: Scenario = async (ctx) => {
     const sandboxBefore = await sandbox.stats();
     const before = await gw.stats();
     await gw.resetEventLoop();
+    // BENCH_PROFILE=<dir>: a CPU profile of the measured window only (start-up and warm-up excluded).
+    const profileDir = process.env.BENCH_PROFILE;
+    if (profileDir) await gw.child.call('profileStart');
     const started = Date.now();
     const timings = await pairSessions(gw, sandbox, offset, opts.sessions, {
       batch: opts.batch,
@@ -28,6 +32,7 @@ export const pairScenario: Scenario = async (ctx) => {
       timeoutMs: 180_000,
     });
     const totalS = (Date.now() - started) / 1000;
+    if (profileDir) await gw.child.call('profileStop', { file: path.join(profileDir, `pair-${run.label}-${Date.now()}.cpuprofile`) });
     const after = await gw.stats();
     const sandboxAfter = await sandbox.stats();
     runs.push({
