@@ -157,6 +157,11 @@ export class SessionManager implements SessionService {
     return this.entry(sessionId).runtime?.current?.noiseKey ?? null;
   }
 
+  /** Epoch ms of the last frame the session's connection received, when the engine reports it. */
+  lastFrameAt(sessionId: string): number | null {
+    return this.entries.get(sessionId)?.runtime?.current?.lastFrameAt?.() ?? null;
+  }
+
   // ---- lifecycle ----------------------------------------------------------------------------
 
   async create(input: CreateSessionInput): Promise<SessionView> {

@@ -62,6 +62,12 @@ export interface EngineConnection {
   sendText(to: string, text: string): Promise<string>;
   /** Opaque identifier the sandbox knows this connection by (base64 Noise public key). */
   readonly noiseKey: string;
+  /**
+   * Epoch ms of the last frame received from WhatsApp (keepalive answers
+   * included), null before the first. Optional: lets /metrics tell a quiet
+   * but healthy session from a ghost.
+   */
+  lastFrameAt?(): number | null;
 }
 
 export interface Engine {

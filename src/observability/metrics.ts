@@ -22,6 +22,8 @@ export interface MetricsCore {
     countByState?(): Record<SessionState, number>;
     /** Observer for refused pairing-code requests (SessionManager has it). */
     onPairingRefused?(listener: (sessionId: string, code: string) => void): () => void;
+    /** Last frame received per session (SessionManager has it): the heartbeat used when opts.heartbeat is not given. */
+    lastFrameAt?(sessionId: string): number | null;
   };
   events: Pick<EventBus, 'subscribe'>;
 }
@@ -112,11 +114,12 @@ export function registerMetrics(app: FastifyInstance, core: MetricsCore, opts: M
     registers: [registry],
   });
 
-  const lastSeen = new LastSeenTracker(now, opts.heartbeat);
+  const heartbeat = opts.heartbeat ?? (core.sessions.lastFrameAt ? (id: string) => core.sessions.lastFrameAt!(id) : undefined);
+  const lastSeen = new LastSeenTracker(now, heartbeat);
   const thresholds = opts.lastSeenThresholdsS ?? DEFAULT_THRESHOLDS_S;
   new Gauge({
     name: `${prefix}connected_sessions_quiet`,
-    help: 'Connected sessions with no event for longer than `over_seconds` (ghost candidates)',
+    help: 'Connected sessions with neither an event nor a frame from WhatsApp for longer than `over_seconds` (ghost candidates; keepalive answers count as frames)',
     labelNames: ['over_seconds'],
     registers: [registry],
     collect() {
@@ -128,7 +131,7 @@ export function registerMetrics(app: FastifyInstance, core: MetricsCore, opts: M
   });
   new Gauge({
     name: `${prefix}connected_session_last_seen_max_seconds`,
-    help: 'Seconds since the quietest connected session last had an event (0 when none is connected)',
+    help: 'Seconds since the quietest connected session last had an event or a frame from WhatsApp (0 when none is connected)',
     registers: [registry],
     collect() {
       this.set(Math.max(0, ...lastSeen.connectedAgesS()));

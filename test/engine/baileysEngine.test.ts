@@ -106,6 +106,8 @@ describe.skipIf(!sandboxReady)('BaileysEngine against the sandbox network', () =
     expect(opened.identity.jid).toBe(first.identity.jid);
     expect(log.types()).toEqual(['open']);
     expect(conn.noiseKey).toBe(first.conn.noiseKey);
+    // Frames from the server are timestamped (the /metrics ghost check reads it).
+    expect(conn.lastFrameAt()).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('pairs with a pairing code entered on the phone', async () => {

@@ -162,4 +162,16 @@ describe('/metrics', () => {
     expect(sample(text, 'wagate_connected_session_last_seen_max_seconds')).toBeGreaterThanOrEqual(120);
     expect(text).not.toContain('"quiet"');
   });
+
+  it('a connected session whose keepalives are answered is not quiet, without any event', async () => {
+    await linkNewSession('idle-but-alive');
+    await linkNewSession('ghost');
+    now += 600_000;
+    // The engine heard from WhatsApp 5 s ago on one connection, never since the link on the other.
+    gw.engine.last('idle-but-alive').lastFrame = now - 5_000;
+    const { text } = await scrape();
+    expect(sample(text, 'wagate_connected_sessions_quiet{over_seconds="60"}')).toBe(1);
+    expect(sample(text, 'wagate_connected_sessions_quiet{over_seconds="300"}')).toBe(1);
+    expect(sample(text, 'wagate_connected_sessions_quiet{over_seconds="900"}')).toBe(0);
+  });
 });

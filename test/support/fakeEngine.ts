@@ -64,6 +64,8 @@ export class FakeConnection implements EngineConnection {
   pendingCode: { phone: string; code: string } | null = null;
   readonly sent: Array<{ to: string; text: string }> = [];
   groupList: Array<{ id: string; subject: string; participants: number }> = [];
+  /** What lastFrameAt() reports: set it to play a keepalive answer arriving. */
+  lastFrame: number | null = null;
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private qrCount = 0;
   private settledOnce = false;
@@ -131,6 +133,10 @@ export class FakeConnection implements EngineConnection {
     }
     this.emit({ type: 'pairing_failed', reason: 'The code entered on the phone did not match' });
     return false;
+  }
+
+  lastFrameAt(): number | null {
+    return this.lastFrame;
   }
 
   /** The server ends the connection with a close code. */

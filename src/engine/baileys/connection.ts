@@ -70,6 +70,8 @@ export class BaileysConnection implements EngineConnection {
   private qrSeen = false;
   private open = false;
   private consecutiveRestarts = 0;
+  /** Epoch ms of the last frame from WhatsApp on any of this connection's sockets. */
+  private lastFrame: number | null = null;
 
   /** close() was called: silent from now on. */
   private stopped = false;
@@ -204,6 +206,10 @@ export class BaileysConnection implements EngineConnection {
     return id;
   }
 
+  lastFrameAt(): number | null {
+    return this.lastFrame;
+  }
+
   // ---- socket lifecycle -------------------------------------------------
 
   /** Opens a (new) socket with the connection's auth state. */
@@ -246,6 +252,10 @@ export class BaileysConnection implements EngineConnection {
       return;
     }
     this.sock = sock;
+    // One timestamp per frame: cheap, and what tells a quiet session from a ghost.
+    sock.ws.on('message', () => {
+      this.lastFrame = Date.now();
+    });
 
     sock.ev.on('creds.update', () => {
       this.auth.saveCreds().catch((err: unknown) => this.log.error({ err }, 'could not persist credentials'));
