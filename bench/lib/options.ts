@@ -19,11 +19,14 @@ export interface BenchOptions {
   sharedAls: 'on' | 'off';
   /** on | off: the engine's shared bounded caches lever (src/engine/baileys/sharedCaches.ts). */
   sharedCaches: 'on' | 'off';
+  /** sandbox scenario: on | off | both, the sandbox's load mode (SandboxOptions.load). */
+  sandboxLoad: 'on' | 'off' | 'both';
 }
 
-const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale> [--sessions N] [--duration S]
+const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
-  [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off] [--keep]`;
+  [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
+  [--sandbox-load on|off|both] [--keep]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const scenario = argv[0];
@@ -52,6 +55,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const sessions = int('sessions', 10);
   const fastCurve = (values.get('fast-curve') ?? 'on') as BenchOptions['fastCurve'];
   if (!['on', 'off', 'both'].includes(fastCurve)) throw new Error(`--fast-curve must be on, off or both`);
+  const sandboxLoad = (values.get('sandbox-load') ?? 'on') as BenchOptions['sandboxLoad'];
+  if (!['on', 'off', 'both'].includes(sandboxLoad)) throw new Error(`--sandbox-load must be on, off or both`);
   const onOff = (name: string): 'on' | 'off' => {
     const value = values.get(name) ?? 'on';
     if (value !== 'on' && value !== 'off') throw new Error(`--${name} must be on or off`);
@@ -60,7 +65,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     scenario,
     sessions,
-    duration: int('duration', scenario === 'api' ? 10 : 60),
+    duration: int('duration', scenario === 'api' ? 10 : scenario === 'sandbox' ? 45 : 60),
     fastCurve,
     batch: int('batch', Math.min(100, Math.max(1, sessions))),
     scanConcurrency: int('scan-concurrency', 20),
@@ -70,5 +75,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     keep: flags.has('keep'),
     sharedAls: onOff('shared-als'),
     sharedCaches: onOff('shared-caches'),
+    sandboxLoad,
   };
 }

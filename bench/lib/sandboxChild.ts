@@ -4,13 +4,16 @@
  * its whole state file on every pre-key upload, which is quadratic in the
  * number of linked devices (see bench/README.md); the process stays up for
  * the whole bench run, so pairing and restore see the same accounts.
+ * Load mode is on (`SandboxOptions.load`) unless BENCH_SANDBOX_LOAD=0 (the
+ * `sandbox` scenario's `--sandbox-load off` comparison).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SandboxNetwork } from '../../src/sandbox/index.js';
 import { serveRpc } from './rpc.js';
 
 const stateDir = process.env.BENCH_SANDBOX_STATE_DIR || undefined;
-const network = await SandboxNetwork.start({ host: '127.0.0.1', port: 0, stateDir });
+const load = process.env.BENCH_SANDBOX_LOAD !== '0';
+const network = await SandboxNetwork.start({ host: '127.0.0.1', port: 0, stateDir, load });
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 const cpuAtStart = process.cpuUsage();
@@ -26,13 +29,26 @@ serveRpc({
   },
   stats: () => {
     const cpu = process.cpuUsage(cpuAtStart);
+    const mem = process.memoryUsage();
     return {
-      rss: process.memoryUsage().rss,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
       cpuMs: (cpu.user + cpu.system) / 1000,
       wallMs: Date.now() - startedAt,
       connections: network.connections().length,
       eventLoopP99Ms: eld.percentile(99) / 1e6,
     };
+  },
+  /** Forced GC (when started with --expose-gc) so RSS can be compared. */
+  gc: () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    gc?.();
+    return gc !== undefined;
+  },
+  resetEventLoop: () => {
+    eld.reset();
+    return true;
   },
   stop: async () => {
     await network.stop();

@@ -3,6 +3,7 @@ import { baselineScenario } from './baseline.js';
 import { idleScenario } from './idle.js';
 import { pairScenario } from './pair.js';
 import { restoreScenario } from './restore.js';
+import { sandboxLoadScenario } from './sandboxLoad.js';
 import { scaleScenario } from './scale.js';
 import type { Scenario } from './types.js';
 
@@ -13,4 +14,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   api: apiScenario,
   baseline: baselineScenario,
   scale: scaleScenario,
+  sandbox: sandboxLoadScenario,
 };

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { AccountRegistry, assertPhoneNumber, deviceJid, deviceLid, type Account, type LinkedDevice } from './accounts/registry.js';
 import { node } from './binary/nodes.js';
 import { buildCertChain, ROOT_SERIAL } from './crypto/certificates.js';
+import { agreementKey, ephemeralKey, nodeAgreementKey, nodeEphemeralKey, nodeX25519Works } from './crypto/curve.js';
 import { SandboxError } from './errors.js';
 import { applyFault } from './faults.js';
 import { registerEncryptHandlers } from './handlers/encrypt.js';
@@ -26,7 +27,7 @@ import type { Peer } from './phone/peer.js';
 import { QrRefRegistry, parseQr } from './phone/qrRefs.js';
 import { StanzaRouter } from './router/stanzaRouter.js';
 import { parseClientPayload, type Login, type Registration } from './stream/clientPayload.js';
-import { SandboxConnection, type StreamHandlers } from './stream/connection.js';
+import { SandboxConnection, type StreamConfig, type StreamHandlers } from './stream/connection.js';
 import { TransportServer } from './transport/server.js';
 import type {
   FaultKind,
@@ -45,10 +46,10 @@ export class SandboxNetwork {
   readonly rootSerial = ROOT_SERIAL;
 
   private readonly peers = new Map<SandboxConnection, Peer>();
-  private readonly refs = new QrRefRegistry();
+  private readonly refs: QrRefRegistry;
   private readonly pairingCodes: PairingCodes;
   private readonly router: StanzaRouter;
-  private readonly certChain: Buffer;
+  private readonly stream: StreamConfig;
   private stopped = false;
 
   private constructor(
@@ -59,7 +60,8 @@ export class SandboxNetwork {
   ) {
     this.url = server.url;
     this.rootPublicKey = new Uint8Array(registry.rootKey.public);
-    this.certChain = buildCertChain(registry.rootKey, registry.serverStatic);
+    this.stream = streamConfig(registry, logger, opts.load === true);
+    this.refs = new QrRefRegistry({ oneRandomDraw: opts.load === true });
     this.pairingCodes = new PairingCodes(logger);
     this.router = new StanzaRouter(logger);
     const ctx: HandlerContext = {
@@ -82,9 +84,11 @@ export class SandboxNetwork {
     const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'sandbox' });
     const registry = AccountRegistry.open(opts.stateDir);
     let network: SandboxNetwork | null = null;
-    const server = await TransportServer.listen(opts.host ?? '127.0.0.1', opts.port ?? 0, (ws) => network?.accept(ws));
+    const server = await TransportServer.listen(opts.host ?? '127.0.0.1', opts.port ?? 0, (ws) => network?.accept(ws), {
+      load: opts.load === true,
+    });
     network = new SandboxNetwork(registry, opts, logger, server);
-    logger.info({ url: network.url }, 'sandbox network listening');
+    logger.info({ url: network.url, load: opts.load === true }, 'sandbox network listening');
     return network;
   }
 
@@ -208,7 +212,7 @@ export class SandboxNetwork {
       onStanza: (conn, stanza) => this.router.dispatch(stanza, conn),
       onClose: (conn) => this.onClose(conn),
     };
-    const conn = new SandboxConnection(ws, this.registry.serverStatic, this.certChain, handlers, this.logger);
+    const conn = new SandboxConnection(ws, this.stream, handlers, this.logger);
     this.peers.set(conn, { conn, registration: null, account: null, deviceId: null, linking: false });
   }
 
@@ -266,7 +270,7 @@ export class SandboxNetwork {
     peer.deviceId = device.deviceId;
     conn.phase = 'logged_in';
     conn.jid = jid;
-    conn.logger = conn.logger.child({ jid });
+    conn.bindLog({ jid });
     conn.logger.info('logged in');
     const now = String(Math.floor(Date.now() / 1000));
     conn.send(
@@ -308,6 +312,26 @@ export class SandboxNetwork {
   private assertRunning(): void {
     if (this.stopped) throw new SandboxError('STOPPED', 'the sandbox network has stopped');
   }
+}
+
+/**
+ * What all connections share. The certificate chain is built once per network
+ * in both modes. Load mode (SandboxOptions.load) also: does the handshake's
+ * X25519 on Node KeyObjects (the server static key imported once, each
+ * ephemeral from Node's generator) when they agree with the curve backend,
+ * skips per-connection child loggers when nothing is logged, and drops each
+ * connection's handshake state once its transport keys exist.
+ */
+function streamConfig(registry: AccountRegistry, logger: Logger, load: boolean): StreamConfig {
+  const certChain = buildCertChain(registry.rootKey, registry.serverStatic);
+  const nodeCurve = load && nodeX25519Works();
+  return {
+    certChain,
+    serverStatic: nodeCurve ? nodeAgreementKey(registry.serverStatic) : agreementKey(registry.serverStatic),
+    ephemeral: nodeCurve ? nodeEphemeralKey : ephemeralKey,
+    childLoggers: !load || logger.isLevelEnabled('fatal'),
+    releaseHandshake: load,
+  };
 }
 
 function phoneInfo(account: Account): SandboxPhoneInfo {

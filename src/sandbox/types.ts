@@ -17,6 +17,12 @@ export interface SandboxOptions {
   /** How many refs the pair-device IQ carries (default 6, like the real network). */
   refsPerPairDevice?: number;
   logger?: Logger;
+  /**
+   * Load mode, for serving thousands of connections from one process (the
+   * bench): same behaviour on the wire, less work per connection and per
+   * frame. See README.md, "Load mode".
+   */
+  load?: boolean;
 }
 
 export type FaultKind = 'restart-required' | 'replaced' | 'unavailable' | 'closed' | 'timeout' | 'drop' | 'silence';

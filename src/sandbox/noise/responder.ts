@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
 import { proto } from 'baileys';
-import { generateKeyPair, sharedKey, type KeyPair } from '../crypto/curve.js';
+import { ephemeralKey, type AgreementKey } from '../crypto/curve.js';
 import { WA_HEADER } from '../transport/framing.js';
 
 const NOISE_MODE = Buffer.from('Noise_XX_25519_AESGCM_SHA256\0\0\0\0');
@@ -79,11 +79,12 @@ export class NoiseResponder {
   private salt: Buffer = NOISE_MODE;
   private key: Buffer = NOISE_MODE;
   private counter = 0;
-  private readonly ephemeral: KeyPair = generateKeyPair();
 
+  /** `ephemeral`: a fresh key for this handshake (load mode passes one from Node's key generator). */
   constructor(
-    private readonly serverStatic: KeyPair,
+    private readonly serverStatic: AgreementKey,
     private readonly certChain: Buffer,
+    private readonly ephemeral: AgreementKey = ephemeralKey(),
   ) {
     this.mixHash(WA_HEADER);
   }
@@ -100,9 +101,9 @@ export class NoiseResponder {
     this.clientEphemeral = Buffer.from(clientEphemeral);
     this.mixHash(this.clientEphemeral);
     this.mixHash(this.ephemeral.public);
-    this.mixKey(sharedKey(this.ephemeral.private, this.clientEphemeral));
+    this.mixKey(this.ephemeral.agree(this.clientEphemeral));
     const encryptedStatic = this.encrypt(this.serverStatic.public);
-    this.mixKey(sharedKey(this.serverStatic.private, this.clientEphemeral));
+    this.mixKey(this.serverStatic.agree(this.clientEphemeral));
     const encryptedCerts = this.encrypt(this.certChain);
     return Buffer.from(
       proto.HandshakeMessage.encode({
@@ -128,7 +129,7 @@ export class NoiseResponder {
     try {
       clientStatic = this.decrypt(finish.static);
       if (clientStatic.length !== 32) throw new NoiseError('client static key is not 32 bytes');
-      this.mixKey(sharedKey(this.ephemeral.private, clientStatic));
+      this.mixKey(this.ephemeral.agree(clientStatic));
       payload = this.decrypt(finish.payload);
     } catch (err) {
       if (err instanceof NoiseError) throw err;

@@ -23,6 +23,7 @@ export interface RefTiming {
 }
 
 const MAX_REMEMBERED = 20_000;
+const REF_BYTES = 33;
 const FIRST_TTL_MS = 60_000;
 const LATER_TTL_MS = 20_000;
 
@@ -30,13 +31,18 @@ export class QrRefRegistry {
   private readonly refs = new Map<string, IssuedRef>();
   private readonly byConnection = new Map<number, string[]>();
 
+  /** `oneRandomDraw` (load mode): the refs of one pair-device come from one randomBytes call instead of one each. */
+  constructor(private readonly opts: { oneRandomDraw?: boolean } = {}) {}
+
   /** New refs for a registering connection; ref i is shown after refs 0..i-1 and lives its own ttl. */
   issue(connectionId: number, noiseKey: string, timing: RefTiming, now = Date.now()): string[] {
     const refs: string[] = [];
     let deadline = now;
+    const pool = this.opts.oneRandomDraw ? randomBytes(REF_BYTES * timing.count) : null;
     for (let i = 0; i < timing.count; i++) {
       deadline += timing.ttlMs ?? (i === 0 ? FIRST_TTL_MS : LATER_TTL_MS);
-      const ref = `2@${randomBytes(33).toString('base64')}`;
+      const bytes = pool ? pool.subarray(i * REF_BYTES, (i + 1) * REF_BYTES) : randomBytes(REF_BYTES);
+      const ref = `2@${bytes.toString('base64')}`;
       this.refs.set(ref, { ref, connectionId, noiseKey, expiresAt: deadline, live: true, used: false });
       refs.push(ref);
     }

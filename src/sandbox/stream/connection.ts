@@ -10,8 +10,26 @@ import type { WebSocket } from 'ws';
 import { encodeNode, decodeNode, node, type BinaryNode } from '../binary/nodes.js';
 import { NoiseResponder, NoiseError, type TransportCipher } from '../noise/responder.js';
 import { FrameReader, FramingError, encodeFrame } from '../transport/framing.js';
-import type { KeyPair } from '../crypto/curve.js';
+import type { AgreementKey } from '../crypto/curve.js';
 import type { ConnectionPhase } from '../types.js';
+
+/** What every connection of one network shares; built once per network. */
+export interface StreamConfig {
+  /** The server's static Noise key (certified by the leaf of `certChain`). */
+  serverStatic: AgreementKey;
+  /** Encoded CertChain sent in every serverHello. */
+  certChain: Buffer;
+  /** A fresh ephemeral for each handshake. */
+  ephemeral(): AgreementKey;
+  /**
+   * Per-connection child loggers (conn id, noise key, jid). Load mode turns
+   * them off when the network logger writes nothing: each child costs a
+   * serialised bindings string and an object per connection.
+   */
+  childLoggers: boolean;
+  /** Forget the handshake state (hash, keys, ephemeral) once the transport cipher exists. */
+  releaseHandshake: boolean;
+}
 
 export interface StreamHandlers {
   /** The handshake finished; `payload` is the decrypted ClientPayload. */
@@ -48,7 +66,7 @@ export class SandboxConnection {
   logger: Logger;
 
   private readonly reader = new FrameReader();
-  private readonly noise: NoiseResponder;
+  private noise: NoiseResponder | null;
   private transport: TransportCipher | null = null;
   private handshakeStep: 'hello' | 'finish' | 'done' = 'hello';
   private processing: Promise<void> = Promise.resolve();
@@ -61,13 +79,12 @@ export class SandboxConnection {
 
   constructor(
     private readonly ws: WebSocket,
-    serverStatic: KeyPair,
-    certChain: Buffer,
+    private readonly config: StreamConfig,
     private readonly handlers: StreamHandlers,
     logger: Logger,
   ) {
-    this.logger = logger.child({ conn: this.id });
-    this.noise = new NoiseResponder(serverStatic, certChain);
+    this.logger = config.childLoggers ? logger.child({ conn: this.id }) : logger;
+    this.noise = new NoiseResponder(config.serverStatic, config.certChain, config.ephemeral());
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.onBytes(toBuffer(data)));
     ws.on('close', () => this.onSocketClosed());
     ws.on('error', (err) => {
@@ -78,6 +95,11 @@ export class SandboxConnection {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Add bindings (e.g. the jid) to this connection's log lines. */
+  bindLog(bindings: Record<string, string>): void {
+    if (this.config.childLoggers) this.logger = this.logger.child(bindings);
   }
 
   /** Resolves when the socket is gone. */
@@ -173,17 +195,18 @@ export class SandboxConnection {
   private async onFrame(frame: Buffer): Promise<void> {
     if (this.closed) return;
     if (this.handshakeStep === 'hello') {
-      const hello = this.noise.serverHello(frame);
+      const hello = this.noise!.serverHello(frame);
       this.handshakeStep = 'finish';
       this.ws.send(encodeFrame(hello));
       return;
     }
     if (this.handshakeStep === 'finish') {
-      const finish = this.noise.clientFinish(frame);
+      const finish = this.noise!.clientFinish(frame);
       this.transport = finish.transport;
       this.noiseKey = finish.clientStatic.toString('base64');
       this.handshakeStep = 'done';
-      this.logger = this.logger.child({ noiseKey: this.noiseKey });
+      if (this.config.releaseHandshake) this.noise = null;
+      this.bindLog({ noiseKey: this.noiseKey });
       await this.handlers.onClientPayload(this, finish.payload);
       return;
     }

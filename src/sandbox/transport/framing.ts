@@ -5,7 +5,7 @@
  * Frames may be split across or glued within ws messages.
  */
 export const WA_HEADER = Buffer.from([0x57, 0x41, 6, 3]);
-const MAX_FRAME = 0xffffff;
+export const MAX_FRAME = 0xffffff;
 
 export class FramingError extends Error {}
 

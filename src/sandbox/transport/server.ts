@@ -5,8 +5,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_FRAME } from './framing.js';
 
 export const WS_PATH = '/ws/chat';
+
+/**
+ * Load mode: room in the kernel's accept queue for a burst of simultaneous
+ * connects (Node's default is 511; Linux caps it at net.core.somaxconn).
+ */
+const LOAD_BACKLOG = 4096;
+/** Load mode: the largest ws message a client needs, one maximal frame plus the intro header and a routing block (ws's default is 100 MiB). */
+const LOAD_MAX_PAYLOAD = MAX_FRAME + 3 + 1024;
+
+export interface TransportOptions {
+  load?: boolean;
+}
 
 export class TransportServer {
   private constructor(
@@ -15,19 +28,27 @@ export class TransportServer {
     readonly url: string,
   ) {}
 
-  static async listen(host: string, port: number, onSocket: (ws: WebSocket) => void): Promise<TransportServer> {
+  static async listen(host: string, port: number, onSocket: (ws: WebSocket) => void, opts: TransportOptions = {}): Promise<TransportServer> {
     const http = createServer((_req, res) => {
       res.statusCode = 404;
       res.end();
     });
-    const wss = new WebSocketServer({ server: http, path: WS_PATH, perMessageDeflate: false });
+    // Per-message deflate stays off in both modes: declined when a client offers it (a zlib context per socket).
+    const wss = new WebSocketServer({
+      server: http,
+      path: WS_PATH,
+      perMessageDeflate: false,
+      ...(opts.load ? { maxPayload: LOAD_MAX_PAYLOAD } : {}),
+    });
     wss.on('connection', (ws) => onSocket(ws));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(port, host, () => {
+      const listening = () => {
         http.off('error', reject);
         resolve();
-      });
+      };
+      if (opts.load) http.listen({ port, host, backlog: LOAD_BACKLOG }, listening);
+      else http.listen(port, host, listening);
     });
     const address = http.address() as AddressInfo;
     const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
