@@ -1,4 +1,7 @@
 /** Command line of `npm run bench -- <scenario> [options]`. */
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../../src/core/restorePacer.js';
+import { LEVERS, type Lever } from '../scenarios/common.js';
+
 export interface BenchOptions {
   scenario: string;
   sessions: number;
@@ -9,7 +12,12 @@ export interface BenchOptions {
   /** Sessions connected at once while pairing (default: all, capped at 100). */
   batch: number;
   scanConcurrency: number;
+  /** Ceiling of sessions restored at once (WAGATE_RESTORE_CONCURRENCY; the gateway's default). */
   restoreConcurrency: number;
+  /** Event-loop delay the restore pacer aims under (WAGATE_RESTORE_LOOP_DELAY_MS; 0 = fixed pacing). */
+  restoreLoopDelayMs: number;
+  /** restore: measure this lever on and off on one pairing. */
+  compare: Lever | undefined;
   /** api: autocannon connections. */
   connections: number;
   /** baseline: stock processes. */
@@ -25,6 +33,7 @@ export interface BenchOptions {
 
 const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
+  [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
   [--sandbox-load on|off|both] [--keep]`;
 
@@ -55,6 +64,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const sessions = int('sessions', 10);
   const fastCurve = (values.get('fast-curve') ?? 'on') as BenchOptions['fastCurve'];
   if (!['on', 'off', 'both'].includes(fastCurve)) throw new Error(`--fast-curve must be on, off or both`);
+  const compare = values.get('compare') as Lever | undefined;
+  if (compare !== undefined && !LEVERS.includes(compare)) throw new Error(`--compare must be one of ${LEVERS.join(', ')}`);
   const sandboxLoad = (values.get('sandbox-load') ?? 'on') as BenchOptions['sandboxLoad'];
   if (!['on', 'off', 'both'].includes(sandboxLoad)) throw new Error(`--sandbox-load must be on, off or both`);
   const onOff = (name: string): 'on' | 'off' => {
@@ -69,7 +80,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     fastCurve,
     batch: int('batch', Math.min(100, Math.max(1, sessions))),
     scanConcurrency: int('scan-concurrency', 20),
-    restoreConcurrency: int('restore-concurrency', 8),
+    restoreConcurrency: int('restore-concurrency', DEFAULT_RESTORE_CONCURRENCY),
+    restoreLoopDelayMs: int('restore-loop-delay', DEFAULT_RESTORE_LOOP_DELAY_MS),
+    compare,
     connections: int('connections', 32),
     stockSessions: int('stock-sessions', 5),
     keep: flags.has('keep'),

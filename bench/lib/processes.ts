@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_RESTORE_CONCURRENCY } from '../../src/core/restorePacer.js';
 import { Child, type Notice } from './rpc.js';
 import type { BenchEvent, GatewayStats } from './gatewayChild.js';
 
@@ -70,7 +71,7 @@ export async function startGatewayProc(opts: GatewayProcOptions): Promise<Gatewa
       WAGATE_MASTER_KEY: BENCH_MASTER_KEY,
       WAGATE_SANDBOX: '0',
       WAGATE_WA_URL: opts.sandbox.url,
-      WAGATE_RESTORE_CONCURRENCY: String(opts.restoreConcurrency ?? 8),
+      WAGATE_RESTORE_CONCURRENCY: String(opts.restoreConcurrency ?? DEFAULT_RESTORE_CONCURRENCY),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       BENCH_SANDBOX_ROOT: opts.sandbox.rootPublicKey,
       BENCH_SANDBOX_SERIAL: String(opts.sandbox.rootSerial),

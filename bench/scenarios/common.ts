@@ -53,3 +53,33 @@ export const curveRuns = (mode: 'on' | 'off' | 'both'): Array<{ label: string; f
         { label: 'stock_curve', fastCurve: false },
       ]
     : [{ label: mode === 'on' ? 'fast_curve' : 'stock_curve', fastCurve: mode === 'on' }];
+
+/** Levers `restore --compare <lever>` measures on and off on one pairing. */
+export const LEVERS = ['fast-curve', 'shared-als', 'shared-caches', 'restore-pacing'] as const;
+export type Lever = (typeof LEVERS)[number];
+
+export interface LeverRun {
+  label: string;
+  fastCurve: boolean;
+  /** Gateway environment for this run. */
+  env: Record<string, string>;
+}
+
+/** One run per setting of `lever` (on first); without a lever, the --fast-curve runs. */
+export function leverRuns(lever: Lever | undefined, fastCurve: 'on' | 'off' | 'both'): LeverRun[] {
+  if (lever === undefined || lever === 'fast-curve') {
+    return curveRuns(lever ? 'both' : fastCurve).map((r) => ({ ...r, env: {} }));
+  }
+  const fast = fastCurve !== 'off';
+  const on = (env: Record<string, string>) => ({ label: `${lever}_on`, fastCurve: fast, env });
+  const off = (env: Record<string, string>) => ({ label: `${lever}_off`, fastCurve: fast, env });
+  switch (lever) {
+    case 'shared-als':
+      return [on({ BENCH_SHARED_ALS: '1' }), off({ BENCH_SHARED_ALS: '0' })];
+    case 'shared-caches':
+      return [on({ BENCH_SHARED_CACHES: '1' }), off({ BENCH_SHARED_CACHES: '0' })];
+    case 'restore-pacing':
+      // Off = the old fixed pacing: WAGATE_RESTORE_CONCURRENCY in flight from the start.
+      return [on({}), off({ WAGATE_RESTORE_LOOP_DELAY_MS: '0' })];
+  }
+}

@@ -2,10 +2,12 @@
  * restore: N paired sessions in the store; a fresh gateway process starts
  * and restores them. Figures: total time to all connected, per-session p99,
  * event-loop delay, timeouts (408s and sessions that never connected).
- * With --fast-curve both, the same data dir is restored once per curve.
+ * With --fast-curve both, or --compare <lever>, the same data dir is
+ * restored once per setting, so a lever is measured on and off on one
+ * pairing.
  */
 import type { Figures } from '../lib/results.js';
-import { curveRuns, sandboxFor, stopGateway } from './common.js';
+import { leverRuns, sandboxFor, stopGateway } from './common.js';
 import { pairAll, restoreAll } from './restoreSteps.js';
 import type { Scenario } from './types.js';
 
@@ -15,8 +17,8 @@ export const restoreScenario: Scenario = async (ctx) => {
   const pairing = await pairAll(ctx, sandbox, n);
   const runs: Array<{ label: string; figures: Figures }> = [{ label: 'pairing_setup', figures: pairing }];
   let main: Figures | null = null;
-  for (const run of curveRuns(ctx.opts.fastCurve)) {
-    const restored = await restoreAll(ctx, sandbox, n, { fastCurve: run.fastCurve });
+  for (const run of leverRuns(ctx.opts.compare, ctx.opts.fastCurve)) {
+    const restored = await restoreAll(ctx, sandbox, n, { fastCurve: run.fastCurve, env: run.env });
     await stopGateway(ctx, restored.gw);
     runs.push({ label: `restore_${run.label}`, figures: restored.figures });
     main ??= restored.figures;

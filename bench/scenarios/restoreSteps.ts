@@ -41,12 +41,13 @@ export async function restoreAll(
   ctx: ScenarioContext,
   sandbox: SandboxProc,
   n: number,
-  opts: { fastCurve?: boolean; restoreConcurrency?: number } = {},
+  opts: { fastCurve?: boolean; restoreConcurrency?: number; env?: Record<string, string> } = {},
 ): Promise<Restored> {
   const sandboxBefore = await sandbox.stats();
   const gw = await gatewayFor(ctx, sandbox, PAIRED_DIR, {
     fastCurve: opts.fastCurve ?? true,
     restoreConcurrency: opts.restoreConcurrency ?? ctx.opts.restoreConcurrency,
+    env: { WAGATE_RESTORE_LOOP_DELAY_MS: String(ctx.opts.restoreLoopDelayMs), ...opts.env },
   });
   const connectedAt = new Map<string, number>();
   const connectingAt = new Map<string, number>();
@@ -86,6 +87,7 @@ export async function restoreAll(
     gateway_cpu_s: round(stats.cpuMs / 1000, 2),
     sandbox_cpu_s: round((sandboxAfter.cpuMs - sandboxBefore.cpuMs) / 1000, 2),
     restore_concurrency: opts.restoreConcurrency ?? ctx.opts.restoreConcurrency,
+    restore_loop_delay_ms: Number(opts.env?.WAGATE_RESTORE_LOOP_DELAY_MS ?? ctx.opts.restoreLoopDelayMs),
   };
   return { gw, figures, connected: connectedAt.size };
 }
