@@ -34,6 +34,7 @@ serveRpc({
       rss: mem.rss,
       heapUsed: mem.heapUsed,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      cpuSystemMs: cpu.system / 1000,
       wallMs: Date.now() - startedAt,
       connections: network.connections().length,
       eventLoopP99Ms: eld.percentile(99) / 1e6,

@@ -24,11 +24,14 @@ const HANDSHAKE_TIMEOUT_MS = 60_000;
 const PING_INTERVAL_MS = 20_000;
 const PING_TIMEOUT_MS = 20_000;
 const WARMUP_CLIENTS = 100;
+/** Every call to the sandbox child is bounded, so a lost reply fails the run instead of hanging it. */
+const RPC_TIMEOUT_MS = 30_000;
 
 interface SandboxStats {
   rss: number;
   heapUsed: number;
   cpuMs: number;
+  cpuSystemMs: number;
   wallMs: number;
   connections: number;
   eventLoopP99Ms: number;
@@ -44,6 +47,7 @@ interface LoadSandbox {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const progress = (line: string) => process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 async function startLoadSandbox(ctx: ScenarioContext, load: boolean, label: string): Promise<LoadSandbox> {
   const child = Child.start('bench/lib/sandboxChild.ts', {
@@ -54,15 +58,15 @@ async function startLoadSandbox(ctx: ScenarioContext, load: boolean, label: stri
   });
   ctx.track(child);
   await child.waitNotice((n) => n.notice === 'ready', 60_000);
-  const info = await child.call<{ url: string; rootPublicKey: string }>('info');
+  const info = await child.call<{ url: string; rootPublicKey: string }>('info', {}, RPC_TIMEOUT_MS);
   return {
     child,
     url: info.url,
     root: Buffer.from(info.rootPublicKey, 'base64'),
-    stats: () => child.call('stats'),
-    gc: () => child.call('gc'),
+    stats: () => child.call('stats', {}, RPC_TIMEOUT_MS),
+    gc: () => child.call('gc', {}, RPC_TIMEOUT_MS),
     resetEventLoop: async () => {
-      await child.call('resetEventLoop');
+      await child.call('resetEventLoop', {}, RPC_TIMEOUT_MS);
     },
   };
 }
@@ -76,11 +80,25 @@ async function settledStats(sandbox: LoadSandbox): Promise<SandboxStats> {
   return sandbox.stats();
 }
 
+/** Child.stop, bounded: SIGKILL and move on if the child's exit is not seen within 30 s. */
+async function stopChild(child: Child): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), 30_000);
+  });
+  const outcome = await Promise.race([child.stop().then(() => 'stopped' as const), gaveUp]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    progress(`sandbox child ${child.pid} did not report its exit; killing it`);
+    child.proc.kill('SIGKILL');
+  }
+}
+
 function cpuMs(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;
 }
 
-async function measure(sandbox: LoadSandbox, n: number, durationS: number): Promise<{ figures: Figures; clients: LoadClient[] }> {
+async function measure(sandbox: LoadSandbox, n: number, durationS: number): Promise<Figures> {
   // Warm-up: lazy work (WASM, protobuf types, JIT) stays out of the figures.
   const warm = await Promise.all(
     Array.from({ length: WARMUP_CLIENTS }, () => LoadClient.connect({ url: sandbox.url, rootPublicKey: sandbox.root, timeoutMs: HANDSHAKE_TIMEOUT_MS })),
@@ -89,6 +107,7 @@ async function measure(sandbox: LoadSandbox, n: number, durationS: number): Prom
   for (const c of warm) c.close();
   await sleep(1_000);
   const empty = await settledStats(sandbox);
+  progress(`warm-up done (${WARMUP_CLIENTS} clients), rss ${round(empty.rss / MB)} MB`);
 
   // Credentials first, so the burst is only connections.
   const creds: LoadCreds[] = Array.from({ length: n }, () => newCreds());
@@ -102,6 +121,7 @@ async function measure(sandbox: LoadSandbox, n: number, durationS: number): Prom
   const t1 = Date.now();
   const driverConnectMs = cpuMs(process.cpuUsage(driverBefore));
   const afterConnect = await sandbox.stats();
+  progress(`burst done in ${t1 - t0} ms`);
 
   const clients: LoadClient[] = [];
   let timeouts = 0;
@@ -152,6 +172,13 @@ async function measure(sandbox: LoadSandbox, n: number, durationS: number): Prom
   const driverIdleMs = cpuMs(process.cpuUsage(driverIdleBefore));
   await sleep(2_000); // let in-flight pings land
   const held = await settledStats(sandbox);
+  const disconnectsWhileIdle = disconnects;
+  progress(`idle done, rss ${round(held.rss / MB)} MB with ${held.connections} connections`);
+  // The idle sandbox again, once they are gone: the same process at the same age, so what
+  // start-up left to shrink (the tsx loader thread's heap, warm-up garbage) is not counted.
+  for (const c of clients) c.close();
+  await sleep(2_000);
+  const closed = await settledStats(sandbox);
 
   const figures: Figures = {
     sessions: n,
@@ -162,18 +189,20 @@ async function measure(sandbox: LoadSandbox, n: number, durationS: number): Prom
     handshake_max_ms: round(handshakeMs.length ? Math.max(...handshakeMs) : Number.NaN),
     ws_open_p99_ms: round(percentile(openMs, 99)),
     sandbox_cpu_ms_per_connection: round((afterConnect.cpuMs - before.cpuMs) / n, 3),
+    sandbox_cpu_system_ms_per_connection: round((afterConnect.cpuSystemMs - before.cpuSystemMs) / n, 3),
     sandbox_cpu_connect_pct: round(((afterConnect.cpuMs - before.cpuMs) / connectWallMs) * 100),
-    sandbox_rss_per_connection_mb: round((held.rss - empty.rss) / MB / Math.max(1, clients.length), 4),
-    sandbox_heap_per_connection_mb: round((held.heapUsed - empty.heapUsed) / MB / Math.max(1, clients.length), 4),
-    sandbox_rss_empty_mb: round(empty.rss / MB),
+    sandbox_rss_per_connection_mb: round((held.rss - closed.rss) / MB / Math.max(1, clients.length), 4),
+    sandbox_heap_per_connection_mb: round((held.heapUsed - closed.heapUsed) / MB / Math.max(1, clients.length), 4),
+    sandbox_rss_before_mb: round(empty.rss / MB),
     sandbox_rss_held_mb: round(held.rss / MB),
+    sandbox_rss_after_close_mb: round(closed.rss / MB),
     sandbox_eventloop_p99_ms: round(afterConnect.eventLoopP99Ms),
     sandbox_eventloop_idle_p99_ms: round(afterIdle.eventLoopP99Ms),
     sandbox_idle_cpu_pct: round(((afterIdle.cpuMs - idleBefore.cpuMs) / idleWallMs) * 100, 2),
     sandbox_connections_held: held.connections,
     timeouts,
     errors,
-    disconnects,
+    disconnects: disconnectsWhileIdle,
     pings: pingRtts.length,
     ping_failures: pingFailures,
     ping_p99_ms: round(percentile(pingRtts, 99)),
@@ -183,7 +212,7 @@ async function measure(sandbox: LoadSandbox, n: number, durationS: number): Prom
     driver_idle_cpu_pct: round((driverIdleMs / idleWallMs) * 100, 2),
   };
   if (errorSamples.size) figures.error_samples = [...errorSamples].join(' | ');
-  return { figures, clients };
+  return figures;
 }
 
 export const sandboxLoadScenario: Scenario = async (ctx) => {
@@ -200,11 +229,9 @@ export const sandboxLoadScenario: Scenario = async (ctx) => {
     process.stderr.write(`sandbox ${mode.label}: ${opts.sessions} connections, idle ${opts.duration} s\n`);
     const sandbox = await startLoadSandbox(ctx, mode.load, mode.label);
     try {
-      const { figures, clients } = await measure(sandbox, opts.sessions, opts.duration);
-      for (const c of clients) c.close();
-      runs.push({ label: mode.label, figures });
+      runs.push({ label: mode.label, figures: await measure(sandbox, opts.sessions, opts.duration) });
     } finally {
-      await sandbox.child.stop();
+      await stopChild(sandbox.child);
       ctx.untrack(sandbox.child);
     }
     // Let the closed sockets drain before the next run's burst.
@@ -215,7 +242,8 @@ export const sandboxLoadScenario: Scenario = async (ctx) => {
     runs: runs.length > 1 ? runs : undefined,
     notes: [
       `${opts.sessions} light clients connect at once from the driver (no gateway, no Baileys socket): Noise XX handshake, registration payload, pair-device received and answered; then idle ${opts.duration} s with a keepalive ping every 20 s`,
-      'handshake = connect started -> pair-device IQ received; total_s = first connect started -> last settled; sandbox_rss_per_connection_mb = (RSS holding them - RSS before the burst) / connected, both after forced GC',
+      'handshake = connect started -> pair-device IQ received; total_s = first connect started -> last settled; sandbox_cpu_ms_per_connection = sandbox CPU (user+system, all threads) over the burst / N',
+      'sandbox_rss/heap_per_connection_mb = (holding them - after they all closed) / connected, both after forced GC; sandbox_rss_before_mb = before the burst (includes start-up memory the process gives back later)',
     ],
   };
 };
