@@ -143,7 +143,10 @@ export class Child {
     const killer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
     await this.call('stop', {}, graceMs).catch(() => undefined);
     if (this.proc.connected) this.proc.disconnect();
-    await this.exited;
+    // Bounded: a child that is gone but never reported its exit must not hang the run.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise<void>((resolve) => (bound = setTimeout(resolve, graceMs + 5_000)))]);
+    clearTimeout(bound);
     clearTimeout(killer);
   }
 }
