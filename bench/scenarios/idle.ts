@@ -61,6 +61,9 @@ export async function measureIdle(
   const end = await gw.stats();
   const idleEvents = gw.events.slice(eventsBefore);
   const disconnects = idleEvents.filter((e) => e.type === 'connection.state' && e.state !== 'connected').length;
+  // The first minutes after a restore still hand memory back to the OS (Baileys' start-up buffers),
+  // so start → end can read as shrinking; the second half shows whether a settled gateway grows.
+  const half = samples.find((s) => s.t_s >= durationS / 2);
   const figures: Figures = {
     duration_s: durationS,
     rss_empty_mb: round(empty.rss / MB),
@@ -71,6 +74,7 @@ export async function measureIdle(
     external_per_session_mb: round((end.external + end.arrayBuffers - empty.external - empty.arrayBuffers) / n / MB, 3),
     rss_growth_pct: round(((end.rss - start.rss) / start.rss) * 100, 2),
     heap_growth_pct: round(((end.heapUsed - start.heapUsed) / start.heapUsed) * 100, 2),
+    rss_growth_second_half_pct: half ? round(((end.rss / MB - half.rss_mb) / half.rss_mb) * 100, 2) : null,
     eventloop_p99_ms: round(end.eventLoop.p99Ms),
     eventloop_max_ms: round(end.eventLoop.maxMs),
     disconnects,

@@ -19,6 +19,11 @@ export const restoreScenario: Scenario = async (ctx) => {
   let main: Figures | null = null;
   for (const run of leverRuns(ctx.opts.compare, ctx.opts.fastCurve)) {
     const restored = await restoreAll(ctx, sandbox, n, { fastCurve: run.fastCurve, env: run.env });
+    // Memory with all N connected, after GC: what a memory lever (shared caches) changes.
+    await restored.gw.gc();
+    const mem = await restored.gw.stats();
+    restored.figures.rss_connected_mb = Math.round(mem.rss / 2 ** 20);
+    restored.figures.heap_connected_mb = Math.round(mem.heapUsed / 2 ** 20);
     await stopGateway(ctx, restored.gw);
     runs.push({ label: `restore_${run.label}`, figures: restored.figures });
     main ??= restored.figures;
