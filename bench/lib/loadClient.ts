@@ -15,14 +15,10 @@
  * again (same bytes, same answer).
  */
 import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
-  hkdfSync,
   randomInt,
   type KeyObject,
 } from 'node:crypto';
@@ -38,12 +34,10 @@ import {
 } from 'baileys';
 import * as wasm from 'whatsapp-rust-bridge';
 import { WebSocket } from 'ws';
+import { NoiseSymmetricState, TransportCipher } from '../../src/sandbox/noise/symmetricState.js';
 
-const NOISE_MODE = Buffer.from('Noise_XX_25519_AESGCM_SHA256\0\0\0\0');
 const WA_HEADER = Buffer.from([0x57, 0x41, 6, 3]);
 const KEY_TYPE = Buffer.from([5]);
-const EMPTY = Buffer.alloc(0);
-const TAG_LENGTH = 16;
 const ROOT_SERIAL = 0;
 
 const REGISTRATION_CONFIG = {
@@ -97,35 +91,6 @@ function verify(publicKey: Uint8Array | null | undefined, message: Uint8Array | 
   }
 }
 
-function sha256(a: Uint8Array, b: Uint8Array): Buffer {
-  return createHash('sha256').update(a).update(b).digest();
-}
-
-function hkdf64(ikm: Uint8Array, salt: Uint8Array): [Buffer, Buffer] {
-  const out = Buffer.from(hkdfSync('sha256', ikm, salt, EMPTY, 64));
-  return [out.subarray(0, 32), out.subarray(32)];
-}
-
-function iv(counter: number): Buffer {
-  const buf = Buffer.alloc(12);
-  buf.writeUInt32BE(counter >>> 0, 8);
-  return buf;
-}
-
-function seal(plaintext: Uint8Array, key: Uint8Array, counter: number, aad: Uint8Array): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', key, iv(counter));
-  cipher.setAAD(aad);
-  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-}
-
-function open(ciphertext: Uint8Array, key: Uint8Array, counter: number, aad: Uint8Array): Buffer {
-  if (ciphertext.length < TAG_LENGTH) throw new Error('ciphertext too short');
-  const decipher = createDecipheriv('aes-256-gcm', key, iv(counter));
-  decipher.setAAD(aad);
-  decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_LENGTH));
-  return Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - TAG_LENGTH)), decipher.final()]);
-}
-
 /** What a companion registers with: its Signal identity and a signed pre-key (like Baileys' initAuthCreds). */
 export interface LoadCreds {
   noiseKey: AgreeingKeyPair;
@@ -167,15 +132,12 @@ export function registrationPayload(creds: LoadCreds): Buffer {
 
 /** Client side of WhatsApp's Noise XX (25519, AES-GCM, SHA-256), mirroring Baileys' noise handler. */
 export class NoiseInitiator {
-  private hash: Buffer = NOISE_MODE;
-  private salt: Buffer = NOISE_MODE;
-  private key: Buffer = NOISE_MODE;
-  private counter = 0;
+  private readonly state = new NoiseSymmetricState();
   readonly ephemeral = ephemeralKeyPair();
 
   constructor() {
-    this.mixHash(WA_HEADER);
-    this.mixHash(this.ephemeral.public);
+    this.state.mixHash(WA_HEADER);
+    this.state.mixHash(this.ephemeral.public);
   }
 
   clientHello(): Buffer {
@@ -187,47 +149,24 @@ export class NoiseInitiator {
    * leaf for the server's static key, intermediate.issuerSerial = 0) and
    * returns the clientFinish message plus the transport keys.
    */
-  serverHello(message: Uint8Array, root: Uint8Array, noiseKey: AgreeingKeyPair, payload: Uint8Array): { finish: Buffer; transport: TransportKeys } {
+  serverHello(message: Uint8Array, root: Uint8Array, noiseKey: AgreeingKeyPair, payload: Uint8Array): { finish: Buffer; transport: TransportCipher } {
     const hello = proto.HandshakeMessage.decode(message).serverHello;
     if (!hello?.ephemeral || !hello.static || !hello.payload) throw new Error('incomplete server hello');
     const serverEphemeral = publicKeyObject(hello.ephemeral);
-    this.mixHash(hello.ephemeral);
-    this.mixKey(agree(this.ephemeral.privateKey, serverEphemeral));
-    const serverStatic = this.decrypt(hello.static);
-    this.mixKey(agree(this.ephemeral.privateKey, publicKeyObject(serverStatic)));
-    const certBytes = this.decrypt(hello.payload);
+    this.state.mixHash(hello.ephemeral);
+    this.state.mixKey(agree(this.ephemeral.privateKey, serverEphemeral));
+    const serverStatic = this.state.decrypt(hello.static);
+    this.state.mixKey(agree(this.ephemeral.privateKey, publicKeyObject(serverStatic)));
+    const certBytes = this.state.decrypt(hello.payload);
     checkCertChain(certBytes, root, serverStatic);
-    const encryptedStatic = this.encrypt(noiseKey.public);
-    this.mixKey(agree(noiseKey.privateKey, serverEphemeral));
-    const encryptedPayload = this.encrypt(payload);
+    const encryptedStatic = this.state.encrypt(noiseKey.public);
+    this.state.mixKey(agree(noiseKey.privateKey, serverEphemeral));
+    const encryptedPayload = this.state.encrypt(payload);
     const finish = Buffer.from(
       proto.HandshakeMessage.encode({ clientFinish: { static: encryptedStatic, payload: encryptedPayload } }).finish(),
     );
-    const [write, read] = hkdf64(EMPTY, this.salt);
-    return { finish, transport: new TransportKeys(write, read) };
-  }
-
-  private mixHash(data: Uint8Array): void {
-    this.hash = sha256(this.hash, data);
-  }
-
-  private mixKey(ikm: Uint8Array): void {
-    const [salt, key] = hkdf64(ikm, this.salt);
-    this.salt = salt;
-    this.key = key;
-    this.counter = 0;
-  }
-
-  private encrypt(plaintext: Uint8Array): Buffer {
-    const out = seal(plaintext, this.key, this.counter++, this.hash);
-    this.mixHash(out);
-    return out;
-  }
-
-  private decrypt(ciphertext: Uint8Array): Buffer {
-    const out = open(ciphertext, this.key, this.counter++, this.hash);
-    this.mixHash(ciphertext);
-    return out;
+    const [write, read] = this.state.split();
+    return { finish, transport: new TransportCipher(write, read) };
   }
 }
 
@@ -245,21 +184,6 @@ function checkCertChain(certBytes: Buffer, root: Uint8Array, serverStatic: Buffe
   if (!leafDetails.key || !Buffer.from(leafDetails.key).equals(serverStatic)) throw new Error('leaf does not certify the server static key');
   if (verifiedChains.size > 100) verifiedChains.clear();
   verifiedChains.add(cacheKey);
-}
-
-export class TransportKeys {
-  private writeCounter = 0;
-  private readCounter = 0;
-  constructor(
-    private readonly writeKey: Buffer,
-    private readonly readKey: Buffer,
-  ) {}
-  encrypt(plaintext: Uint8Array): Buffer {
-    return seal(plaintext, this.writeKey, this.writeCounter++, EMPTY);
-  }
-  decrypt(ciphertext: Uint8Array): Buffer {
-    return open(ciphertext, this.readKey, this.readCounter++, EMPTY);
-  }
 }
 
 function frame(payload: Uint8Array, intro: boolean): Buffer {
@@ -315,8 +239,8 @@ export class LoadClient {
 
   private readonly pending = new Map<string, { resolve(node: BinaryNode): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
   private readonly closeListeners: Array<() => void> = [];
-  private inBytes: Buffer = EMPTY;
-  private transport: TransportKeys | null = null;
+  private inBytes: Buffer = Buffer.alloc(0);
+  private transport: TransportCipher | null = null;
   private sentIntro = false;
   private chain: Promise<void> = Promise.resolve();
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { childBytes, childText, iqError, iqResult, node, type BinaryNode } from '../binary/nodes.js';
 import { generateKeyPair, sharedKey, type KeyPair } from '../crypto/curve.js';
-import { aesGcmDecrypt } from '../noise/responder.js';
+import { aesGcmDecrypt } from '../noise/symmetricState.js';
 import { SandboxError } from '../errors.js';
 import { IqFailure, REPLIED, type IqOutcome } from '../router/stanzaRouter.js';
 import type { Account } from '../accounts/registry.js';
