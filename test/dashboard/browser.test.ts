@@ -195,6 +195,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
     await signIn(page, gw.gw.adminKey);
     await createSession(page, 'office');
     await linkByQr(page, gw, 'office', '15550004444');
+    await expect.poll(() => page.locator('dl.facts').textContent()).toContain('Connected since');
 
     await page.getByRole('button', { name: 'Log out' }).click();
     const dialog = page.getByRole('dialog');
@@ -210,6 +211,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
     await page.getByRole('dialog').getByRole('button', { name: 'Log out' }).click();
     await expect.poll(() => detailBadge(page).getAttribute('data-state')).toBe('logged_out');
     expect(gw.gw.core.sessions.get('office').paired).toBe(false);
+    // No longer "connected since": the time is kept as the last connection.
+    await expect.poll(() => page.locator('dl.facts').textContent()).toContain('Last connected');
+    expect(await page.locator('dl.facts').textContent()).not.toContain('Connected since');
     await shot(page, '10-logged-out');
   });
 

@@ -55,7 +55,7 @@ export const SessionViewSchema = Type.Object(
     lastDisconnect: Nullable(LastDisconnectSchema),
     createdAt: IsoTime,
     updatedAt: IsoTime,
-    connectedAt: Nullable(IsoTime),
+    connectedAt: Nullable(IsoTime, 'When the session last became connected; kept after it disconnects'),
   },
   { description: 'A session (a "token" in WADial\'s words)' },
 );

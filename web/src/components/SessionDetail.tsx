@@ -88,8 +88,9 @@ export function SessionDetail(props: {
           )}
           {session.connectedAt && (
             <>
-              <dt>Connected since</dt>
-              <dd>{time(session.connectedAt)}</dd>
+              {/* connectedAt is when it last connected: "since" only while it still is. */}
+              <dt>{session.connected ? 'Connected since' : 'Last connected'}</dt>
+              <dd data-field="connected-at">{time(session.connectedAt)}</dd>
             </>
           )}
           <dt>Last disconnect</dt>
