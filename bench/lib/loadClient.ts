@@ -35,8 +35,9 @@ import {
 import * as wasm from 'whatsapp-rust-bridge';
 import { WebSocket } from 'ws';
 import { NoiseSymmetricState, TransportCipher } from '../../src/sandbox/noise/symmetricState.js';
+import { PendingQueries } from '../../src/sandbox/stream/pendingQueries.js';
+import { FrameReader, WA_HEADER, encodeFrame } from '../../src/sandbox/transport/framing.js';
 
-const WA_HEADER = Buffer.from([0x57, 0x41, 6, 3]);
 const KEY_TYPE = Buffer.from([5]);
 const ROOT_SERIAL = 0;
 
@@ -186,17 +187,6 @@ function checkCertChain(certBytes: Buffer, root: Uint8Array, serverStatic: Buffe
   verifiedChains.add(cacheKey);
 }
 
-function frame(payload: Uint8Array, intro: boolean): Buffer {
-  const head = intro ? WA_HEADER.length : 0;
-  const out = Buffer.allocUnsafe(head + 3 + payload.length);
-  if (intro) WA_HEADER.copy(out, 0);
-  out[head] = (payload.length >>> 16) & 0xff;
-  out[head + 1] = (payload.length >>> 8) & 0xff;
-  out[head + 2] = payload.length & 0xff;
-  out.set(payload, head + 3);
-  return out;
-}
-
 export interface LoadClientOptions {
   url: string;
   /** The sandbox's certificate root (32 bytes). */
@@ -237,9 +227,9 @@ export class LoadClient {
   closed = false;
   closeCode: number | null = null;
 
-  private readonly pending = new Map<string, { resolve(node: BinaryNode): void; reject(err: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new PendingQueries();
   private readonly closeListeners: Array<() => void> = [];
-  private inBytes: Buffer = Buffer.alloc(0);
+  private readonly reader = new FrameReader({ intro: false });
   private transport: TransportCipher | null = null;
   private sentIntro = false;
   private chain: Promise<void> = Promise.resolve();
@@ -310,11 +300,7 @@ export class LoadClient {
       this.ws.on('close', (code) => {
         this.closed = true;
         this.closeCode = code;
-        for (const waiting of this.pending.values()) {
-          clearTimeout(waiting.timer);
-          waiting.reject(new Error('connection closed'));
-        }
-        this.pending.clear();
+        this.pending.rejectAll(() => new Error('connection closed'));
         for (const listener of this.closeListeners.splice(0)) listener();
         fail(new Error(`closed (${code}) before pair-device`));
       });
@@ -324,12 +310,7 @@ export class LoadClient {
   private onFrameHandler: (payload: Buffer) => Promise<void> = () => Promise.resolve();
 
   private onBytes(data: Buffer, fail: (err: Error) => void): void {
-    this.inBytes = this.inBytes.length === 0 ? data : Buffer.concat([this.inBytes, data]);
-    while (this.inBytes.length >= 3) {
-      const size = (this.inBytes[0]! << 16) | (this.inBytes[1]! << 8) | this.inBytes[2]!;
-      if (this.inBytes.length < size + 3) break;
-      const payload = Buffer.from(this.inBytes.subarray(3, size + 3));
-      this.inBytes = this.inBytes.subarray(size + 3);
+    for (const payload of this.reader.push(data)) {
       // In order: the transport counters depend on it.
       this.chain = this.chain.then(() => this.onFrameHandler(payload)).catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
     }
@@ -337,16 +318,8 @@ export class LoadClient {
 
   /** 'pair-device' when that IQ arrived (and was answered). */
   private handleStanza(stanza: BinaryNode): 'pair-device' | 'reply' | 'other' {
+    if (this.pending.settle(stanza)) return 'reply';
     const id = stanza.attrs.id;
-    if (stanza.tag === 'iq' && id && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) {
-      const waiting = this.pending.get(id);
-      if (waiting) {
-        this.pending.delete(id);
-        clearTimeout(waiting.timer);
-        waiting.resolve(stanza);
-        return 'reply';
-      }
-    }
     const first = Array.isArray(stanza.content) ? stanza.content[0] : undefined;
     if (stanza.tag === 'iq' && stanza.attrs.type === 'set' && first?.tag === 'pair-device') {
       // What Baileys answers before it shows the first QR.
@@ -365,7 +338,8 @@ export class LoadClient {
   }
 
   private sendFrame(payload: Uint8Array): void {
-    this.ws.send(frame(payload, !this.sentIntro));
+    // The client's first bytes carry the intro header.
+    this.ws.send(this.sentIntro ? encodeFrame(payload) : Buffer.concat([WA_HEADER, encodeFrame(payload)]));
     this.sentIntro = true;
   }
 
@@ -373,14 +347,7 @@ export class LoadClient {
   query(stanza: BinaryNode, timeoutMs: number): Promise<BinaryNode> {
     if (this.closed) return Promise.reject(new Error('connection closed'));
     const id = stanza.attrs.id ?? `load.${nextTag++}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`no reply to ${id} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.sendNode({ ...stanza, attrs: { ...stanza.attrs, id } });
-    });
+    return this.pending.wait(id, id, timeoutMs, () => this.sendNode({ ...stanza, attrs: { ...stanza.attrs, id } }));
   }
 
   /** Baileys' keepalive; resolves with the round trip in ms. */

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { encodeNode, decodeNode, node, type BinaryNode } from '../binary/nodes.js';
 import { NoiseResponder, NoiseError, type TransportCipher } from '../noise/responder.js';
 import { FrameReader, FramingError, encodeFrame } from '../transport/framing.js';
+import { PendingQueries } from './pendingQueries.js';
 import type { AgreementKey } from '../crypto/curve.js';
 import type { ConnectionPhase } from '../types.js';
 
@@ -39,12 +40,6 @@ export interface StreamHandlers {
   onClose(conn: SandboxConnection): void;
 }
 
-interface PendingQuery {
-  resolve(reply: BinaryNode): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 /** How long we wait for the client to close after a stream error before closing ourselves. */
 const STREAM_END_GRACE_MS = 2_000;
 
@@ -70,7 +65,7 @@ export class SandboxConnection {
   private transport: TransportCipher | null = null;
   private handshakeStep: 'hello' | 'finish' | 'done' = 'hello';
   private processing: Promise<void> = Promise.resolve();
-  private readonly pending = new Map<string, PendingQuery>();
+  private readonly pending = new PendingQueries();
   private nextQueryId = 1;
   private silenced = false;
   private closed = false;
@@ -120,14 +115,7 @@ export class SandboxConnection {
     if (this.closed) return Promise.reject(new ConnectionClosedError());
     const id = stanza.attrs.id ?? this.newId();
     const request = { ...stanza, attrs: { ...stanza.attrs, id } };
-    return new Promise<BinaryNode>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`no reply to ${stanza.tag} ${id} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.send(request);
-    });
+    return this.pending.wait(id, `${stanza.tag} ${id}`, timeoutMs, () => this.send(request));
   }
 
   /** A fresh id for a server-initiated stanza. */
@@ -212,16 +200,7 @@ export class SandboxConnection {
     }
     const stanza = await decodeNode(this.transport!.decrypt(frame));
     if (this.silenced) return;
-    const id = stanza.attrs.id;
-    if (stanza.tag === 'iq' && id && (stanza.attrs.type === 'result' || stanza.attrs.type === 'error')) {
-      const waiting = this.pending.get(id);
-      if (waiting) {
-        this.pending.delete(id);
-        clearTimeout(waiting.timer);
-        waiting.resolve(stanza);
-        return;
-      }
-    }
+    if (this.pending.settle(stanza)) return;
     await this.handlers.onStanza(this, stanza);
   }
 
@@ -229,11 +208,7 @@ export class SandboxConnection {
     if (this.closed) return;
     this.closed = true;
     if (this.endTimer) clearTimeout(this.endTimer);
-    for (const waiting of this.pending.values()) {
-      clearTimeout(waiting.timer);
-      waiting.reject(new ConnectionClosedError());
-    }
-    this.pending.clear();
+    this.pending.rejectAll(() => new ConnectionClosedError());
     this.handlers.onClose(this);
     for (const listener of this.closeListeners.splice(0)) listener();
   }

@@ -9,12 +9,19 @@ export const MAX_FRAME = 0xffffff;
 
 export class FramingError extends Error {}
 
-/** Incremental decoder for client → server bytes. */
+/**
+ * Incremental decoder: client → server bytes (intro first), or, with
+ * `{ intro: false }`, server → client bytes (a client's reading side).
+ */
 export class FrameReader {
   private buffer: Buffer = Buffer.alloc(0);
-  private introDone = false;
+  private introDone: boolean;
   /** Routing info from an `ED` intro block, when the client sent one. */
   routingInfo: Buffer | null = null;
+
+  constructor(opts: { intro?: boolean } = {}) {
+    this.introDone = opts.intro === false;
+  }
 
   /** Feed bytes; returns the complete frames now available. Throws FramingError on a bad intro. */
   push(chunk: Buffer): Buffer[] {
