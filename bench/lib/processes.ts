@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_RESTORE_CONCURRENCY } from '../../src/core/restorePacer.js';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../../src/core/restorePacer.js';
 import { Child, type Notice } from './rpc.js';
 import type { BenchEvent, GatewayStats } from './gatewayChild.js';
 
@@ -37,6 +37,7 @@ export interface GatewayProcOptions {
   sandbox: SandboxProc;
   fastCurve?: boolean;
   restoreConcurrency?: number;
+  restoreLoopDelayMs?: number;
   env?: Record<string, string>;
 }
 
@@ -72,6 +73,7 @@ export async function startGatewayProc(opts: GatewayProcOptions): Promise<Gatewa
       WAGATE_SANDBOX: '0',
       WAGATE_WA_URL: opts.sandbox.url,
       WAGATE_RESTORE_CONCURRENCY: String(opts.restoreConcurrency ?? DEFAULT_RESTORE_CONCURRENCY),
+      WAGATE_RESTORE_LOOP_DELAY_MS: String(opts.restoreLoopDelayMs ?? DEFAULT_RESTORE_LOOP_DELAY_MS),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       BENCH_SANDBOX_ROOT: opts.sandbox.rootPublicKey,
       BENCH_SANDBOX_SERIAL: String(opts.sandbox.rootSerial),

@@ -21,6 +21,7 @@ export async function gatewayFor(
     dataDir: path.join(ctx.workDir, name),
     sandbox,
     restoreConcurrency: ctx.opts.restoreConcurrency,
+    restoreLoopDelayMs: ctx.opts.restoreLoopDelayMs,
     ...opts,
   });
   ctx.track(gw.child);

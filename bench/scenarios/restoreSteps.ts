@@ -47,7 +47,7 @@ export async function restoreAll(
   const gw = await gatewayFor(ctx, sandbox, PAIRED_DIR, {
     fastCurve: opts.fastCurve ?? true,
     restoreConcurrency: opts.restoreConcurrency ?? ctx.opts.restoreConcurrency,
-    env: { WAGATE_RESTORE_LOOP_DELAY_MS: String(ctx.opts.restoreLoopDelayMs), ...opts.env },
+    env: opts.env,
   });
   const connectedAt = new Map<string, number>();
   const connectingAt = new Map<string, number>();
