@@ -4,21 +4,16 @@
  * pairing-code linking, logout with confirmation, and the one-time-code
  * guard. Screenshots of each step land in test-artifacts/dashboard/.
  */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, chromiumAvailable, launchChromium } from '../support/browser.js';
 import { eventually } from '../support/harness.js';
 import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
 import { PairingRateLimiter } from '../../src/core/pairingRateLimiter.js';
 import { startDashboard, type DashboardGateway, type StartDashboardOptions } from './dashboardHarness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`Skipping dashboard browser tests: ${CHROMIUM} is not installed (apt-get install chromium).`);
-
-const ARTIFACTS = path.resolve('test-artifacts/dashboard');
+const hasChromium = chromiumAvailable('dashboard browser tests');
 
 describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () => {
   let browser: Browser;
@@ -27,20 +22,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () 
   const pageProblems: string[] = [];
 
   beforeAll(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -4,18 +4,13 @@
  * reads the QR from the page and has the simulated phone scan it, and types
  * the page's pairing code into the simulated phone.
  */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, chromiumAvailable, launchChromium } from '../support/browser.js';
 import { E2E_ADMIN_KEY, startE2E, type E2E } from '../support/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`Skipping dashboard sandbox browser tests: ${CHROMIUM} is not installed (apt-get install chromium).`);
-
-const ARTIFACTS = path.resolve('test-artifacts/dashboard');
+const hasChromium = chromiumAvailable('dashboard sandbox browser tests');
 
 describe.skipIf(!hasChromium)('dashboard in a browser against the sandbox (real engine)', { timeout: 60_000 }, () => {
   let browser: Browser;
@@ -23,12 +18,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser against the sandbox (real 
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
     e2e = await startE2E();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

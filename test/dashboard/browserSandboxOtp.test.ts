@@ -5,18 +5,13 @@
  * one that phone received on WhatsApp (read from the sandbox inbox). The
  * API-level twin of this flow is test/e2e/messaging.test.ts.
  */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, chromiumAvailable, launchChromium } from '../support/browser.js';
 import { E2E_ADMIN_KEY, startE2E, type E2E } from '../support/e2e.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`Skipping dashboard sandbox OTP browser test: ${CHROMIUM} is not installed (apt-get install chromium).`);
-
-const ARTIFACTS = path.resolve('test-artifacts/dashboard');
+const hasChromium = chromiumAvailable('dashboard sandbox OTP browser test');
 const OWNER = '15550000001';
 
 interface PhoneMessage {
@@ -33,12 +28,8 @@ describe.skipIf(!hasChromium)('dashboard logout one-time code in a browser again
   const pageProblems: string[] = [];
 
   beforeAll(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
     e2e = await startE2E({ env: { WAGATE_OWNER_NUMBER: OWNER } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { E2E_ADMIN_KEY, startE2E } from '../support/e2e.js';
 
 const OUT = path.resolve('docs/screenshots');
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   await mkdir(OUT, { recursive: true });
   // Long-lived QR refs, so the picture shows a calm countdown.
   const e2e = await startE2E({ overrides: { engine: { qrTimeoutMs: 60_000 }, sandbox: { qrRefTtlMs: 60_000 } } });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await launchChromium();
   try {
     // A linked session, so the list shows more than one state.
     await e2e.client.post('/api/v1/sessions', { sessionId: 'sales', displayName: 'Sales desk' });
