@@ -23,13 +23,17 @@ export interface LimitRule {
   targetMs: number;
 }
 
-/** Additive increase while `delayMs` ≤ target, multiplicative decrease (halve) above; within [min, max]. */
-export function nextLimit(current: number, delayMs: number, rule: LimitRule): number {
+/** `n` as a whole number within [min, max] of the rule, never below 1. */
+function withinRule(n: number, rule: LimitRule): number {
   const max = Math.max(1, Math.floor(rule.max));
   const min = Math.min(max, Math.max(1, Math.floor(rule.min)));
-  if (rule.targetMs <= 0) return max;
-  const next = delayMs > rule.targetMs ? Math.floor(current / 2) : current + 1;
-  return Math.min(max, Math.max(min, next));
+  return Math.min(max, Math.max(min, Math.floor(n)));
+}
+
+/** Additive increase while `delayMs` ≤ target, multiplicative decrease (halve) above; within [min, max]. */
+export function nextLimit(current: number, delayMs: number, rule: LimitRule): number {
+  if (rule.targetMs <= 0) return withinRule(rule.max, rule);
+  return withinRule(delayMs > rule.targetMs ? current / 2 : current + 1, rule);
 }
 
 export interface Pacing {
@@ -63,8 +67,7 @@ export function runPaced<T>(
   const p: Pacing = typeof pacing === 'number' ? { max: pacing, targetDelayMs: 0 } : pacing;
   const rule: LimitRule = { min: 1, max: p.max, targetMs: p.targetDelayMs };
   const adaptive = rule.targetMs > 0;
-  const clamp = (n: number): number => Math.min(Math.max(1, Math.floor(p.max)), Math.max(1, Math.floor(n)));
-  let limit = clamp(adaptive ? (p.initial ?? INITIAL_LIMIT) : p.max);
+  let limit = withinRule(adaptive ? (p.initial ?? INITIAL_LIMIT) : p.max, rule);
   let next = 0;
   let inFlight = 0;
   let settled = 0;
