@@ -2,7 +2,7 @@
  * Configuration from the environment (and `--sandbox`). One place, read once.
  */
 import path from 'node:path';
-import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from './core/restorePacer.js';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from './core/sessions/restorePacer.js';
 
 export interface Config {
   host: string;

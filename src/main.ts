@@ -8,6 +8,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { startGateway, type RunningGateway } from './gateway.js';
+import { installProcessGuards } from './observability/processGuards.js';
 
 function createLogger(config: Config): Logger {
   return pino({
@@ -39,6 +40,7 @@ function displayPath(dir: string): string {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  installProcessGuards(logger);
   await mkdir(config.dataDir, { recursive: true });
   let gateway: RunningGateway;
   try {

@@ -1,5 +1,5 @@
 /** Command line of `npm run bench -- <scenario> [options]`. */
-import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../../src/core/restorePacer.js';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../../src/core/sessions/restorePacer.js';
 import { LEVERS, type Lever } from '../scenarios/common.js';
 
 export interface BenchOptions {

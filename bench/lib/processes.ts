@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../../src/core/restorePacer.js';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../../src/core/sessions/restorePacer.js';
 import { Child, type Notice } from './rpc.js';
 import type { BenchEvent, GatewayStats } from './gatewayChild.js';
 

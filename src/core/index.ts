@@ -8,9 +8,10 @@ import type { Store } from '../store/types.js';
 import { StoreApiKeyService } from './apiKeys.js';
 import { InMemoryEventBus } from './eventBus.js';
 import type { GatewayCore } from './gateway.js';
-import type { PairingRateLimiter } from './pairingRateLimiter.js';
-import type { BackoffOptions } from './reconnectPolicy.js';
-import { SessionManager } from './sessionManager.js';
+import { FaultCounter } from './faults.js';
+import type { PairingRateLimiter } from './sessions/pairingRateLimiter.js';
+import type { BackoffOptions } from './sessions/reconnectPolicy.js';
+import { SessionManager } from './sessions/sessionManager.js';
 
 export interface CoreDeps {
   store: Store;
@@ -28,11 +29,15 @@ export interface CoreDeps {
 export interface Core extends GatewayCore {
   sessions: SessionManager;
   events: InMemoryEventBus;
+  /** Failures the gateway survived (for /metrics). */
+  faults: FaultCounter;
 }
 
 export async function createCore(deps: CoreDeps): Promise<Core> {
   const events = new InMemoryEventBus({ repo: deps.store.events, logger: deps.logger });
+  const faults = new FaultCounter();
   const sessions = new SessionManager({
+    faults,
     store: deps.store,
     engine: deps.engine,
     events,
@@ -49,6 +54,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   return {
     sessions,
     events,
+    faults,
     apiKeys: new StoreApiKeyService(deps.store.apiKeys),
     sandbox: deps.sandbox,
     deriveSecret: (purpose) => deps.store.deriveSecret(purpose),

@@ -3,23 +3,10 @@
  * dashboard). Dialects translate these; they never look past them.
  */
 
-/** Our fine-grained session state (the issue's state machine). */
-export type SessionState =
-  | 'created' // never connected, no runtime
-  | 'connecting' // runtime started, socket opening / logging in / restarting
-  | 'qr' // unpaired, waiting for a QR scan
-  | 'pairing_code' // unpaired, a pairing code was issued, waiting for it to be entered
-  | 'connected' // logged in and ready
-  | 'inactive' // paired, no runtime (after disconnect or before restore)
-  | 'logged_out' // credentials were removed (logout or removed from the phone)
-  | 'conflict' // another connection replaced this one (440); not retried
-  | 'error'; // gave up (e.g. QR refs ran out, fatal engine error)
+import type { ConnectionState, LifetimeStatus, SessionState } from '../domain/sessionState.js';
 
-/** Seed 000's coarse connection state. */
-export type ConnectionState = 'created' | 'connecting' | 'connected' | 'inactive' | 'disconnected' | 'error';
-
-/** Seed 000's lifetime status: `connected` once the session ever connected. */
-export type LifetimeStatus = 'created' | 'connected';
+export type { ConnectionState, LifetimeStatus, SessionState };
+export { CONNECTION_STATES, LINKING_STATES, RUNNING_STATES, SESSION_STATES } from '../domain/sessionState.js';
 
 export interface LastDisconnect {
   /** Engine close code (WhatsApp stream error code, e.g. 401, 408, 440, 515), or null when we closed it. */

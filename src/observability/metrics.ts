@@ -11,8 +11,10 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus, SessionService } from '../core/gateway.js';
-import type { GatewayEvent, SessionState } from '../core/model.js';
+import { SESSION_STATES, type GatewayEvent, type SessionState } from '../core/model.js';
+import { FAULT_KINDS, type FaultCounter } from '../core/faults.js';
 import { closeReasonLabel, codeLabel } from './closeCodes.js';
+import { unhandledRejectionCount } from './processGuards.js';
 import { LastSeenTracker, type HeartbeatSource } from './lastSeen.js';
 
 /** What metrics read from the core: the session list (or its counts) and the event bus. */
@@ -26,6 +28,8 @@ export interface MetricsCore {
     lastFrameAt?(sessionId: string): number | null;
   };
   events: Pick<EventBus, 'subscribe'>;
+  /** Failures the core survived (engine events, store writes, timers). */
+  faults?: Pick<FaultCounter, 'count'>;
 }
 
 export interface MetricsOptions {
@@ -46,18 +50,6 @@ export interface GatewayMetrics {
   dispose(): void;
 }
 
-const ALL_STATES: SessionState[] = [
-  'created',
-  'connecting',
-  'qr',
-  'pairing_code',
-  'connected',
-  'inactive',
-  'logged_out',
-  'conflict',
-  'error',
-];
-
 const HTTP_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DEFAULT_THRESHOLDS_S = [60, 300, 900, 3600];
 
@@ -75,7 +67,27 @@ export function registerMetrics(app: FastifyInstance, core: MetricsCore, opts: M
     registers: [registry],
     collect() {
       const counts = countByState(core);
-      for (const state of ALL_STATES) this.set({ state }, counts[state] ?? 0);
+      for (const state of SESSION_STATES) this.set({ state }, counts[state] ?? 0);
+    },
+  });
+
+  new Counter({
+    name: `${prefix}survived_faults_total`,
+    help: 'Failures the gateway logged and survived: engine events that did not fit, store writes that failed, timer tasks that threw',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of FAULT_KINDS) this.inc({ kind }, core.faults?.count(kind) ?? 0);
+    },
+  });
+  new Counter({
+    name: `${prefix}unhandled_rejections_total`,
+    help: 'Promise rejections nobody handled; logged, and the process kept running',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(unhandledRejectionCount());
     },
   });
 

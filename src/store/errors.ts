@@ -9,6 +9,7 @@ export type StoreErrorCode =
   | 'MASTER_KEY_MISSING' // encrypted data exists but no key was given and master.key is gone
   | 'DECRYPT_FAILED' // one stored value failed authentication (tampered or moved)
   | 'UNSUPPORTED_DATABASE_URL'
+  | 'DUPLICATE' // a row with this key exists already (e.g. a session id)
   | 'CLOSED';
 
 export class StoreError extends Error {

@@ -1,6 +1,6 @@
 /** Sessions table: plain rows (nothing secret), with an explicit cascade on delete. */
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import { GatewayError } from '../core/errors.js';
+import { StoreError } from './errors.js';
 import type { SessionPatch, SessionRepo, SessionRow } from './types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { isUniqueViolation } from './sqlErrors.js';
@@ -70,7 +70,7 @@ export function createSessionRepo(db: Kysely<Database>): SessionRepo {
           .execute();
       } catch (err) {
         if (isUniqueViolation(err)) {
-          throw new GatewayError('SESSION_EXISTS', undefined, { sessionId: row.id }, { cause: err });
+          throw new StoreError('DUPLICATE', `A session with id "${row.id}" exists already`, { sessionId: row.id }, { cause: err });
         }
         throw err;
       }

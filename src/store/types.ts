@@ -4,7 +4,7 @@
  * are encrypted at rest (AES-256-GCM) inside the store; callers see plain
  * strings. Values are opaque JSON strings produced by the engine adapter.
  */
-import type { SessionState, LifetimeStatus } from '../core/model.js';
+import type { LifetimeStatus, SessionState } from '../domain/sessionState.js';
 
 export interface SessionRow {
   id: string;
@@ -28,7 +28,7 @@ export interface SessionRow {
 export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'createdAt'>>;
 
 export interface SessionRepo {
-  /** Throws GatewayError SESSION_EXISTS when the id is taken. */
+  /** Throws StoreError DUPLICATE when the id is taken. */
   create(row: SessionRow): Promise<void>;
   get(id: string): Promise<SessionRow | undefined>;
   list(): Promise<SessionRow[]>;

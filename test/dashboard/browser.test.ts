@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, chromiumAvailable, launchChromium } from '../support/browser.js';
 import { eventually } from '../support/harness.js';
 import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
-import { PairingRateLimiter } from '../../src/core/pairingRateLimiter.js';
+import { PairingRateLimiter } from '../../src/core/sessions/pairingRateLimiter.js';
 import { startDashboard, type DashboardGateway, type StartDashboardOptions } from './dashboardHarness.js';
 
 const hasChromium = chromiumAvailable('dashboard browser tests');

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { PairingRateLimiter } from '../../src/core/pairingRateLimiter.js';
+import { PairingRateLimiter } from '../../src/core/sessions/pairingRateLimiter.js';
 import { registerMetrics } from '../../src/observability/metrics.js';
 import { createTestGateway, eventually, silentLogger, type TestGateway } from '../support/harness.js';
 

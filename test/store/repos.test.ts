@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/core/errors.js';
 import { connect } from '../../src/store/connect.js';
+import { StoreError } from '../../src/store/errors.js';
 import { createEventRepo } from '../../src/store/eventRepo.js';
 import { openStore } from '../../src/store/index.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
@@ -54,12 +54,12 @@ describe.each(DIALECTS)('store repos (%s)', (dialect) => {
       expect(list[1].displayName).toBeNull();
     });
 
-    it('rejects a duplicate id with SESSION_EXISTS and keeps the original', async () => {
+    it('rejects a duplicate id with its own DUPLICATE error (no HTTP meaning) and keeps the original', async () => {
       await store.sessions.create(sessionRow('dup', { displayName: 'first' }));
       const err = await store.sessions.create(sessionRow('dup', { displayName: 'second' })).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(GatewayError);
-      expect((err as GatewayError).code).toBe('SESSION_EXISTS');
-      expect((err as GatewayError).status).toBe(409);
+      expect(err).toBeInstanceOf(StoreError);
+      expect((err as StoreError).code).toBe('DUPLICATE');
+      expect(err).not.toHaveProperty('status');
       expect((await store.sessions.get('dup'))?.displayName).toBe('first');
     });
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { SessionRow, StoreOptions } from '../../src/store/types.js';
-import { freshSessionRow } from '../../src/core/sessionRow.js';
+import { freshSessionRow } from '../../src/core/sessions/sessionRow.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];

@@ -1,7 +1,7 @@
 /** Session helpers several dialects share, all on top of the core's SessionService. */
 import { isGatewayError } from '../../core/errors.js';
 import type { SessionService } from '../../core/gateway.js';
-import type { SessionState, SessionView } from '../../core/model.js';
+import { SESSION_STATES, type SessionView } from '../../core/model.js';
 
 /** The session, created when it does not exist yet (tolerates a concurrent create). */
 export async function ensureSession(sessions: SessionService, sessionId: string): Promise<SessionView> {
@@ -22,7 +22,7 @@ export async function ensureSession(sessions: SessionService, sessionId: string)
 export async function settleStarting(sessions: SessionService, sessionId: string, timeoutMs: number): Promise<SessionView> {
   const view = sessions.get(sessionId);
   if (view.state !== 'connecting') return view;
-  const settled: SessionState[] = ['qr', 'pairing_code', 'connected', 'inactive', 'logged_out', 'conflict', 'error', 'created'];
+  const settled = SESSION_STATES.filter((state) => state !== 'connecting');
   try {
     return await sessions.waitForState(sessionId, settled, timeoutMs);
   } catch (err) {

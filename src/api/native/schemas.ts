@@ -4,17 +4,15 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, type ErrorCode } from '../../core/errors.js';
+import { CONNECTION_STATES, SESSION_STATES } from '../../core/model.js';
 
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 time' });
 const Nullable = <T extends TSchema>(schema: T, description?: string) =>
   Type.Union([schema, Type.Null()], description === undefined ? {} : { description });
 
-export const SessionStateSchema = Type.Enum(
-  ['created', 'connecting', 'qr', 'pairing_code', 'connected', 'inactive', 'logged_out', 'conflict', 'error'],
-  { description: 'Fine-grained session state' },
-);
+export const SessionStateSchema = Type.Enum([...SESSION_STATES], { description: 'Fine-grained session state' });
 
-export const ConnectionStateSchema = Type.Enum(['created', 'connecting', 'connected', 'inactive', 'disconnected', 'error'], {
+export const ConnectionStateSchema = Type.Enum([...CONNECTION_STATES], {
   description: 'Coarse connection state; `inactive` = paired but no runtime',
 });
 

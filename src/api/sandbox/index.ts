@@ -9,6 +9,7 @@ import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
+import { RUNNING_STATES } from '../../core/model.js';
 import { normalizePhoneNumber } from '../../core/phoneNumber.js';
 import { apiKeyHook, authorize } from '../http/auth.js';
 
@@ -219,7 +220,7 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxRoutesOpt
         throw new GatewayError('SESSION_NOT_READY', 'The session has no live connection to fault', {
           sessionId,
           state: view.state,
-          expected: ['connecting', 'qr', 'pairing_code', 'connected'],
+          expected: [...RUNNING_STATES],
         });
       }
       return { data: { sessionId, kind, injected: true } };

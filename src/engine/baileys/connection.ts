@@ -11,7 +11,7 @@
 import makeWASocket, { getBinaryNodeChild, type BinaryNode, type ConnectionState } from 'baileys';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import { GatewayError } from '../../core/errors.js';
+import { EngineError } from '../errors.js';
 import type { EngineConnection, EngineConnectOptions, EngineEvent, EngineIdentity } from '../types.js';
 import type { BaileysAuth } from './authState.js';
 import type { BaileysLogger } from './baileysLogger.js';
@@ -116,16 +116,16 @@ export class BaileysConnection implements EngineConnection {
 
   async requestPairingCode(phoneNumber: string): Promise<string> {
     if (!/^\d{7,15}$/.test(phoneNumber)) {
-      throw new GatewayError('INVALID_PHONE_NUMBER', 'The phone number must be 7 to 15 digits (E.164 without "+")');
+      throw new EngineError('INVALID_ADDRESS', 'The phone number must be 7 to 15 digits (E.164 without "+")');
     }
     this.assertRunning();
-    if (this.auth.state.creds.account) throw new GatewayError('ALREADY_PAIRED');
+    if (this.auth.state.creds.account) throw new EngineError('ALREADY_PAIRED', 'The connection is already linked to an account');
 
     const ready = await this.waitUntil(() => this.qrSeen || this.isFinished(), PAIRING_CODE_WAIT_MS);
     this.assertRunning();
     const sock = this.sock;
     if (!ready || !sock || !this.qrSeen) {
-      throw new GatewayError('TIMEOUT', 'WhatsApp did not offer pairing in time; try again');
+      throw new EngineError('TIMEOUT', 'WhatsApp did not offer pairing in time; try again');
     }
     // Set before sending: the server's answer may race the send callback.
     const wasOutstanding = this.pairingCodeOutstanding;
@@ -136,7 +136,7 @@ export class BaileysConnection implements EngineConnection {
       return code;
     } catch (err) {
       this.pairingCodeOutstanding = wasOutstanding;
-      throw new GatewayError('ENGINE_ERROR', 'Could not request a pairing code', undefined, { cause: err });
+      throw new EngineError('FAILED', 'Could not request a pairing code', { cause: err });
     }
   }
 
@@ -187,7 +187,7 @@ export class BaileysConnection implements EngineConnection {
         participants: Array.isArray(g.participants) ? g.participants.length : 0,
       }));
     } catch (err) {
-      throw new GatewayError('ENGINE_ERROR', 'Could not fetch the groups', undefined, { cause: err });
+      throw new EngineError('FAILED', 'Could not fetch the groups', { cause: err });
     }
   }
 
@@ -199,10 +199,10 @@ export class BaileysConnection implements EngineConnection {
       // linkPreview: null stops Baileys from fetching URLs found in the text.
       sent = await sock.sendMessage(jid, { text, linkPreview: null });
     } catch (err) {
-      throw new GatewayError('ENGINE_ERROR', 'Could not send the message', undefined, { cause: err });
+      throw new EngineError('FAILED', 'Could not send the message', { cause: err });
     }
     const id = sent?.key.id;
-    if (!id) throw new GatewayError('ENGINE_ERROR', 'The engine returned no message id');
+    if (!id) throw new EngineError('FAILED', 'The engine returned no message id');
     return id;
   }
 
@@ -374,12 +374,12 @@ export class BaileysConnection implements EngineConnection {
   }
 
   private assertRunning(): void {
-    if (this.isFinished()) throw new GatewayError('SESSION_NOT_READY', 'The connection is closed');
+    if (this.isFinished()) throw new EngineError('NOT_CONNECTED', 'The connection is closed');
   }
 
   private requireOpen(): WASocket {
     this.assertRunning();
-    if (!this.open || !this.sock) throw new GatewayError('SESSION_NOT_READY', 'The session is not connected');
+    if (!this.open || !this.sock) throw new EngineError('NOT_CONNECTED', 'The session is not connected');
     return this.sock;
   }
 
@@ -451,7 +451,7 @@ export function toJid(to: string): string {
   if (trimmed.includes('@')) return trimmed;
   const digits = trimmed.replace(/^\+/, '');
   if (!/^\d{7,15}$/.test(digits)) {
-    throw new GatewayError('INVALID_PHONE_NUMBER', 'The recipient must be a JID or 7 to 15 digits');
+    throw new EngineError('INVALID_ADDRESS', 'The recipient must be a JID or 7 to 15 digits');
   }
   return `${digits}@s.whatsapp.net`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertTransition, canTransition, toConnectionState } from '../../src/core/stateMachine.js';
-import type { SessionState } from '../../src/core/model.js';
+import { assertTransition, canTransition, toConnectionState } from '../../../src/core/sessions/stateMachine.js';
+import type { SessionState } from '../../../src/core/model.js';
 
 describe('session state machine', () => {
   it('follows the linking path created → connecting → qr → pairing_code → connecting → connected', () => {

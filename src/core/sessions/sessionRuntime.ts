@@ -1,17 +1,17 @@
 /**
  * One running session: owns its engine connection and the reconnect policy
  * (exponential backoff with jitter, no loop on 401/440). It reports what
- * happens through hooks; the SessionManager turns those into state
- * transitions and events. The engine restarts after 515 by itself, so a
+ * happens through hooks; the session modules turn those into state
+ * transitions and events, on the session's queue. The engine restarts after 515 by itself, so a
  * runtime never sees it as a close.
  */
 import type { Logger } from 'pino';
-import type { Engine, EngineConnection, EngineEvent, EngineIdentity } from '../engine/types.js';
-import type { AuthStore } from '../store/types.js';
+import type { Engine, EngineConnection, EngineEvent, EngineIdentity } from '../../engine/types.js';
+import type { AuthStore } from '../../store/types.js';
 import { backoffDelay, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions, type CloseDecision } from './reconnectPolicy.js';
 
 export interface RuntimeHooks {
-  /** A (re)connection attempt started. */
+  /** A reconnection attempt started (after a drop and its backoff). */
   connecting(reason: string): void;
   qr(qr: string, ttlMs: number): void;
   paired(identity: EngineIdentity): void;
@@ -55,8 +55,8 @@ export class SessionRuntime {
     return this.isOpen;
   }
 
-  async start(reason = 'connect requested'): Promise<void> {
-    this.deps.hooks.connecting(reason);
+  /** Open the first connection. The caller has already recorded the session as connecting. */
+  async start(): Promise<void> {
     await this.open();
   }
 

@@ -1,5 +1,5 @@
-import type { LinkedAccount, SessionView } from './model.js';
-import type { SessionRow } from '../store/types.js';
+import type { LinkedAccount, SessionView } from '../model.js';
+import type { SessionRow } from '../../store/types.js';
 import { toConnectionState } from './stateMachine.js';
 
 /** The phone number is the user part of the device JID (`15551234567:7@s.whatsapp.net`). */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../../src/core/model.js';
-import { PairingRateLimiter } from '../../src/core/pairingRateLimiter.js';
-import { createTestGateway, eventually, type TestGateway } from '../support/harness.js';
+import type { GatewayEvent } from '../../../src/core/model.js';
+import { PairingRateLimiter } from '../../../src/core/sessions/pairingRateLimiter.js';
+import { createTestGateway, eventually, type TestGateway } from '../../support/harness.js';
 
 let gw: TestGateway;
 let events: GatewayEvent[];

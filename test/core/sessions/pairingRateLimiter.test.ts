@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/core/errors.js';
-import { PairingRateLimiter } from '../../src/core/pairingRateLimiter.js';
+import { GatewayError } from '../../../src/core/errors.js';
+import { PairingRateLimiter } from '../../../src/core/sessions/pairingRateLimiter.js';
 
 function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;

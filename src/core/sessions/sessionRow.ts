@@ -1,4 +1,4 @@
-import type { SessionRow } from '../store/types.js';
+import type { SessionRow } from '../../store/types.js';
 
 /** The row of a session that was just created: never connected, never linked. */
 export function freshSessionRow(

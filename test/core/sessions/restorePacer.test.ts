@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { loopDelaySource, type DelaySource } from '../../src/core/loopDelayProbe.js';
-import { nextLimit, runPaced, type LimitRule } from '../../src/core/restorePacer.js';
+import { loopDelaySource, type DelaySource } from '../../../src/core/sessions/loopDelayProbe.js';
+import { nextLimit, runPaced, type LimitRule } from '../../../src/core/sessions/restorePacer.js';
 
 /** Lets the pacer's callbacks (task settled → next item started) run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -4,8 +4,8 @@
  * 409/422 with the current and expected states, instead of each checking
  * in its own way.
  */
-import { GatewayError } from './errors.js';
-import type { SessionState } from './model.js';
+import { GatewayError } from '../errors.js';
+import type { SessionState } from '../model.js';
 
 export interface GuardSubject {
   sessionId: string;

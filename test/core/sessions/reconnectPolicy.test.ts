@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, decideOnClose } from '../../src/core/reconnectPolicy.js';
+import { backoffDelay, decideOnClose } from '../../../src/core/sessions/reconnectPolicy.js';
 
 describe('close decisions', () => {
   it('401 is a logout, never retried', () => {

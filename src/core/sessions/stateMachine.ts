@@ -1,10 +1,11 @@
 /**
  * The session state machine: which states may follow which, and how our
- * fine states map onto seed 000's coarse connectionState. Every transition
- * the SessionManager makes goes through `assertTransition`, so an impossible
- * jump is a bug that shows up in tests instead of a ghost session in prod.
+ * fine states map onto WADial's coarse connectionState. Every transition
+ * goes through `assertTransition`, so an impossible jump is refused with a
+ * typed error (logged and counted by whoever drove it) instead of turning
+ * into a ghost session.
  */
-import type { ConnectionState, SessionState } from './model.js';
+import type { ConnectionState, SessionState } from '../../domain/sessionState.js';
 
 const TRANSITIONS: Record<SessionState, readonly SessionState[]> = {
   created: ['connecting'],
@@ -18,21 +19,24 @@ const TRANSITIONS: Record<SessionState, readonly SessionState[]> = {
   error: ['connecting', 'created', 'inactive', 'logged_out'],
 };
 
+/** A transition the state machine does not allow: a bug or an engine event out of order, never a client's fault. */
+export class InvalidTransitionError extends Error {
+  constructor(
+    readonly from: SessionState,
+    readonly to: SessionState,
+  ) {
+    super(`Invalid session state transition ${from} → ${to}`);
+    this.name = 'InvalidTransitionError';
+  }
+}
+
 export function canTransition(from: SessionState, to: SessionState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
 export function assertTransition(from: SessionState, to: SessionState): void {
-  if (!canTransition(from, to)) {
-    throw new Error(`Invalid session state transition ${from} → ${to}`);
-  }
+  if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
 }
-
-/** States in which a runtime (engine connection) is expected to exist. */
-export const RUNNING_STATES: readonly SessionState[] = ['connecting', 'qr', 'pairing_code', 'connected'];
-
-/** States a user is waiting in to link the device. */
-export const LINKING_STATES: readonly SessionState[] = ['qr', 'pairing_code'];
 
 export function toConnectionState(state: SessionState): ConnectionState {
   switch (state) {

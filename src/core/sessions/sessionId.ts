@@ -1,4 +1,4 @@
-import { GatewayError } from './errors.js';
+import { GatewayError } from '../errors.js';
 
 /** Ids appear in URLs, logs and file names: keep them to a safe alphabet. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

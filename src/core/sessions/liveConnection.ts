@@ -1,0 +1,59 @@
+/**
+ * The one lookup every service that *uses* a session goes through: "the
+ * live engine connection of session X, or a clear error saying why there is
+ * none". Messaging and group calls build on this and on nothing else of the
+ * session modules.
+ */
+import type { Logger } from 'pino';
+import type { EngineConnection } from '../../engine/types.js';
+import { GatewayError } from '../errors.js';
+import { fromLowerLayer } from '../lowerErrors.js';
+import { requireState } from './sessionGuard.js';
+import type { SessionRegistry } from './sessionRegistry.js';
+
+export class LiveConnections {
+  constructor(
+    private readonly registry: SessionRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * The open connection of a connected session. Throws SESSION_NOT_FOUND, or
+   * SESSION_NOT_READY naming the state the session is in and the one `action` needs.
+   */
+  require(sessionId: string, action: string): EngineConnection {
+    const entry = this.registry.require(sessionId);
+    requireState({ sessionId, state: entry.row.state, paired: entry.row.meJid !== null }, { states: ['connected'], action });
+    const connection = entry.runtime?.current;
+    if (!connection) {
+      throw new GatewayError('SESSION_NOT_READY', `Cannot ${action}: the session is not connected`, {
+        sessionId,
+        state: entry.row.state,
+        expected: ['connected'],
+      });
+    }
+    return connection;
+  }
+
+  /** Run `call` on the session's open connection; engine failures become catalogue errors. */
+  async call<T>(sessionId: string, action: string, call: (connection: EngineConnection) => Promise<T>): Promise<T> {
+    const connection = this.require(sessionId, action);
+    try {
+      return await call(connection);
+    } catch (err) {
+      const error = fromLowerLayer(err, { sessionId, action });
+      if (error.status >= 500) this.logger.child({ sessionId }).warn({ err }, `engine failed to ${action}`);
+      throw error;
+    }
+  }
+
+  /** Engine connection id (base64 Noise key) of the running runtime, open or not (sandbox fault injection). */
+  connectionKey(sessionId: string): string | null {
+    return this.registry.require(sessionId).runtime?.current?.noiseKey ?? null;
+  }
+
+  /** Epoch ms of the last frame the session's connection received, when the engine reports it. */
+  lastFrameAt(sessionId: string): number | null {
+    return this.registry.find(sessionId)?.runtime?.current?.lastFrameAt?.() ?? null;
+  }
+}
