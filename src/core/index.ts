@@ -9,7 +9,7 @@ import { StoreApiKeyService } from './apiKeys.js';
 import { InMemoryEventBus } from './eventBus.js';
 import type { GatewayCore } from './gateway.js';
 import { FaultCounter } from './faults.js';
-import type { PairingRateLimiter } from './sessions/pairingRateLimiter.js';
+import { PairingRateLimiter, type PairingRequestLog } from './sessions/pairingRateLimiter.js';
 import type { BackoffOptions } from './sessions/reconnectPolicy.js';
 import { SessionManager } from './sessions/sessionManager.js';
 
@@ -36,6 +36,16 @@ export interface Core extends GatewayCore {
 export async function createCore(deps: CoreDeps): Promise<Core> {
   const events = new InMemoryEventBus({ repo: deps.store.events, logger: deps.logger });
   const faults = new FaultCounter();
+  const rateLimiter =
+    deps.rateLimiter ??
+    new PairingRateLimiter({
+      log: pairingRequestLog(deps.store),
+      onLogFailure: (err) => {
+        faults.record('store_write');
+        deps.logger.error({ err }, 'could not record an issued pairing code; it counts until the next restart only');
+      },
+    });
+  await rateLimiter.load();
   const sessions = new SessionManager({
     faults,
     store: deps.store,
@@ -48,7 +58,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     pairingCodeTtlMs: deps.pairingCodeTtlMs,
     readyTimeoutMs: deps.readyTimeoutMs,
     backoff: deps.backoff,
-    rateLimiter: deps.rateLimiter,
+    rateLimiter,
   });
   await sessions.load();
   return {
@@ -59,5 +69,14 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     sandbox: deps.sandbox,
     deriveSecret: (purpose) => deps.store.deriveSecret(purpose),
     settings: deps.store.settings,
+  };
+}
+
+/** The store's pairing-request table as the rate limiter's log (epoch ms ↔ ISO time). */
+function pairingRequestLog(store: Store): PairingRequestLog {
+  return {
+    record: (phone, at) => store.pairingRequests.record(phone, new Date(at).toISOString()),
+    since: async (since) =>
+      (await store.pairingRequests.since(new Date(since).toISOString())).map((r) => ({ phone: r.phone, at: Date.parse(r.requestedAt) })),
   };
 }

@@ -83,10 +83,22 @@ function initial(dialect: StoreDialect): Migration {
   };
 }
 
+/** Pairing codes issued per phone number, so the rate limit survives a restart. */
+const pairingCodeRequests: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('pairing_code_requests')
+      .addColumn('phone', 'text', (c) => c.notNull())
+      .addColumn('requested_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('pairing_code_requests_at_idx').on('pairing_code_requests').column('requested_at').execute();
+  },
+};
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001_initial': initial(dialect) };
+      return { '0001_initial': initial(dialect), '0002_pairing_code_requests': pairingCodeRequests };
     },
   };
 }

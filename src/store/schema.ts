@@ -62,6 +62,11 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+export interface PairingCodeRequestsTable {
+  phone: string;
+  requested_at: string;
+}
+
 export interface Database {
   sessions: SessionsTable;
   credentials: CredentialsTable;
@@ -69,6 +74,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   events: EventsTable;
   settings: SettingsTable;
+  pairing_code_requests: PairingCodeRequestsTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

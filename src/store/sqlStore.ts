@@ -13,6 +13,7 @@ import { createEventRepo } from './eventRepo.js';
 import { createMasterKeyFile, masterKeyFromOption, masterKeyPath, readMasterKeyFile } from './masterKey.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
+import { createPairingRequestRepo } from './pairingRequestRepo.js';
 import { createSessionRepo } from './sessionRepo.js';
 import { createSettingsRepo } from './settingsRepo.js';
 import { isMissingTable } from './sqlErrors.js';
@@ -109,6 +110,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
       apiKeys: createApiKeyRepo(db),
       events: createEventRepo(db),
       settings,
+      pairingRequests: createPairingRequestRepo(db),
       deriveSecret: (purpose: string) => openCipher.deriveSecret(purpose),
       async close(): Promise<void> {
         if (closed) return;

@@ -103,6 +103,13 @@ export interface SettingsRepo {
   delete(key: string): Promise<void>;
 }
 
+/** Pairing codes issued, by phone number (the pairing-code rate limit's memory). */
+export interface PairingRequestRepo {
+  record(phone: string, requestedAt: string): Promise<void>;
+  /** Every request at or after `since` (ISO time), oldest first. */
+  since(since: string): Promise<Array<{ phone: string; requestedAt: string }>>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly sessions: SessionRepo;
@@ -110,6 +117,7 @@ export interface Store {
   readonly apiKeys: ApiKeyRepo;
   readonly events: EventRepo;
   readonly settings: SettingsRepo;
+  readonly pairingRequests: PairingRequestRepo;
   /** A stable 32-byte secret for one purpose, derived (HKDF) from the master key. */
   deriveSecret(purpose: string): Buffer;
   close(): Promise<void>;

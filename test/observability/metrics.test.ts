@@ -60,6 +60,14 @@ describe('/metrics', () => {
     expect(text).toContain('# TYPE wagate_session_connects_total counter');
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
     expect(sample(text, 'wagate_sessions{state="connected"}')).toBe(0);
+    expect(sample(text, 'wagate_survived_faults_total{kind="engine_event"}')).toBe(0);
+    expect(text).toMatch(/^wagate_unhandled_rejections_total \d+$/m);
+  });
+
+  it('counts failures the gateway survived, by kind', async () => {
+    await linkNewSession('odd');
+    gw.engine.last('odd').emitQr(); // a QR on a logged-in connection: an event that does not fit
+    await eventually(async () => expect(sample((await scrape()).text, 'wagate_survived_faults_total{kind="engine_event"}')).toBe(1));
   });
 
   it('counts sessions by state as they are created and connect', async () => {

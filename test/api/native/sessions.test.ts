@@ -170,6 +170,17 @@ describe('reading and deleting sessions', () => {
   });
 });
 
+describe('logout of a never-linked session', () => {
+  it('answers 200 with the session unchanged and records nothing', async () => {
+    await t.call({ method: 'POST', url: '/api/v1/sessions', payload: { sessionId: 'fresh' } });
+    const res = await t.call({ method: 'POST', url: '/api/v1/sessions/fresh/logout' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toMatchObject({ sessionId: 'fresh', state: 'created', paired: false });
+    const history = await t.call({ method: 'GET', url: '/api/v1/sessions/fresh/events/history' });
+    expect(history.json().data.map((e: { type: string }) => e.type)).toEqual(['session.created']);
+  });
+});
+
 describe('connect, status, disconnect, logout', () => {
   it('walks a session through pairing, reconnect and logout', async () => {
     await create({ sessionId: 's1' });

@@ -171,6 +171,32 @@ describe('SessionManager', () => {
     expect(gw.core.sessions.get(sessionId).state).toBe('logged_out');
   });
 
+  it('logout of a session that was never linked and is not running changes nothing and answers with the session', async () => {
+    const { sessionId } = await gw.core.sessions.create({});
+    await gw.store.auth.forSession(sessionId).writeCreds('{"leftover":true}');
+    events.length = 0;
+    const view = await gw.core.sessions.logout(sessionId);
+    expect(view).toMatchObject({ state: 'created', paired: false, active: false });
+    expect(events).toEqual([]);
+    expect((await gw.store.sessions.get(sessionId))?.state).toBe('created');
+    expect(await gw.core.events.history(sessionId, 50)).toHaveLength(1); // session.created only
+    // A second logout of a logged-out session is the same no-op.
+    const paired = await pairedSession('15550000009');
+    await gw.core.sessions.logout(paired);
+    events.length = 0;
+    expect((await gw.core.sessions.logout(paired)).state).toBe('logged_out');
+    expect(events).toEqual([]);
+  });
+
+  it('logout of a session waiting for a QR scan stops it and ends logged_out', async () => {
+    const { sessionId } = await gw.core.sessions.create({});
+    await gw.core.sessions.connect(sessionId);
+    await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
+    const view = await gw.core.sessions.logout(sessionId);
+    expect(view).toMatchObject({ state: 'logged_out', active: false });
+    expect(gw.engine.last(sessionId).closed).toBe(true);
+  });
+
   it('removal from the phone (401) → logged_out with the reason, no reconnect', async () => {
     const sessionId = await pairedSession();
     const before = gw.engine.connections.length;

@@ -1,0 +1,111 @@
+/** The event bus on its own: ids, fan-out, replay, persisted history, and listeners that fail. */
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { InMemoryEventBus } from '../../src/core/eventBus.js';
+import type { GatewayEvent } from '../../src/core/model.js';
+import type { EventRepo, EventRow } from '../../src/store/types.js';
+
+const silent = pino({ level: 'silent' });
+
+function memoryRepo(): EventRepo & { rows: EventRow[] } {
+  const rows: EventRow[] = [];
+  return {
+    rows,
+    async append(row) {
+      rows.push({ ...row, id: rows.length + 1 });
+    },
+    async list(sessionId, limit) {
+      return rows.filter((r) => r.sessionId === sessionId).slice(-limit);
+    },
+  };
+}
+
+describe('InMemoryEventBus', () => {
+  it('gives every event a strictly increasing id, in the {id, type, sessionId, createdAt, data} shape', () => {
+    const bus = new InMemoryEventBus({ logger: silent });
+    const a = bus.emit('session.created', 's1', { x: 1 });
+    const b = bus.emit('connection.state', 's2', { state: 'connecting' });
+    expect(b.id).toBeGreaterThan(a.id);
+    expect(a).toEqual({ id: a.id, type: 'session.created', sessionId: 's1', createdAt: expect.any(String), data: { x: 1 } });
+    expect(Number.isNaN(Date.parse(a.createdAt))).toBe(false);
+  });
+
+  it('delivers to all-session listeners and to the listeners of that session only; unsubscribe stops delivery', () => {
+    const bus = new InMemoryEventBus({ logger: silent });
+    const all: string[] = [];
+    const s1: string[] = [];
+    bus.subscribe(undefined, (e) => all.push(e.sessionId));
+    const off = bus.subscribe('s1', (e) => s1.push(e.type));
+    bus.emit('session.created', 's1', {});
+    bus.emit('session.created', 's2', {});
+    off();
+    bus.emit('auth.qr', 's1', {});
+    expect(all).toEqual(['s1', 's2', 's1']);
+    expect(s1).toEqual(['session.created']);
+    expect(bus.listenerCount()).toBe(1);
+  });
+
+  it('a listener that throws is logged with the session id and does not stop the others', () => {
+    const lines: Array<{ msg: string; sessionId?: string }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _e, done) {
+        lines.push(JSON.parse(chunk.toString()) as { msg: string; sessionId?: string });
+        done();
+      },
+    });
+    const bus = new InMemoryEventBus({ logger: pino(sink) });
+    const got: number[] = [];
+    bus.subscribe('s1', () => {
+      throw new Error('listener bug');
+    });
+    bus.subscribe('s1', (e) => got.push(e.id));
+    const event = bus.emit('auth.qr', 's1', {});
+    expect(got).toEqual([event.id]);
+    expect(lines).toEqual([expect.objectContaining({ msg: 'event listener failed', sessionId: 's1' })]);
+  });
+
+  it('replays buffered events after an id, for one session or all, and forgets beyond its bound', () => {
+    const bus = new InMemoryEventBus({ logger: silent, bufferSize: 3 });
+    const ids = ['a', 'b', 'a', 'a'].map((s) => bus.emit('auth.qr', s, {}).id);
+    expect(bus.replay(undefined, ids[0]!).map((e) => e.id)).toEqual(ids.slice(1));
+    expect(bus.replay('a', ids[1]!).map((e) => e.id)).toEqual([ids[2], ids[3]]);
+    // Bound of 3: the first event is gone.
+    expect(bus.replay(undefined, 0).map((e) => e.id)).toEqual(ids.slice(1));
+  });
+
+  it('persists the life of a session but not rotating QR codes, and reads history back in order', async () => {
+    const repo = memoryRepo();
+    const bus = new InMemoryEventBus({ logger: silent, repo });
+    bus.emit('session.created', 's1', { n: 1 });
+    bus.emit('auth.qr', 's1', { qr: 'secret' });
+    bus.emit('connection.state', 's1', { state: 'qr' });
+    await bus.flush();
+    expect(repo.rows.map((r) => r.type)).toEqual(['session.created', 'connection.state']);
+    const history: GatewayEvent[] = await bus.history('s1', 10);
+    expect(history.map((e) => [e.type, e.data])).toEqual([
+      ['session.created', { n: 1 }],
+      ['connection.state', { state: 'qr' }],
+    ]);
+  });
+
+  it('a failing history write is logged, never thrown, and later writes still land', async () => {
+    const repo = memoryRepo();
+    let fail = true;
+    const flaky: EventRepo = {
+      append: async (row) => {
+        if (fail) {
+          fail = false;
+          throw new Error('disk full');
+        }
+        return repo.append(row);
+      },
+      list: repo.list,
+    };
+    const bus = new InMemoryEventBus({ logger: silent, repo: flaky });
+    bus.emit('session.created', 's1', {});
+    bus.emit('connection.state', 's1', { state: 'connecting' });
+    await bus.flush();
+    expect(repo.rows.map((r) => r.type)).toEqual(['connection.state']);
+  });
+});
