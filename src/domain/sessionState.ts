@@ -37,6 +37,9 @@ export const RUNNING_STATES: readonly SessionState[] = ['connecting', 'qr', 'pai
 /** States a user is waiting in to link the device. */
 export const LINKING_STATES: readonly SessionState[] = ['qr', 'pairing_code'];
 
+/** On the way to a login: opening, or waiting for a QR scan or a pairing code. */
+export const LINKING_OR_CONNECTING: readonly SessionState[] = ['connecting', ...LINKING_STATES];
+
 /** Every state mapped to a count of zero (health, metrics). */
 export function zeroCountsByState(): Record<SessionState, number> {
   return Object.fromEntries(SESSION_STATES.map((state) => [state, 0])) as Record<SessionState, number>;

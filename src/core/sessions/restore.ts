@@ -4,7 +4,7 @@
  * paired ones that should be connected, paced by measured event-loop delay.
  */
 import type { Logger } from 'pino';
-import { RUNNING_STATES, type SessionState } from '../../domain/sessionState.js';
+import { LINKING_OR_CONNECTING, RUNNING_STATES, SESSION_STATES, type SessionState } from '../../domain/sessionState.js';
 import type { Store } from '../../store/types.js';
 import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS, runPaced, type PaceResult } from './restorePacer.js';
 import { newSessionEntry } from './sessionEntry.js';
@@ -12,7 +12,7 @@ import type { SessionRegistry } from './sessionRegistry.js';
 import type { SessionWriter } from './sessionWriter.js';
 
 /** States a restoring session settles in (anything but the way there). */
-const SETTLED: SessionState[] = ['connected', 'logged_out', 'conflict', 'error', 'inactive', 'created'];
+const SETTLED: SessionState[] = SESSION_STATES.filter((state) => !LINKING_OR_CONNECTING.includes(state));
 
 export interface RestoreDeps {
   store: Store;

@@ -9,6 +9,7 @@ import { ApiError, api, type PairingCodeInfo, type SessionView } from '../api.js
 import { clock, phone, spokenDuration } from '../format.js';
 import { sleep, useMounted, useNow } from '../hooks.js';
 import { Countdown } from './Countdown.js';
+import { LINKING_OR_CONNECTING } from '../../../src/domain/sessionState.js';
 
 const NOT_READY_RETRY_MS = 3000;
 const NOT_READY_ATTEMPTS = 10;
@@ -63,7 +64,7 @@ export function PairingPanel(props: { session: SessionView }) {
     setCopied('');
     setBusy(true);
     try {
-      const idle = !['connecting', 'qr', 'pairing_code'].includes(session.state);
+      const idle = !LINKING_OR_CONNECTING.includes(session.state);
       if (idle) await api.connect(session.sessionId);
       for (let attempt = 1; ; attempt++) {
         try {

@@ -9,6 +9,7 @@ import { useLiveEvents, useMounted } from '../hooks.js';
 import type { LiveEvents } from '../liveEvents.js';
 import { Countdown } from './Countdown.js';
 import { OtpForm, challengeOf, type OtpChallenge } from './OtpForm.js';
+import { LINKING_OR_CONNECTING } from '../../../src/domain/sessionState.js';
 
 export function QrPanel(props: { session: SessionView; live: LiveEvents; onStart: () => Promise<void> }) {
   const { session } = props;
@@ -68,7 +69,7 @@ export function QrPanel(props: { session: SessionView; live: LiveEvents; onStart
     );
   }
 
-  const running = session.state === 'connecting' || session.state === 'qr' || session.state === 'pairing_code';
+  const running = LINKING_OR_CONNECTING.includes(session.state);
   return (
     <div class="qr-panel">
       {qr ? (

@@ -13,11 +13,10 @@ import { GuardedConfirm } from './GuardedConfirm.js';
 import { PairingPanel } from './PairingPanel.js';
 import { QrPanel } from './QrPanel.js';
 import { StateBadge } from './StateBadge.js';
+import { RUNNING_STATES } from '../../../src/domain/sessionState.js';
 
 type Dialog = 'logout' | 'delete' | null;
 type LinkMethod = 'qr' | 'phone';
-
-const RUNNING = new Set(['connecting', 'qr', 'pairing_code', 'connected']);
 
 export function SessionDetail(props: {
   session: SessionView;
@@ -57,7 +56,7 @@ export function SessionDetail(props: {
   };
 
   const name = session.displayName ?? session.sessionId;
-  const running = RUNNING.has(session.state);
+  const running = RUNNING_STATES.includes(session.state);
   const linking = !session.paired && session.state !== 'connected';
 
   return (
