@@ -3,7 +3,7 @@ import { connect } from '../../src/store/connect.js';
 import { StoreError } from '../../src/store/errors.js';
 import { createEventRepo } from '../../src/store/eventRepo.js';
 import { openStore } from '../../src/store/index.js';
-import { migrateToLatest } from '../../src/store/migrations.js';
+import { migrateToLatest, migrationProvider } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { createTarget, DIALECTS, sessionRow, type Target } from './targets.js';
 
@@ -202,6 +202,23 @@ describe.each(DIALECTS)('store repos (%s)', (dialect) => {
     });
   });
 
+  describe('pairing requests', () => {
+    it('records issued codes and reads back those of a window, oldest first', async () => {
+      const t0 = Date.parse('2026-01-01T10:00:00.000Z');
+      const at = (min: number) => new Date(t0 + min * 60_000).toISOString();
+      await store.pairingRequests.record('15550000001', at(0));
+      await store.pairingRequests.record('15550000002', at(5));
+      await store.pairingRequests.record('15550000001', at(9));
+      expect(await store.pairingRequests.since(at(5))).toEqual([
+        { phone: '15550000002', requestedAt: at(5) },
+        { phone: '15550000001', requestedAt: at(9) },
+      ]);
+      // Only the last day is kept.
+      await store.pairingRequests.record('15550000003', at(25 * 60));
+      expect((await store.pairingRequests.since(at(0))).map((r) => r.phone)).toEqual(['15550000003']);
+    });
+  });
+
   describe('migrations', () => {
     it('are idempotent: reopening keeps the data and applies nothing twice', async () => {
       await store.sessions.create(sessionRow('s1'));
@@ -215,7 +232,9 @@ describe.each(DIALECTS)('store repos (%s)', (dialect) => {
 
       store = await openStore(target.options());
       const applied = await target.query<{ name: string }>('SELECT name FROM kysely_migration');
-      expect(applied.map((r) => r.name)).toEqual(['0001_initial']);
+      const all = Object.keys(await migrationProvider(dialect).getMigrations());
+      expect(all[0]).toBe('0001_initial');
+      expect(applied.map((r) => r.name)).toEqual(all);
     });
   });
 });
