@@ -23,6 +23,8 @@ export const ERRORS = {
   INVALID_PHONE_NUMBER: { status: 400, message: 'The phone number is not valid' },
   INVALID_QR: { status: 400, message: 'The QR code is not valid' },
   INVALID_PAIRING_CODE: { status: 400, message: 'The pairing code is not valid' },
+  INVALID_MEDIA: { status: 400, message: 'The media is not valid' },
+  URL_NOT_ALLOWED: { status: 400, message: 'The URL points to an address the gateway may not reach' },
   // 401 / 403
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },
   FORBIDDEN: { status: 403, message: 'This key may not act on this resource' },
@@ -36,15 +38,24 @@ export const ERRORS = {
   PHONE_NOT_FOUND: { status: 404, message: 'No simulated phone with this number' },
   DEVICE_NOT_FOUND: { status: 404, message: 'No linked device with this id' },
   QR_NOT_FOUND: { status: 404, message: 'No QR code is available' },
+  MESSAGE_NOT_FOUND: { status: 404, message: 'No message with this id in this session' },
+  MEDIA_NOT_AVAILABLE: { status: 404, message: 'This message has no media to download' },
   // 409
   SESSION_EXISTS: { status: 409, message: 'A session with this id already exists' },
   ALREADY_PAIRED: { status: 409, message: 'The session is already paired; use connect to reconnect' },
+  IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    message: 'This Idempotency-Key was used for a different request; use a new key for new content',
+  },
   // 413
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than allowed' },
+  MEDIA_TOO_LARGE: { status: 413, message: 'The media is larger than allowed' },
   // 415
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON' },
   // 422
   SESSION_NOT_READY: { status: 422, message: 'The session is not in a state that allows this action' },
+  NOT_ON_WHATSAPP: { status: 422, message: 'The recipient is not on WhatsApp' },
+  MEDIA_FETCH_FAILED: { status: 422, message: 'The media could not be fetched from the URL' },
   // 429
   PAIRING_RATE_LIMITED: {
     status: 429,

@@ -13,6 +13,7 @@ import type {
   SessionState,
   SessionView,
 } from './model.js';
+import type { ChatView, MessageView, Page, SendMessageInput } from './messaging/model.js';
 
 export interface SessionService {
   /** 201 semantics. Throws INVALID_SESSION_ID, SESSION_EXISTS. Generated ids are UUIDv7. */
@@ -59,6 +60,21 @@ export interface SessionService {
   connectionKey(sessionId: string): string | null;
 }
 
+/** Sending, receiving and reading messages (src/core/messaging). */
+export interface MessagingApi {
+  /**
+   * Validate, refuse what cannot be sent (SESSION_NOT_READY, NOT_ON_WHATSAPP, INVALID_MEDIA …) before
+   * anything is stored, then queue durably. `replayed`: an earlier request with this Idempotency-Key answered.
+   */
+  send(sessionId: string, input: SendMessageInput, idempotencyKey?: string): Promise<{ message: MessageView; replayed: boolean }>;
+  get(sessionId: string, messageId: string): Promise<MessageView>;
+  chats(sessionId: string, before: string | undefined, limit: number): Promise<Page<ChatView>>;
+  chatMessages(sessionId: string, chatId: string, before: string | undefined, limit: number): Promise<Page<MessageView>>;
+  media(sessionId: string, messageId: string): Promise<{ bytes: Buffer; mimetype: string; fileName: string | null }>;
+  markRead(sessionId: string, chatId: string, messageIds?: string[]): Promise<{ read: number }>;
+  presence(sessionId: string, state: 'available' | 'unavailable' | 'composing' | 'recording' | 'paused', chatId: string | null): Promise<void>;
+}
+
 export type EventListener = (event: GatewayEvent) => void;
 
 export interface EventBus {
@@ -93,6 +109,7 @@ export interface ApiKeyService {
 /** Everything an API plugin receives. */
 export interface GatewayCore {
   sessions: SessionService;
+  messages: MessagingApi;
   events: EventBus;
   apiKeys: ApiKeyService;
   /** True in sandbox mode. */

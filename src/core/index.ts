@@ -12,6 +12,8 @@ import { FaultCounter } from './faults.js';
 import { PairingRateLimiter, type PairingRequestLog } from './sessions/pairingRateLimiter.js';
 import type { BackoffOptions } from './sessions/reconnectPolicy.js';
 import { SessionManager } from './sessions/sessionManager.js';
+import { MessageService } from './messaging/messageService.js';
+import type { MediaLimits } from './messaging/mediaSource.js';
 
 export interface CoreDeps {
   store: Store;
@@ -24,10 +26,15 @@ export interface CoreDeps {
   readyTimeoutMs?: number;
   backoff?: BackoffOptions;
   rateLimiter?: PairingRateLimiter;
+  /** Media size, fetch timeout and the private-address rule for media URLs. */
+  media?: MediaLimits;
+  /** Messages per minute per session (0 = off). */
+  sendRatePerMinute?: number;
 }
 
 export interface Core extends GatewayCore {
   sessions: SessionManager;
+  messages: MessageService;
   events: InMemoryEventBus;
   /** Failures the gateway survived (for /metrics). */
   faults: FaultCounter;
@@ -61,8 +68,20 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     rateLimiter,
   });
   await sessions.load();
+  const messages = new MessageService({
+    store: deps.store,
+    engine: deps.engine,
+    sessions,
+    events,
+    faults,
+    logger: deps.logger,
+    sandbox: deps.sandbox,
+    media: deps.media,
+    sendRatePerMinute: deps.sendRatePerMinute,
+  });
   return {
     sessions,
+    messages,
     events,
     faults,
     apiKeys: new StoreApiKeyService(deps.store.apiKeys),

@@ -76,7 +76,11 @@ export type GatewayEventType =
   | 'auth.pairing_code'
   | 'auth.pairing_failed'
   | 'auth.paired'
-  | 'auth.logged_out';
+  | 'auth.logged_out'
+  | 'message.received'
+  | 'message.sent'
+  | 'message.receipt'
+  | 'message.failed';
 
 /** One event; also the SSE payload (after seed 000's webhook shape). */
 export interface GatewayEvent {

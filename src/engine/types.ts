@@ -31,7 +31,104 @@ export type EngineEvent =
    * 428 closed, 440 replaced, 500 bad session, 503 unavailable …).
    * The core decides what happens next (reconnect with backoff, logged_out, conflict).
    */
-  | { type: 'close'; code: number; reason: string; loggedOut: boolean };
+  | { type: 'close'; code: number; reason: string; loggedOut: boolean }
+  /** A message arrived in one of the account's chats (from a contact, or sent by the account's other devices). */
+  | { type: 'message'; message: EngineMessage }
+  /** What happened to a message this account sent: the server took it, a device got it, someone read or played it. */
+  | { type: 'message_status'; update: EngineMessageStatus };
+
+/** Kinds of message content the gateway sends and understands. */
+export type MessageContentType =
+  | 'text'
+  | 'image'
+  | 'video'
+  | 'audio'
+  | 'document'
+  | 'sticker'
+  | 'location'
+  | 'contact'
+  | 'reaction'
+  | 'unsupported';
+
+export const MEDIA_CONTENT_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
+export type MediaContentType = (typeof MEDIA_CONTENT_TYPES)[number];
+
+/** What to send. Media arrives as bytes: fetching and decoding are the core's job. */
+export type OutgoingContent =
+  | { type: 'text'; text: string }
+  | {
+      type: MediaContentType;
+      media: Buffer;
+      mimetype: string;
+      caption?: string;
+      fileName?: string;
+      /** audio only: a voice note (push-to-talk) rather than an audio file. */
+      voiceNote?: boolean;
+    }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
+  | { type: 'contact'; displayName: string; vcard: string }
+  | { type: 'reaction'; messageId: string; emoji: string; fromMe: boolean; participant?: string };
+
+export interface SendOptions {
+  /** The WhatsApp message id to use: chosen at acceptance, so a resend after a crash is the same message. */
+  messageId: string;
+  replyTo?: { messageId: string; fromMe: boolean; participant?: string };
+  /** JIDs mentioned in the text or caption. */
+  mentions?: string[];
+}
+
+/** A received message, without engine types. */
+export interface EngineMessage {
+  id: string;
+  /** The chat: a user JID (1:1) or a group JID. */
+  chatJid: string;
+  /** The chat's other address when WhatsApp gives one (LID for a phone-number chat, or the reverse). */
+  chatAlt: string | null;
+  /** Who wrote it: the contact (or group participant), or this account. */
+  senderJid: string;
+  senderAlt: string | null;
+  fromMe: boolean;
+  /** Epoch seconds, as WhatsApp stamps it. */
+  timestamp: number;
+  pushName: string | null;
+  content: IncomingContent;
+  replyTo: string | null;
+  mentions: string[];
+}
+
+export interface IncomingContent {
+  type: MessageContentType;
+  text?: string;
+  caption?: string;
+  mimetype?: string;
+  fileName?: string;
+  fileLength?: number;
+  voiceNote?: boolean;
+  latitude?: number;
+  longitude?: number;
+  name?: string;
+  displayName?: string;
+  vcard?: string;
+  /** reaction: the message reacted to, and the emoji ('' removes it). */
+  targetId?: string;
+  emoji?: string;
+  /** media: opaque reference the same engine can download and decrypt later (holds the media key: a secret). */
+  mediaRef?: string;
+}
+
+export type EngineDeliveryStatus = 'server_ack' | 'delivered' | 'read' | 'played';
+
+export interface EngineMessageStatus {
+  messageId: string;
+  chatJid: string;
+  status: EngineDeliveryStatus;
+  /** In groups: the participant whose device reported it. */
+  participant: string | null;
+  /** Epoch ms. */
+  at: number;
+}
+
+export type PresenceState = 'available' | 'unavailable' | 'composing' | 'recording' | 'paused';
 
 export interface EngineConnectOptions {
   sessionId: string;
@@ -60,6 +157,16 @@ export interface EngineConnection {
   groups(): Promise<Array<{ id: string; subject: string; participants: number }>>;
   /** Send a text message (needs `open`). `to` is a JID or E.164 digits. Resolves with the message id. */
   sendText(to: string, text: string): Promise<string>;
+  /** Send a message (needs `open`). `to` is a user or group JID. Resolves when the server acknowledged it. */
+  send(to: string, content: OutgoingContent, options: SendOptions): Promise<{ messageId: string; timestamp: number }>;
+  /** Which of these numbers (E.164 digits) have WhatsApp, and their JIDs. */
+  checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>>;
+  /** Download and decrypt the media of a received message (`IncomingContent.mediaRef`). */
+  downloadMedia(mediaRef: string): Promise<Buffer>;
+  /** Send read receipts for these messages of one chat. */
+  markRead(chatJid: string, messages: Array<{ id: string; participant?: string | null; fromMe?: boolean }>): Promise<void>;
+  /** Typing, recording, online. `chatJid` null: the account's global presence. */
+  sendPresence(state: PresenceState, chatJid: string | null): Promise<void>;
   /** Opaque identifier the sandbox knows this connection by (base64 Noise public key). */
   readonly noiseKey: string;
   /**
@@ -78,4 +185,6 @@ export interface Engine {
    * network problems: they arrive as a `close` event.
    */
   connect(opts: EngineConnectOptions): Promise<EngineConnection>;
+  /** A fresh message id in the network's format, chosen before sending so a resend is the same message. */
+  newMessageId(): string;
 }

@@ -43,6 +43,7 @@ export const aad = {
   creds: (sessionId: string): string => JSON.stringify(['creds', sessionId]),
   key: (sessionId: string, type: string, id: string): string => JSON.stringify(['key', sessionId, type, id]),
   setting: (key: string): string => JSON.stringify(['setting', key]),
+  message: (sessionId: string, messageId: string): string => JSON.stringify(['message', sessionId, messageId]),
 };
 
 export class Cipher {

@@ -95,10 +95,52 @@ const pairingCodeRequests: Migration = {
   },
 };
 
+/** Messages sent and received, with their status history; outgoing ones not yet sent are the send queue. */
+function messages(dialect: StoreDialect): Migration {
+  const binary = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('messages')
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('chat_jid', 'text', (c) => c.notNull())
+        .addColumn('chat_alt', 'text')
+        .addColumn('sender_jid', 'text', (c) => c.notNull())
+        .addColumn('sender_alt', 'text')
+        .addColumn('from_me', 'integer', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('body', binary, (c) => c.notNull())
+        .addColumn('payload', binary)
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('statuses', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('reply_to', 'text')
+        .addColumn('wa_timestamp', 'bigint', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text')
+        .addColumn('request_hash', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('messages_pk', ['session_id', 'id'])
+        .execute();
+      await db.schema.createIndex('messages_chat_idx').on('messages').columns(['session_id', 'chat_jid', 'wa_timestamp']).execute();
+      await db.schema.createIndex('messages_status_idx').on('messages').columns(['session_id', 'status']).execute();
+      await db.schema.createIndex('messages_created_idx').on('messages').column('created_at').execute();
+      await db.schema
+        .createIndex('messages_idempotency_idx')
+        .on('messages')
+        .columns(['session_id', 'idempotency_key'])
+        .unique()
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001_initial': initial(dialect), '0002_pairing_code_requests': pairingCodeRequests };
+      return { '0001_initial': initial(dialect), '0002_pairing_code_requests': pairingCodeRequests, '0003_messages': messages(dialect) };
     },
   };
 }

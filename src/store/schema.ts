@@ -67,6 +67,33 @@ export interface PairingCodeRequestsTable {
   requested_at: string;
 }
 
+export interface MessagesTable {
+  session_id: string;
+  id: string;
+  chat_jid: string;
+  chat_alt: string | null;
+  sender_jid: string;
+  sender_alt: string | null;
+  from_me: number;
+  content_type: string;
+  /** Encrypted JSON: the content as shown (text, caption, media reference). */
+  body: Buffer;
+  /** Encrypted JSON: what is still to be sent (media bytes included); null once sent. */
+  payload: Buffer | null;
+  status: string;
+  /** JSON array of {status, at, reason?}. */
+  statuses: string;
+  error: string | null;
+  reply_to: string | null;
+  /** WhatsApp's timestamp (epoch seconds); pg returns bigint as a string. */
+  wa_timestamp: number | string;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   sessions: SessionsTable;
   credentials: CredentialsTable;
@@ -75,6 +102,7 @@ export interface Database {
   events: EventsTable;
   settings: SettingsTable;
   pairing_code_requests: PairingCodeRequestsTable;
+  messages: MessagesTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -104,6 +104,7 @@ export function createSessionRepo(db: Kysely<Database>): SessionRepo {
         await trx.deleteFrom('credentials').where('session_id', '=', id).execute();
         await trx.deleteFrom('api_keys').where('session_id', '=', id).execute();
         await trx.deleteFrom('events').where('session_id', '=', id).execute();
+        await trx.deleteFrom('messages').where('session_id', '=', id).execute();
         await trx.deleteFrom('sessions').where('id', '=', id).execute();
       });
     },

@@ -13,6 +13,7 @@ import { createEventRepo } from './eventRepo.js';
 import { createMasterKeyFile, masterKeyFromOption, masterKeyPath, readMasterKeyFile } from './masterKey.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
+import { createMessageRepo } from './messageRepo.js';
 import { createPairingRequestRepo } from './pairingRequestRepo.js';
 import { createSessionRepo } from './sessionRepo.js';
 import { createSettingsRepo } from './settingsRepo.js';
@@ -111,6 +112,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
       events: createEventRepo(db),
       settings,
       pairingRequests: createPairingRequestRepo(db),
+      messages: createMessageRepo(db, openCipher),
       deriveSecret: (purpose: string) => openCipher.deriveSecret(purpose),
       async close(): Promise<void> {
         if (closed) return;

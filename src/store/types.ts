@@ -110,6 +110,71 @@ export interface PairingRequestRepo {
   since(since: string): Promise<Array<{ phone: string; requestedAt: string }>>;
 }
 
+export interface MessageStatusEntry {
+  status: string;
+  /** ISO time. */
+  at: string;
+  reason?: string;
+  participant?: string;
+}
+
+export interface MessageRow {
+  sessionId: string;
+  id: string;
+  chatJid: string;
+  chatAlt: string | null;
+  senderJid: string;
+  senderAlt: string | null;
+  fromMe: boolean;
+  contentType: string;
+  /** JSON of the content as shown (stored encrypted). */
+  body: string;
+  /** JSON of what is still to be sent (stored encrypted); null once sent or for received messages. */
+  payload: string | null;
+  status: string;
+  statuses: MessageStatusEntry[];
+  error: string | null;
+  replyTo: string | null;
+  /** Epoch seconds. */
+  waTimestamp: number;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type MessagePatch = Partial<Pick<MessageRow, 'status' | 'statuses' | 'error' | 'payload' | 'attempts' | 'waTimestamp' | 'updatedAt'>>;
+
+export interface ChatSummary {
+  chatJid: string;
+  chatAlt: string | null;
+  lastMessageId: string;
+  /** Epoch seconds of the newest message. */
+  lastTimestamp: number;
+  messages: number;
+}
+
+export interface MessageRepo {
+  /** Throws StoreError DUPLICATE when (sessionId, id) or (sessionId, idempotencyKey) is taken. */
+  insert(row: MessageRow): Promise<void>;
+  get(sessionId: string, id: string): Promise<MessageRow | undefined>;
+  byIdempotencyKey(sessionId: string, key: string): Promise<MessageRow | undefined>;
+  update(sessionId: string, id: string, patch: MessagePatch): Promise<void>;
+  /** Outgoing messages still to send, oldest first. */
+  pending(sessionId: string): Promise<MessageRow[]>;
+  /** Sessions with outgoing messages still to send. */
+  sessionsWithPending(): Promise<string[]>;
+  /** Chats by newest message first; `before` is an epoch-seconds cursor. */
+  chats(sessionId: string, opts: { before?: number; limit: number }): Promise<ChatSummary[]>;
+  /** One chat's messages, newest first, strictly older than `before` (epoch seconds, id tiebreak). */
+  chatMessages(sessionId: string, chatJid: string, opts: { before?: { timestamp: number; id: string }; limit: number }): Promise<MessageRow[]>;
+  /** Removes messages created before `before` (ISO); returns how many. */
+  deleteOlderThan(before: string): Promise<number>;
+  /** Forget idempotency keys of messages created before `before` (ISO). */
+  expireIdempotencyKeys(before: string): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly sessions: SessionRepo;
@@ -118,6 +183,7 @@ export interface Store {
   readonly events: EventRepo;
   readonly settings: SettingsRepo;
   readonly pairingRequests: PairingRequestRepo;
+  readonly messages: MessageRepo;
   /** A stable 32-byte secret for one purpose, derived (HKDF) from the master key. */
   deriveSecret(purpose: string): Buffer;
   close(): Promise<void>;

@@ -5,7 +5,18 @@
  * network; the real engine is tested against the sandbox.
  */
 import { randomBytes } from 'node:crypto';
-import type { Engine, EngineConnectOptions, EngineConnection, EngineEvent, EngineIdentity } from '../../src/engine/types.js';
+import type {
+  Engine,
+  EngineConnectOptions,
+  EngineConnection,
+  EngineEvent,
+  EngineIdentity,
+  EngineMessage,
+  EngineMessageStatus,
+  OutgoingContent,
+  PresenceState,
+  SendOptions,
+} from '../../src/engine/types.js';
 
 interface FakeCreds {
   noiseKey: string;
@@ -22,6 +33,15 @@ export class FakeEngine implements Engine {
   qrTtlMs = 60_000;
   inFlight = 0;
   maxInFlight = 0;
+
+  /** Numbers the fake network says are not on WhatsApp. */
+  readonly notOnWhatsApp = new Set<string>();
+  private messageCounter = 0;
+
+  newMessageId(): string {
+    this.messageCounter += 1;
+    return `FAKE${String(this.messageCounter).padStart(8, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
+  }
 
   async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
     const raw = await opts.auth.readCreds();
@@ -63,6 +83,14 @@ export class FakeConnection implements EngineConnection {
   loggedOut = false;
   pendingCode: { phone: string; code: string } | null = null;
   readonly sent: Array<{ to: string; text: string }> = [];
+  /** Everything sent through send(), in order. */
+  readonly outbox: Array<{ to: string; content: OutgoingContent; options: SendOptions }> = [];
+  readonly reads: Array<{ chatJid: string; ids: string[] }> = [];
+  readonly presences: Array<{ state: PresenceState; chatJid: string | null }> = [];
+  /** Set to make the next sends fail (e.g. a dropped socket). */
+  failSends: Error | null = null;
+  /** Media bytes by mediaRef, for downloadMedia(). */
+  readonly media = new Map<string, Buffer>();
   groupList: Array<{ id: string; subject: string; participants: number }> = [];
   /** What lastFrameAt() reports: set it to play a keepalive answer arriving. */
   lastFrame: number | null = null;
@@ -160,8 +188,60 @@ export class FakeConnection implements EngineConnection {
   }
 
   async sendText(to: string, text: string): Promise<string> {
-    this.sent.push({ to, text });
-    return `FAKE${this.sent.length}`;
+    return (await this.send(to, { type: 'text', text }, { messageId: this.engine.newMessageId() })).messageId;
+  }
+
+  async send(to: string, content: OutgoingContent, options: SendOptions): Promise<{ messageId: string; timestamp: number }> {
+    if (this.closed) throw new Error('Connection Closed');
+    if (this.failSends) throw this.failSends;
+    this.outbox.push({ to, content, options });
+    if (content.type === 'text') this.sent.push({ to, text: content.text });
+    return { messageId: options.messageId, timestamp: Math.floor(Date.now() / 1000) };
+  }
+
+  async checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>> {
+    return numbers.map((number) => {
+      const exists = !this.engine.notOnWhatsApp.has(number);
+      return { number, exists, jid: exists ? `${number}@s.whatsapp.net` : null };
+    });
+  }
+
+  async downloadMedia(mediaRef: string): Promise<Buffer> {
+    const bytes = this.media.get(mediaRef);
+    if (!bytes) throw new Error('media not found');
+    return bytes;
+  }
+
+  async markRead(chatJid: string, messages: Array<{ id: string }>): Promise<void> {
+    this.reads.push({ chatJid, ids: messages.map((m) => m.id) });
+  }
+
+  async sendPresence(state: PresenceState, chatJid: string | null): Promise<void> {
+    this.presences.push({ state, chatJid });
+  }
+
+  /** A contact writes to this account. */
+  receive(message: Partial<EngineMessage> & Pick<EngineMessage, 'content'>): EngineMessage {
+    const full: EngineMessage = {
+      id: message.id ?? `IN${randomBytes(8).toString('hex').toUpperCase()}`,
+      chatJid: message.chatJid ?? '15550009999@s.whatsapp.net',
+      chatAlt: message.chatAlt ?? null,
+      senderJid: message.senderJid ?? message.chatJid ?? '15550009999@s.whatsapp.net',
+      senderAlt: message.senderAlt ?? null,
+      fromMe: message.fromMe ?? false,
+      timestamp: message.timestamp ?? Math.floor(Date.now() / 1000),
+      pushName: message.pushName ?? null,
+      content: message.content,
+      replyTo: message.replyTo ?? null,
+      mentions: message.mentions ?? [],
+    };
+    this.emit({ type: 'message', message: full });
+    return full;
+  }
+
+  /** A receipt for a message this account sent. */
+  status(update: Omit<EngineMessageStatus, 'at' | 'participant'> & Partial<EngineMessageStatus>): void {
+    this.emit({ type: 'message_status', update: { participant: null, at: Date.now(), ...update } });
   }
 
   private end(code: number, reason: string, loggedOut: boolean): void {

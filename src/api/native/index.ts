@@ -11,6 +11,7 @@ import type { ApiPlugin } from '../types.js';
 import type { NativeContext } from './context.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
+import { messageRoutes } from './routes/messages.js';
 import { pairingRoutes } from './routes/pairing.js';
 import { sessionRoutes } from './routes/sessions.js';
 
@@ -43,6 +44,7 @@ export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
     pairingRoutes(app, context);
     keyRoutes(app, context);
     eventRoutes(app, context);
+    messageRoutes(app, context);
   };
 }
 

@@ -14,7 +14,7 @@ import type { SessionLinking } from './linking.js';
 import type { CloseDecision } from './reconnectPolicy.js';
 import type { SessionEntry } from './sessionEntry.js';
 import type { SessionRegistry } from './sessionRegistry.js';
-import type { RuntimeHooks, SessionRuntime } from './sessionRuntime.js';
+import type { RuntimeHooks, SessionRuntime, TrafficEvent } from './sessionRuntime.js';
 import type { SessionWriter } from './sessionWriter.js';
 
 export type EndAction = Exclude<CloseDecision, { action: 'retry' }>['action'];
@@ -26,6 +26,8 @@ export interface EngineHookDeps {
   events: InMemoryEventBus;
   logger: Logger;
   runInBackground: RunInBackground;
+  /** Messages and receipts, for whoever handles them (messaging). */
+  onTraffic(sessionId: string, event: TrafficEvent): void;
   /** The runtime ended for good; runs on the queue once no newer runtime took its place. */
   onEnded(entry: SessionEntry, action: EndAction, code: number, reason: string): Promise<void>;
 }
@@ -83,6 +85,9 @@ export function engineHooks(deps: EngineHookDeps, entry: SessionEntry, runtime: 
       whileMine('connection dropped', () =>
         writer.transition(entry, 'connecting', { code, reason: `${reason}; reconnecting in ${delayMs} ms` }, true),
       );
+    },
+    traffic: (event) => {
+      if (mine()) deps.onTraffic(id, event);
     },
     ended: (decision, code, reason) => {
       if (!mine()) return;

@@ -239,4 +239,5 @@ const silentHooks: RuntimeHooks = {
   pairingFailed: () => undefined,
   retrying: () => undefined,
   ended: () => undefined,
+  traffic: () => undefined,
 };

@@ -28,6 +28,7 @@ import type { BackoffOptions } from './reconnectPolicy.js';
 import { loadSessions, restoreSessions, type RestoreDeps } from './restore.js';
 import type { PaceResult } from './restorePacer.js';
 import { SessionRegistry } from './sessionRegistry.js';
+import type { TrafficEvent } from './sessionRuntime.js';
 import { SessionWriter } from './sessionWriter.js';
 import { waitForSession } from './waitFor.js';
 
@@ -54,6 +55,7 @@ export interface SessionManagerOptions {
 export class SessionManager implements SessionService {
   readonly registry = new SessionRegistry();
   readonly live: LiveConnections;
+  private readonly trafficListeners = new Set<(sessionId: string, event: TrafficEvent) => void>();
   private readonly lifecycle: SessionLifecycle;
   private readonly linking: SessionLinking;
   private readonly restoreDeps: RestoreDeps;
@@ -75,6 +77,16 @@ export class SessionManager implements SessionService {
       connect: (sessionId) => this.connect(sessionId),
     });
     this.lifecycle = new SessionLifecycle({
+      onTraffic: (sessionId, event) => {
+        for (const listener of this.trafficListeners) {
+          try {
+            listener(sessionId, event);
+          } catch (err) {
+            faults.record('engine_event');
+            logger.child({ sessionId }).error({ err, event: event.type }, 'a message handler failed');
+          }
+        }
+      },
       registry,
       writer,
       linking: this.linking,
@@ -165,6 +177,12 @@ export class SessionManager implements SessionService {
 
   connectAndRequestPairingCode(sessionId: string, phoneNumber: string, timeoutMs: number): Promise<PairingCodeInfo> {
     return this.linking.connectAndRequestPairingCode(sessionId, phoneNumber, timeoutMs);
+  }
+
+  /** Subscribe to messages and receipts of every session. Returns unsubscribe. */
+  onTraffic(listener: (sessionId: string, event: TrafficEvent) => void): () => void {
+    this.trafficListeners.add(listener);
+    return () => this.trafficListeners.delete(listener);
   }
 
   /** Subscribe to refused pairing-code requests (rate limited or invalid number). Returns unsubscribe. */

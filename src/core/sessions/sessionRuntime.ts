@@ -7,6 +7,9 @@
  */
 import type { Logger } from 'pino';
 import type { Engine, EngineConnection, EngineEvent, EngineIdentity } from '../../engine/types.js';
+
+/** Engine events about messages: not the session's life, so they pass through untouched. */
+export type TrafficEvent = Extract<EngineEvent, { type: 'message' | 'message_status' }>;
 import type { AuthStore } from '../../store/types.js';
 import { backoffDelay, decideOnClose, DEFAULT_BACKOFF, type BackoffOptions, type CloseDecision } from './reconnectPolicy.js';
 
@@ -21,6 +24,8 @@ export interface RuntimeHooks {
   retrying(code: number, reason: string, delayMs: number, attempt: number): void;
   /** The connection closed for good (logged out, replaced, gave up). The runtime is finished. */
   ended(decision: Exclude<CloseDecision, { action: 'retry' }>, code: number, reason: string): void;
+  /** A message arrived, or a message we sent changed status. */
+  traffic(event: TrafficEvent): void;
 }
 
 export interface RuntimeDeps {
@@ -140,6 +145,10 @@ export class SessionRuntime {
         break;
       case 'pairing_failed':
         hooks.pairingFailed(event.reason);
+        break;
+      case 'message':
+      case 'message_status':
+        hooks.traffic(event);
         break;
       case 'close':
         if (this.closingOnPurpose) return;

@@ -7,16 +7,30 @@
  * so the core sees one connection. Every other close is final and reported
  * as `close`: the reconnect policy (backoff, conflict, logged out) belongs to
  * the core, not here.
+ *
+ * Longer than most modules (~490 lines) on purpose: the socket's whole life —
+ * 515 restarts, the pairing-code quirks, the close grace — reads best in one
+ * place. Messaging lives in socketMessaging.ts.
  */
+import { randomBytes } from 'node:crypto';
 import makeWASocket, { getBinaryNodeChild, type BinaryNode, type ConnectionState } from 'baileys';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import { EngineError } from '../errors.js';
-import type { EngineConnection, EngineConnectOptions, EngineEvent, EngineIdentity } from '../types.js';
+import type {
+  EngineConnection,
+  EngineConnectOptions,
+  EngineEvent,
+  EngineIdentity,
+  OutgoingContent,
+  PresenceState,
+  SendOptions,
+} from '../types.js';
 import type { BaileysAuth } from './authState.js';
 import type { BaileysLogger } from './baileysLogger.js';
 import { withSharedAsyncStorage } from './sharedAsyncStorage.js';
-import { scopeCache, type SharedCaches } from './sharedCaches.js';
+import { SocketMessaging } from './socketMessaging.js';
+import { BoundedCache, scopeCache, type SharedCaches } from './sharedCaches.js';
 
 type WASocket = ReturnType<typeof makeWASocket>;
 type Listener = (event: EngineEvent) => void;
@@ -66,6 +80,9 @@ export class BaileysConnection implements EngineConnection {
   private readonly log: Logger;
 
   private sock: WASocket | null = null;
+  /** Recently sent messages (shared, bounded), for retry receipts. */
+  private readonly recentSent: BoundedCache;
+  private readonly messaging: SocketMessaging;
   private generation = 0;
   private qrSeen = false;
   private open = false;
@@ -95,6 +112,8 @@ export class BaileysConnection implements EngineConnection {
   ) {
     this.log = opts.logger;
     this.noiseKey = Buffer.from(auth.state.creds.noiseKey.public).toString('base64');
+    this.recentSent = settings.caches?.recentSent ?? new BoundedCache(1_000, 24 * 60 * 60_000);
+    this.messaging = new SocketMessaging(() => this.requireOpen(), (id) => `${opts.sessionId}\u0000${id}`, this.recentSent);
   }
 
   // ---- EngineConnection -------------------------------------------------
@@ -192,18 +211,28 @@ export class BaileysConnection implements EngineConnection {
   }
 
   async sendText(to: string, text: string): Promise<string> {
-    const jid = toJid(to);
-    const sock = this.requireOpen();
-    let sent;
-    try {
-      // linkPreview: null stops Baileys from fetching URLs found in the text.
-      sent = await sock.sendMessage(jid, { text, linkPreview: null });
-    } catch (err) {
-      throw new EngineError('FAILED', 'Could not send the message', { cause: err });
-    }
-    const id = sent?.key.id;
-    if (!id) throw new EngineError('FAILED', 'The engine returned no message id');
-    return id;
+    const { messageId } = await this.send(to, { type: 'text', text }, { messageId: generateMessageId() });
+    return messageId;
+  }
+
+  send(to: string, content: OutgoingContent, options: SendOptions): Promise<{ messageId: string; timestamp: number }> {
+    return this.messaging.send(toJid(to), content, options);
+  }
+
+  checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>> {
+    return this.messaging.checkNumbers(numbers.map((n) => ({ number: n, jid: toJid(n) })));
+  }
+
+  downloadMedia(mediaRef: string): Promise<Buffer> {
+    return this.messaging.downloadMedia(mediaRef);
+  }
+
+  markRead(chatJid: string, messages: Array<{ id: string; participant?: string | null; fromMe?: boolean }>): Promise<void> {
+    return this.messaging.markRead(chatJid, messages);
+  }
+
+  sendPresence(state: PresenceState, chatJid: string | null): Promise<void> {
+    return this.messaging.sendPresence(state, chatJid);
   }
 
   lastFrameAt(): number | null {
@@ -236,6 +265,8 @@ export class BaileysConnection implements EngineConnection {
         syncFullHistory: false,
         shouldSyncHistoryMessage: () => false,
         generateHighQualityLinkPreview: false,
+        // Answers a recipient's retry receipt with the message it could not decrypt.
+        getMessage: async (key) => (key.id ? this.messaging.recent(key.id) : undefined),
         ...(settings.caches
           ? {
               msgRetryCounterCache: scopeCache(settings.caches.msgRetryCounter, sessionId),
@@ -289,6 +320,8 @@ export class BaileysConnection implements EngineConnection {
         this.onSocketClosed(sock, update.lastDisconnect?.error);
       }
     });
+
+    this.messaging.attach(sock, () => generation === this.generation, (event) => this.emit(event));
 
     // The phone entered a wrong pairing code: the server answers the
     // companion_finish query with an error iq while the socket keeps waiting.
@@ -454,4 +487,9 @@ export function toJid(to: string): string {
     throw new EngineError('INVALID_ADDRESS', 'The recipient must be a JID or 7 to 15 digits');
   }
   return `${digits}@s.whatsapp.net`;
+}
+
+/** A WhatsApp Web style message id (`3EB0` + 18 hex digits). */
+export function generateMessageId(): string {
+  return `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Engine, EngineConnectOptions, EngineConnection } from '../types.js';
 import { loadAuthState } from './authState.js';
 import { makeBaileysLogger } from './baileysLogger.js';
-import { BaileysConnection } from './connection.js';
+import { BaileysConnection, generateMessageId } from './connection.js';
 import { createSharedCaches, type SharedCaches } from './sharedCaches.js';
 
 export { trustSandboxRoot } from './sandboxTrust.js';
@@ -31,6 +31,10 @@ export class BaileysEngine implements Engine {
   private readonly caches: SharedCaches = createSharedCaches();
 
   constructor(private readonly options: BaileysEngineOptions) {}
+
+  newMessageId(): string {
+    return generateMessageId();
+  }
 
   async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
     const auth = await loadAuthState(opts.auth);

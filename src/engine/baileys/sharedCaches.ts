@@ -102,6 +102,8 @@ export interface SharedCaches {
   callOffer: BoundedCache;
   userDevices: BoundedCache;
   placeholderResend: BoundedCache;
+  /** Messages this engine sent recently, so a recipient's retry receipt can be answered (getMessage). */
+  recentSent: BoundedCache;
 }
 
 const MINUTE = 60_000;
@@ -113,5 +115,6 @@ export function createSharedCaches(maxEntriesEach = 50_000): SharedCaches {
     callOffer: new BoundedCache(Math.max(1, Math.floor(maxEntriesEach / 10)), 5 * MINUTE),
     userDevices: new BoundedCache(maxEntriesEach, 5 * MINUTE),
     placeholderResend: new BoundedCache(maxEntriesEach, 60 * MINUTE),
+    recentSent: new BoundedCache(maxEntriesEach, 24 * 60 * MINUTE),
   };
 }

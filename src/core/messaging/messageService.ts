@@ -1,0 +1,379 @@
+/**
+ * Messaging: send (validated, idempotent, queued durably), receive, track
+ * receipts, read back. It uses a session only through the live-connection
+ * lookup and the session views; it never reaches into the session modules.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Engine, EngineMessage, EngineMessageStatus } from '../../engine/types.js';
+import { isStoreError } from '../../store/errors.js';
+import type { MessageRow, Store } from '../../store/types.js';
+import { GatewayError, isGatewayError } from '../errors.js';
+import type { InMemoryEventBus } from '../eventBus.js';
+import type { FaultCounter } from '../faults.js';
+import { normalizePhoneNumber } from '../phoneNumber.js';
+import type { SessionManager } from '../sessions/sessionManager.js';
+import { SerialQueue } from '../serialQueue.js';
+import { prepareContent } from './content.js';
+import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './mediaSource.js';
+import { addressOf, bodyOfIncoming, isAdvance, toMessageView, toQueued, type StoredBody } from './messageRecords.js';
+import type { ChatView, MessageStatus, MessageView, Page, SendMessageInput } from './model.js';
+import { SendQueue } from './sendQueue.js';
+
+export interface MessagingOptions {
+  store: Store;
+  engine: Engine;
+  sessions: SessionManager;
+  events: InMemoryEventBus;
+  faults: FaultCounter;
+  logger: Logger;
+  sandbox: boolean;
+  media?: MediaLimits;
+  /** Messages per minute per session (0 = off). */
+  sendRatePerMinute?: number;
+  /** How long a send waits for its own first attempt before answering `pending`. */
+  sendWaitMs?: number;
+}
+
+const IDEMPOTENCY_KEEP_MS = 24 * 60 * 60_000;
+
+export class MessageService {
+  readonly queue: SendQueue;
+  private readonly incoming = new Map<string, SerialQueue>();
+  private readonly mediaLimits: MediaLimits;
+
+  constructor(private readonly opts: MessagingOptions) {
+    this.mediaLimits = opts.media ?? DEFAULT_MEDIA_LIMITS;
+    this.queue = new SendQueue({
+      repo: opts.store.messages,
+      live: opts.sessions.live,
+      logger: opts.logger,
+      faults: opts.faults,
+      ratePerMinute: opts.sendRatePerMinute ?? 0,
+      onSent: (sessionId, id, timestamp) => this.recordSent(sessionId, id, timestamp),
+      onFailed: (sessionId, id, reason, attempts) => this.recordFailed(sessionId, id, reason, attempts),
+      onAttemptFailed: (sessionId, id, attempts) => opts.store.messages.update(sessionId, id, { attempts, updatedAt: now() }),
+    });
+    opts.sessions.onTraffic((sessionId, event) => {
+      const work = event.type === 'message' ? () => this.onMessage(sessionId, event.message) : () => this.onStatus(sessionId, event.update);
+      this.serial(sessionId)
+        .run(work)
+        .catch((err: unknown) => {
+          opts.faults.record('store_write');
+          opts.logger.child({ sessionId }).error({ err, event: event.type }, 'could not record a message event');
+        });
+    });
+    // A session that (re)connects sends what waited for it.
+    opts.events.subscribe(undefined, (event) => {
+      if (event.type === 'connection.state' && event.data.state === 'connected') this.queue.kick(event.sessionId);
+    });
+  }
+
+  /** Accept a message: refuse what cannot be sent before anything is stored, then queue it durably. */
+  async send(sessionId: string, input: SendMessageInput, idempotencyKey?: string): Promise<{ message: MessageView; replayed: boolean }> {
+    const { store, sessions } = this.opts;
+    const session = sessions.get(sessionId);
+    const requestHash = hashRequest(input);
+    if (idempotencyKey !== undefined) {
+      const existing = await store.messages.byIdempotencyKey(sessionId, idempotencyKey);
+      if (existing) return { message: this.replay(existing, requestHash, idempotencyKey), replayed: true };
+    }
+    let connection;
+    try {
+      connection = sessions.live.require(sessionId, 'send a message');
+    } catch (err) {
+      if (isGatewayError(err) && err.code === 'SESSION_NOT_READY') {
+        throw new GatewayError(
+          'SESSION_NOT_READY',
+          `The session is ${session.state}, not connected: connect it first (POST /api/v1/sessions/${sessionId}/connect)`,
+          err.details,
+        );
+      }
+      throw err;
+    }
+    const chatJid = await this.recipient(sessionId, input.to, (numbers) => connection.checkNumbers(numbers));
+    const replyTo = input.replyTo ? await this.quoteOf(sessionId, input.replyTo) : undefined;
+    const prepared = await prepareContent(input.content, this.mediaLimits, (id) => this.quoteOf(sessionId, id));
+    const mentions = input.mentions?.map((m) => (m.includes('@') ? m : `${normalizePhoneNumber(m, { sandbox: this.opts.sandbox })}@s.whatsapp.net`));
+    const at = now();
+    const row: MessageRow = {
+      sessionId,
+      id: this.opts.engine.newMessageId(),
+      chatJid,
+      chatAlt: null,
+      senderJid: session.me?.jid ?? '',
+      senderAlt: session.me?.lid ?? null,
+      fromMe: true,
+      contentType: prepared.view.type,
+      body: JSON.stringify({ view: prepared.view } satisfies StoredBody),
+      payload: toQueued(prepared.outgoing, { ...(replyTo ? { replyTo } : {}), ...(mentions ? { mentions } : {}) }),
+      status: 'pending',
+      statuses: [{ status: 'pending', at }],
+      error: null,
+      replyTo: input.replyTo ?? null,
+      waTimestamp: Math.floor(Date.now() / 1000),
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash: idempotencyKey === undefined ? null : requestHash,
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    try {
+      await store.messages.insert(row);
+    } catch (err) {
+      // Two requests with one key raced: the first one's record answers both.
+      if (isStoreError(err) && err.code === 'DUPLICATE' && idempotencyKey !== undefined) {
+        const existing = await store.messages.byIdempotencyKey(sessionId, idempotencyKey);
+        if (existing) return { message: this.replay(existing, requestHash, idempotencyKey), replayed: true };
+      }
+      throw err;
+    }
+    this.log(sessionId).info({ messageId: row.id, contentType: row.contentType }, 'message accepted');
+    this.queue.kick(sessionId);
+    await Promise.race([this.queue.settled(sessionId), new Promise((resolve) => setTimeout(resolve, this.opts.sendWaitMs ?? 5_000).unref())]);
+    return { message: await this.get(sessionId, row.id), replayed: false };
+  }
+
+  async get(sessionId: string, messageId: string): Promise<MessageView> {
+    this.opts.sessions.get(sessionId);
+    const row = await this.opts.store.messages.get(sessionId, messageId);
+    if (!row) throw new GatewayError('MESSAGE_NOT_FOUND', `No message "${messageId}" in session "${sessionId}"`, { sessionId, messageId });
+    return this.view(row);
+  }
+
+  async chats(sessionId: string, before: string | undefined, limit: number): Promise<Page<ChatView>> {
+    this.opts.sessions.get(sessionId);
+    const cursor = before === undefined ? undefined : Number(decodeCursor(before).split(':')[0]);
+    if (cursor !== undefined && !Number.isFinite(cursor)) throw badCursor();
+    const chats = await this.opts.store.messages.chats(sessionId, { before: cursor, limit: limit + 1 });
+    const items = chats.slice(0, limit).map((c) => ({
+      chat: addressOf(c.chatJid, c.chatAlt),
+      isGroup: c.chatJid.endsWith('@g.us'),
+      lastMessageId: c.lastMessageId,
+      lastMessageAt: new Date(c.lastTimestamp * 1000).toISOString(),
+      messages: c.messages,
+    }));
+    const last = chats[limit - 1];
+    return { items, nextCursor: chats.length > limit && last ? encodeCursor(`${last.lastTimestamp}:`) : null };
+  }
+
+  async chatMessages(sessionId: string, chatId: string, before: string | undefined, limit: number): Promise<Page<MessageView>> {
+    this.opts.sessions.get(sessionId);
+    let cursor: { timestamp: number; id: string } | undefined;
+    if (before !== undefined) {
+      const [ts, id] = decodeCursor(before).split(':');
+      if (!Number.isFinite(Number(ts)) || !id) throw badCursor();
+      cursor = { timestamp: Number(ts), id };
+    }
+    const rows = await this.opts.store.messages.chatMessages(sessionId, this.chatJid(chatId), { before: cursor, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map((r) => this.view(r)), nextCursor: rows.length > limit && last ? encodeCursor(`${last.waTimestamp}:${last.id}`) : null };
+  }
+
+  /** The decrypted media of a received message. */
+  async media(sessionId: string, messageId: string): Promise<{ bytes: Buffer; mimetype: string; fileName: string | null }> {
+    const row = await this.opts.store.messages.get(sessionId, messageId);
+    if (!row) throw new GatewayError('MESSAGE_NOT_FOUND', `No message "${messageId}" in session "${sessionId}"`, { sessionId, messageId });
+    const body = JSON.parse(row.body) as StoredBody;
+    if (!body.mediaRef) throw new GatewayError('MEDIA_NOT_AVAILABLE', undefined, { sessionId, messageId });
+    const ref = body.mediaRef;
+    const bytes = await this.opts.sessions.live.call(sessionId, 'download the media', (c) => c.downloadMedia(ref));
+    return { bytes, mimetype: body.view.mimetype ?? 'application/octet-stream', fileName: body.view.fileName ?? null };
+  }
+
+  /** Send read receipts for a chat's received messages (or the ones named). */
+  async markRead(sessionId: string, chatId: string, messageIds?: string[]): Promise<{ read: number }> {
+    const chatJid = this.chatJid(chatId);
+    const rows = messageIds
+      ? (await Promise.all(messageIds.map((id) => this.opts.store.messages.get(sessionId, id)))).filter((r): r is MessageRow => r?.chatJid === chatJid)
+      : (await this.opts.store.messages.chatMessages(sessionId, chatJid, { limit: 100 })).filter((r) => !r.fromMe && r.status === 'received');
+    if (rows.length === 0) return { read: 0 };
+    await this.opts.sessions.live.call(sessionId, 'mark messages read', (c) =>
+      c.markRead(chatJid, rows.map((r) => ({ id: r.id, participant: chatJid.endsWith('@g.us') ? r.senderJid : null, fromMe: r.fromMe }))),
+    );
+    return { read: rows.length };
+  }
+
+  async presence(sessionId: string, state: 'available' | 'unavailable' | 'composing' | 'recording' | 'paused', chatId: string | null): Promise<void> {
+    const chatJid = chatId === null ? null : this.chatJid(chatId);
+    await this.opts.sessions.live.call(sessionId, 'send a presence', (c) => c.sendPresence(state, chatJid));
+  }
+
+  /** Drop messages past retention and idempotency keys past 24 h. */
+  async sweep(retentionDays: number): Promise<number> {
+    await this.opts.store.messages.expireIdempotencyKeys(new Date(Date.now() - IDEMPOTENCY_KEEP_MS).toISOString());
+    return this.opts.store.messages.deleteOlderThan(new Date(Date.now() - retentionDays * 24 * 60 * 60_000).toISOString());
+  }
+
+  /** Sweep retention every `intervalMs` (caught: a failed sweep is logged and tried again next time). Returns stop. */
+  startRetention(retentionDays: number, intervalMs = 60 * 60_000): () => void {
+    const timer = setInterval(() => {
+      this.sweep(retentionDays).catch((err: unknown) => {
+        this.opts.faults.record('timer');
+        this.opts.logger.error({ err }, 'message retention sweep failed; trying again next hour');
+      });
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  // ---- engine traffic ----------------------------------------------------------
+
+  private async onMessage(sessionId: string, message: EngineMessage): Promise<void> {
+    if (!this.opts.sessions.has(sessionId)) return;
+    const at = now();
+    const row: MessageRow = {
+      sessionId,
+      id: message.id,
+      chatJid: message.chatJid,
+      chatAlt: message.chatAlt,
+      senderJid: message.fromMe ? (this.opts.sessions.get(sessionId).me?.jid ?? '') : message.senderJid,
+      senderAlt: message.senderAlt,
+      fromMe: message.fromMe,
+      contentType: message.content.type,
+      body: JSON.stringify(bodyOfIncoming(message.content)),
+      payload: null,
+      status: message.fromMe ? 'sent' : 'received',
+      statuses: [{ status: message.fromMe ? 'sent' : 'received', at }],
+      error: null,
+      replyTo: message.replyTo,
+      waTimestamp: message.timestamp,
+      idempotencyKey: null,
+      requestHash: null,
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    try {
+      await this.opts.store.messages.insert(row);
+    } catch (err) {
+      if (isStoreError(err) && err.code === 'DUPLICATE') return; // our own send echoed back, or a redelivery
+      throw err;
+    }
+    this.opts.events.emit('message.received', sessionId, { message: this.view(row) });
+  }
+
+  private async onStatus(sessionId: string, update: EngineMessageStatus): Promise<void> {
+    const row = await this.opts.store.messages.get(sessionId, update.messageId);
+    if (!row || !row.fromMe) return;
+    const status: MessageStatus = update.status === 'server_ack' ? 'sent' : update.status;
+    const at = new Date(update.at).toISOString();
+    const entry = { status, at, ...(update.participant ? { participant: update.participant } : {}) };
+    const advance = isAdvance(row.status as MessageStatus, status);
+    await this.opts.store.messages.update(sessionId, row.id, {
+      statuses: [...row.statuses, entry],
+      ...(advance ? { status } : {}),
+      updatedAt: now(),
+    });
+    const chat = addressOf(row.chatJid, row.chatAlt);
+    this.opts.events.emit('message.receipt', sessionId, {
+      messageId: row.id,
+      chat,
+      status,
+      participant: update.participant,
+      at,
+      messageStatus: advance ? status : row.status,
+    });
+  }
+
+  private async recordSent(sessionId: string, messageId: string, timestamp: number): Promise<void> {
+    const row = await this.opts.store.messages.get(sessionId, messageId);
+    if (!row) return;
+    const statuses = [...row.statuses, { status: 'sent', at: now() }];
+    const status = isAdvance(row.status as MessageStatus, 'sent') ? 'sent' : row.status;
+    await this.opts.store.messages.update(sessionId, messageId, { status, statuses, payload: null, waTimestamp: timestamp, updatedAt: now() });
+    this.log(sessionId).info({ messageId }, 'message sent');
+    this.opts.events.emit('message.sent', sessionId, { message: this.view({ ...row, status, statuses, waTimestamp: timestamp }) });
+  }
+
+  private async recordFailed(sessionId: string, messageId: string, reason: string, attempts: number): Promise<void> {
+    const row = await this.opts.store.messages.get(sessionId, messageId);
+    if (!row) return;
+    const statuses = [...row.statuses, { status: 'failed', at: now(), reason }];
+    await this.opts.store.messages.update(sessionId, messageId, { status: 'failed', statuses, error: reason, payload: null, attempts, updatedAt: now() });
+    this.opts.events.emit('message.failed', sessionId, { message: this.view({ ...row, status: 'failed', statuses, error: reason }), reason });
+  }
+
+  // ---- helpers -----------------------------------------------------------------
+
+  private replay(existing: MessageRow, requestHash: string, key: string): MessageView {
+    if (existing.requestHash !== requestHash) {
+      throw new GatewayError('IDEMPOTENCY_CONFLICT', undefined, { idempotencyKey: key, messageId: existing.id });
+    }
+    return this.view(existing);
+  }
+
+  /** The chat JID for `to`: a JID as given, or a phone number WhatsApp knows. */
+  private async recipient(
+    sessionId: string,
+    to: string,
+    check: (numbers: string[]) => Promise<Array<{ number: string; exists: boolean; jid: string | null }>>,
+  ): Promise<string> {
+    if (to.includes('@')) return to;
+    const phone = normalizePhoneNumber(to, { sandbox: this.opts.sandbox });
+    let found;
+    try {
+      [found] = await check([phone]);
+    } catch (err) {
+      throw new GatewayError('ENGINE_ERROR', 'WhatsApp did not say whether the recipient has WhatsApp; try again', { sessionId }, { cause: err });
+    }
+    if (!found?.exists) {
+      throw new GatewayError('NOT_ON_WHATSAPP', `+${phone} is not on WhatsApp`, { sessionId, phoneNumber: phone });
+    }
+    return found.jid ?? `${phone}@s.whatsapp.net`;
+  }
+
+  /** How to quote (or react to) a message of this session. */
+  private async quoteOf(sessionId: string, messageId: string): Promise<{ messageId: string; fromMe: boolean; participant?: string }> {
+    const row = await this.opts.store.messages.get(sessionId, messageId);
+    if (!row) throw new GatewayError('MESSAGE_NOT_FOUND', `No message "${messageId}" in session "${sessionId}" to quote or react to`, { sessionId, messageId });
+    const group = row.chatJid.endsWith('@g.us');
+    return { messageId, fromMe: row.fromMe, ...(group && !row.fromMe ? { participant: row.senderJid } : {}) };
+  }
+
+  private chatJid(chatId: string): string {
+    return chatId.includes('@') ? chatId : `${normalizePhoneNumber(chatId, { sandbox: this.opts.sandbox })}@s.whatsapp.net`;
+  }
+
+  private view(row: MessageRow): MessageView {
+    const me = this.opts.sessions.has(row.sessionId) ? this.opts.sessions.get(row.sessionId).me : null;
+    const own = me ? addressOf(me.jid.replace(/:\d+@/, '@'), me.lid) : null;
+    return toMessageView(row, own, (id) => `/api/v1/sessions/${row.sessionId}/messages/${id}/media`);
+  }
+
+  private serial(sessionId: string): SerialQueue {
+    let queue = this.incoming.get(sessionId);
+    if (!queue) {
+      queue = new SerialQueue();
+      this.incoming.set(sessionId, queue);
+    }
+    return queue;
+  }
+
+  private log(sessionId: string): Logger {
+    return this.opts.logger.child({ sessionId });
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** The same request sends the same bytes: media sources are hashed by what they name. */
+function hashRequest(input: SendMessageInput): string {
+  const content = 'bytes' in input.content ? { ...input.content, bytes: createHash('sha256').update(input.content.bytes).digest('hex') } : input.content;
+  return createHash('sha256').update(JSON.stringify({ ...input, content })).digest('hex');
+}
+
+function encodeCursor(value: string): string {
+  return Buffer.from(value, 'utf8').toString('base64url');
+}
+
+function decodeCursor(value: string): string {
+  return Buffer.from(value, 'base64url').toString('utf8');
+}
+
+function badCursor(): GatewayError {
+  return new GatewayError('VALIDATION_FAILED', 'query.before is not a cursor this API gave out', { field: 'query.before' });
+}

@@ -1,0 +1,117 @@
+/**
+ * The per-session send queue. Accepted messages are rows in the store with
+ * status `pending`; this worker sends them in order while the session is
+ * connected, and stops when it is not (a reconnect starts it again).
+ * Every message keeps the WhatsApp id it was given at acceptance, so one
+ * resent after a crash is the same message, not a second one.
+ */
+import type { Logger } from 'pino';
+import { isEngineError } from '../../engine/errors.js';
+import type { MessageRepo } from '../../store/types.js';
+import type { FaultCounter } from '../faults.js';
+import type { LiveConnections } from '../sessions/liveConnection.js';
+import { fromQueued } from './messageRecords.js';
+
+/** Attempts before a message that WhatsApp keeps refusing is given up. */
+const MAX_ATTEMPTS = 3;
+
+export interface SendQueueDeps {
+  repo: MessageRepo;
+  live: LiveConnections;
+  logger: Logger;
+  faults: FaultCounter;
+  /** Messages per minute per session; 0 = as fast as WhatsApp takes them. */
+  ratePerMinute: number;
+  onSent(sessionId: string, messageId: string, timestamp: number): Promise<void>;
+  onFailed(sessionId: string, messageId: string, reason: string, attempts: number): Promise<void>;
+  onAttemptFailed(sessionId: string, messageId: string, attempts: number): Promise<void>;
+}
+
+export class SendQueue {
+  /** Sessions whose worker is running, with a flag to run again when it finishes. */
+  private readonly running = new Map<string, { again: boolean }>();
+  private readonly idle = new Map<string, Array<() => void>>();
+  private lastSent = new Map<string, number>();
+
+  constructor(private readonly deps: SendQueueDeps) {}
+
+  /** Make sure the session's worker runs (after an accept, or a reconnect). */
+  kick(sessionId: string): void {
+    const state = this.running.get(sessionId);
+    if (state) {
+      state.again = true;
+      return;
+    }
+    this.running.set(sessionId, { again: false });
+    this.work(sessionId)
+      .catch((err: unknown) => {
+        this.deps.faults.record('store_write');
+        this.deps.logger.child({ sessionId }).error({ err }, 'send queue stopped on an error; it resumes with the next message or reconnect');
+      })
+      .finally(() => {
+        const again = this.running.get(sessionId)?.again === true;
+        this.running.delete(sessionId);
+        for (const wake of this.idle.get(sessionId) ?? []) wake();
+        this.idle.delete(sessionId);
+        if (again) this.kick(sessionId);
+      });
+  }
+
+  /** Resolves once the session's worker has nothing more to do for now (tests, the send route's short wait). */
+  settled(sessionId: string): Promise<void> {
+    if (!this.running.has(sessionId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.idle.get(sessionId) ?? [];
+      list.push(resolve);
+      this.idle.set(sessionId, list);
+    });
+  }
+
+  private async work(sessionId: string): Promise<void> {
+    const log = this.deps.logger.child({ sessionId });
+    for (;;) {
+      const state = this.running.get(sessionId);
+      if (state) state.again = false;
+      const pending = await this.deps.repo.pending(sessionId);
+      if (pending.length === 0) return;
+      for (const row of pending) {
+        let connection;
+        try {
+          connection = this.deps.live.require(sessionId, 'send a message');
+        } catch {
+          return; // not connected: the next connect kicks the queue again
+        }
+        await this.pace(sessionId);
+        const queued = fromQueued(row.payload ?? '{}');
+        try {
+          const sent = await connection.send(row.chatJid, queued.content, {
+            messageId: row.id,
+            ...(queued.replyTo ? { replyTo: queued.replyTo } : {}),
+            ...(queued.mentions ? { mentions: queued.mentions } : {}),
+          });
+          this.lastSent.set(sessionId, Date.now());
+          await this.deps.onSent(sessionId, row.id, sent.timestamp);
+        } catch (err) {
+          if (isEngineError(err) && err.code === 'NOT_CONNECTED') return;
+          const attempts = row.attempts + 1;
+          const reason = err instanceof Error ? err.message : String(err);
+          log.warn({ err, messageId: row.id, attempts }, 'sending a message failed');
+          if (attempts >= MAX_ATTEMPTS) {
+            await this.deps.onFailed(sessionId, row.id, reason, attempts);
+          } else {
+            await this.deps.onAttemptFailed(sessionId, row.id, attempts);
+            await new Promise((resolve) => setTimeout(resolve, 250 * attempts));
+          }
+        }
+      }
+    }
+  }
+
+  private async pace(sessionId: string): Promise<void> {
+    if (this.deps.ratePerMinute <= 0) return;
+    const gap = 60_000 / this.deps.ratePerMinute;
+    const last = this.lastSent.get(sessionId);
+    const wait = last === undefined ? 0 : last + gap - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}

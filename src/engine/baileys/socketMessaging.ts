@@ -1,0 +1,109 @@
+/**
+ * The messaging half of a connection: send, check numbers, download media,
+ * read receipts, presence, and the socket events that become `message` and
+ * `message_status` engine events. Kept apart from connection.ts, which is
+ * about the socket's life.
+ */
+import type { proto, WASocket } from 'baileys';
+import { EngineError } from '../errors.js';
+import type { EngineEvent, OutgoingContent, PresenceState, SendOptions } from '../types.js';
+import { downloadMedia, fromBaileysMessage, statusFromReceipt, statusFromUpdate, toBaileysMessage } from './messageContent.js';
+import type { BoundedCache } from './sharedCaches.js';
+
+export class SocketMessaging {
+  constructor(
+    /** The open socket, or an EngineError NOT_CONNECTED. */
+    private readonly socket: () => WASocket,
+    /** The key a message id has in the shared recent-sent cache (scoped to the session). */
+    private readonly cacheKey: (messageId: string) => string,
+    private readonly recentSent: BoundedCache,
+  ) {}
+
+  /** Listen to a (new) socket; `current()` is false once a newer socket replaced it. */
+  attach(sock: WASocket, current: () => boolean, emit: (event: EngineEvent) => void): void {
+    sock.ev.on('messages.upsert', ({ messages, type }) => {
+      if (!current() || (type !== 'notify' && type !== 'append')) return;
+      for (const raw of messages) {
+        const message = fromBaileysMessage(raw);
+        if (message) emit({ type: 'message', message });
+      }
+    });
+    sock.ev.on('messages.update', (updates) => {
+      if (!current()) return;
+      for (const { key, update } of updates) {
+        const status = statusFromUpdate(key, update.status);
+        if (status) emit({ type: 'message_status', update: status });
+      }
+    });
+    sock.ev.on('message-receipt.update', (receipts) => {
+      if (!current()) return;
+      for (const { key, receipt } of receipts) {
+        const status = statusFromReceipt(key, receipt);
+        if (status) emit({ type: 'message_status', update: status });
+      }
+    });
+  }
+
+  /** A message sent recently, for a recipient that asks for it again (retry receipt). */
+  recent(messageId: string): proto.IMessage | undefined {
+    return this.recentSent.get(this.cacheKey(messageId)) as proto.IMessage | undefined;
+  }
+
+  async send(jid: string, content: OutgoingContent, options: SendOptions): Promise<{ messageId: string; timestamp: number }> {
+    const sock = this.socket();
+    const message = toBaileysMessage(jid, content, options);
+    let sent;
+    try {
+      sent = await sock.sendMessage(jid, message.content, message.options);
+    } catch (err) {
+      throw new EngineError('FAILED', 'Could not send the message', { cause: err });
+    }
+    const id = sent?.key.id;
+    if (!id) throw new EngineError('FAILED', 'The engine returned no message id');
+    if (sent?.message) this.recentSent.set(this.cacheKey(id), sent.message);
+    const ts = sent?.messageTimestamp;
+    return { messageId: id, timestamp: typeof ts === 'number' ? ts : ts ? Number(ts) : Math.floor(Date.now() / 1000) };
+  }
+
+  async checkNumbers(numbers: Array<{ number: string; jid: string }>): Promise<Array<{ number: string; exists: boolean; jid: string | null }>> {
+    const sock = this.socket();
+    let found: Array<{ jid: string; exists: boolean }> | undefined;
+    try {
+      found = await sock.onWhatsApp(...numbers.map((n) => n.jid));
+    } catch (err) {
+      throw new EngineError('FAILED', 'Could not check the numbers', { cause: err });
+    }
+    return numbers.map(({ number, jid }) => {
+      const hit = found?.find((f) => f.jid === jid);
+      return { number, exists: hit?.exists === true, jid: hit?.exists ? hit.jid : null };
+    });
+  }
+
+  async downloadMedia(mediaRef: string): Promise<Buffer> {
+    try {
+      return await downloadMedia(mediaRef);
+    } catch (err) {
+      throw new EngineError('FAILED', 'Could not download the media', { cause: err });
+    }
+  }
+
+  async markRead(chatJid: string, messages: Array<{ id: string; participant?: string | null; fromMe?: boolean }>): Promise<void> {
+    const sock = this.socket();
+    try {
+      await sock.readMessages(
+        messages.map((m) => ({ remoteJid: chatJid, id: m.id, fromMe: m.fromMe ?? false, participant: m.participant ?? undefined })),
+      );
+    } catch (err) {
+      throw new EngineError('FAILED', 'Could not send the read receipts', { cause: err });
+    }
+  }
+
+  async sendPresence(state: PresenceState, chatJid: string | null): Promise<void> {
+    const sock = this.socket();
+    try {
+      await sock.sendPresenceUpdate(state, chatJid ?? undefined);
+    } catch (err) {
+      throw new EngineError('FAILED', 'Could not send the presence', { cause: err });
+    }
+  }
+}
