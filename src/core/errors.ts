@@ -23,6 +23,7 @@ export const ERRORS = {
   INVALID_PHONE_NUMBER: { status: 400, message: 'The phone number is not valid' },
   INVALID_QR: { status: 400, message: 'The QR code is not valid' },
   INVALID_PAIRING_CODE: { status: 400, message: 'The pairing code is not valid' },
+  INVALID_URL: { status: 400, message: 'The URL is not valid; percent-encode reserved characters (%XX) in path segments' },
   // 401 / 403
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },
   FORBIDDEN: { status: 403, message: 'This key may not act on this resource' },
@@ -36,11 +37,15 @@ export const ERRORS = {
   PHONE_NOT_FOUND: { status: 404, message: 'No simulated phone with this number' },
   DEVICE_NOT_FOUND: { status: 404, message: 'No linked device with this id' },
   QR_NOT_FOUND: { status: 404, message: 'No QR code is available' },
+  // 408
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   // 409
   SESSION_EXISTS: { status: 409, message: 'A session with this id already exists' },
   ALREADY_PAIRED: { status: 409, message: 'The session is already paired; use connect to reconnect' },
   // 413
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than allowed' },
+  // 414
+  URI_TOO_LONG: { status: 414, message: 'A path segment is too long; ids are at most 100 characters' },
   // 415
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON' },
   // 422
@@ -51,6 +56,9 @@ export const ERRORS = {
     message: 'Too many pairing codes were requested for this phone number; wait before asking again',
   },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  AUTH_RATE_LIMITED: { status: 429, message: 'Too many wrong API keys from this address; wait before trying again' },
+  // 431
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large; send them under 16 KB' },
   // 5xx
   ENGINE_ERROR: { status: 502, message: 'The WhatsApp engine failed to complete the request' },
   TIMEOUT: { status: 504, message: 'The WhatsApp engine did not answer in time' },

@@ -42,7 +42,7 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core, config } = opts;
   const sessionId = config.bridgeSessionId;
   const log = app.log.child({ sessionId, dialect: 'bridge' });
-  installDialectHandlers(app, { render: renderBridgeError, rootPaths: BRIDGE_ROOT_PATHS, sessionIdOf: () => sessionId });
+  installDialectHandlers(app, { name: 'bridge', render: renderBridgeError, rootPaths: BRIDGE_ROOT_PATHS, sessionIdOf: () => sessionId });
 
   app.get('/session/status', async () => {
     const connected = core.sessions.has(sessionId) && core.sessions.get(sessionId).connected;

@@ -42,6 +42,7 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   // The device a request's token names, set by the /devices/me auth hook.
   const deviceOfRequest = new WeakMap<FastifyRequest, string>();
   installDialectHandlers(app, {
+    name: 'gomulti',
     render: renderGomultiError,
     rootPaths: GOMULTI_ROOT_PATHS,
     sessionIdOf: (request) => deviceOfRequest.get(request),

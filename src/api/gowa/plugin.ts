@@ -27,6 +27,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const files = new QrFiles();
   app.addHook('onClose', async () => files.clear());
   installDialectHandlers(app, {
+    name: 'gowa',
     render: renderGowaError,
     rootPaths: GOWA_ROOT_PATHS,
     sessionIdOf: (request) =>

@@ -22,7 +22,7 @@ type SessionParams = { session: string };
 
 export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
-  installDialectHandlers(app, { render: makeWahaRenderer(core), rootPaths: WAHA_ROOT_PATHS });
+  installDialectHandlers(app, { name: 'waha', render: makeWahaRenderer(core), rootPaths: WAHA_ROOT_PATHS });
 
   const principals = new WeakMap<FastifyRequest, Principal>();
   app.addHook('onRequest', async (request) => {

@@ -30,6 +30,7 @@ function required(request: FastifyRequest, name: string, ...aliases: string[]): 
 export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
   installDialectHandlers(app, {
+    name: 'wawp',
     render: makeWawpRenderer(core),
     rootPaths: WAWP_ROOT_PATHS,
     sessionIdOf: (request) => queryOrBodyField(request, 'instance_id'),
