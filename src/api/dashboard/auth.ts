@@ -12,11 +12,16 @@ import { SignInSessions, type SignInSession } from './signInSessions.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
 
-const signedIn = new WeakMap<FastifyRequest, SignInSession>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The dashboard sign-in a request carries, set by the dashboard's auth hook. */
+    dashboardUser?: SignInSession;
+  }
+}
 
-/** The signed-in user of a request that passed `requireSignIn`. */
+/** The signed-in user of a request that passed the dashboard's auth hook. */
 export function signedInUser(request: FastifyRequest): SignInSession {
-  const user = signedIn.get(request);
+  const user = request.dashboardUser;
   if (!user) throw new GatewayError('UNAUTHORIZED', 'Sign in to the dashboard first');
   return user;
 }
@@ -118,7 +123,9 @@ export async function registerAuth(app: FastifyInstance, opts: AuthOptions): Pro
         throw new GatewayError('FORBIDDEN', 'The request is missing the dashboard CSRF token; reload the page');
       }
     }
-    signedIn.set(request, user);
+    request.dashboardUser = user;
+    // Only the admin key signs in, so a signed-in page acts as the admin.
+    request.principal = { kind: 'admin' };
   });
 
   app.post('/api/sign-in', async (request: FastifyRequest, reply: FastifyReply) => {

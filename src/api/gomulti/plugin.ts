@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, isGatewayError } from '../../core/errors.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
+import { authorizeRequest } from '../http/auth.js';
 import { headerValue, queryOrBodyField, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrDataUrl } from '../compat-shared/qrImage.js';
@@ -39,13 +40,14 @@ function qrPage(dataUrl: string, timeoutSeconds: number): string {
 export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
   const tokens = new DeviceTokens(core);
-  // The device a request's token names, set by the /devices/me auth hook.
-  const deviceOfRequest = new WeakMap<FastifyRequest, string>();
+  /** The device of a request whose token the /devices/me hook accepted: its principal's session. */
+  const deviceOfRequest = (request: FastifyRequest): string | undefined =>
+    request.principal?.kind === 'session' ? request.principal.sessionId : undefined;
   installDialectHandlers(app, {
     name: 'gomulti',
     render: renderGomultiError,
     rootPaths: GOMULTI_ROOT_PATHS,
-    sessionIdOf: (request) => deviceOfRequest.get(request),
+    sessionIdOf: deviceOfRequest,
   });
 
   const requireDevice = async (request: FastifyRequest): Promise<void> => {
@@ -53,20 +55,24 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     if (header === undefined) throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
     // The seed's curl sends the raw token; the original's code wants `Bearer <jwt>`.
     const token = header.replace(/^Bearer\s+/i, '').trim();
-    const deviceId = token === '' ? undefined : await tokens.verify(token);
-    if (deviceId === undefined) throw new GatewayError('UNAUTHORIZED', BAD_TOKEN);
-    deviceOfRequest.set(request, deviceId);
+    const principal = token === '' ? undefined : await tokens.verify(token);
+    if (principal === undefined) throw new GatewayError('UNAUTHORIZED', BAD_TOKEN);
+    request.principal = principal;
   };
 
+  /** The token's device, once the core's rule allowed the token to use it. */
   const deviceIdOf = (request: FastifyRequest): string => {
-    const deviceId = deviceOfRequest.get(request);
+    const deviceId = deviceOfRequest(request);
     if (deviceId === undefined) throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
+    authorizeRequest(request, { action: 'session.use', sessionId: deviceId });
     return deviceId;
   };
 
   app.post('/devices', async (request, reply) => {
-    const principal = await resolvePrincipal(core, headerValue(request, 'x-api-key'));
+    const principal = await resolvePrincipal(request, core, headerValue(request, 'x-api-key'));
+    // The seed documents 401 for any key that may not create devices.
     if (principal?.kind !== 'admin') throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
+    authorizeRequest(request, { action: 'session.create' });
     const name = stringField(request.body, 'device_name', 'name');
     const view = await core.sessions.create(name === undefined ? {} : { displayName: name });
     const secret = await tokens.createSecret(view.sessionId);

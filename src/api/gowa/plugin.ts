@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { ApiPlugin } from '../types.js';
+import { authorizeRequest } from '../http/auth.js';
 import { headerValue, queryOrBodyField, stringField } from '../compat-shared/credentials.js';
 import { installDialectHandlers, sessionIdFromParams } from '../compat-shared/dialectPlugin.js';
 import { qrPng } from '../compat-shared/qrImage.js';
@@ -87,6 +88,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     authed.get('/devices', async () => gowaSuccess('Fetch device list success', listDevices()));
 
     authed.post('/devices', async (request) => {
+      authorizeRequest(request, { action: 'session.create' });
       const deviceId = stringField(request.body, 'device_id', 'id');
       const view = await core.sessions.create(deviceId === undefined ? {} : { sessionId: deviceId });
       request.log.child({ sessionId: view.sessionId }).info('gowa device created');
@@ -98,6 +100,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     );
 
     authed.delete<{ Params: DeviceParams }>('/devices/:device_id', async (request) => {
+      authorizeRequest(request, { action: 'session.delete', sessionId: request.params.device_id });
       await core.sessions.delete(request.params.device_id);
       return gowaSuccess('Device removed', { device_id: request.params.device_id });
     });

@@ -13,7 +13,7 @@ import { expectedStatuses, stateOfError, wahaStatus } from '../compat-shared/wah
 const CODES: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'missing_parameter',
   UNAUTHORIZED: 'invalid_access_token',
-  FORBIDDEN: 'invalid_access_token',
+  FORBIDDEN: 'forbidden',
   SESSION_NOT_FOUND: 'invalid_instance',
   INVALID_PHONE_NUMBER: 'invalid_phone_number',
   SESSION_EXISTS: 'instance_exists',
