@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import type { ApiPlugin } from './api/types.js';
+import { installAuthThrottle, type AuthThrottleOptions } from './api/http/authThrottle.js';
 import { installBodyParsers } from './api/http/bodyParsers.js';
 import { logIfServerError, renderNativeError, toGatewayError } from './api/http/errors.js';
 import { ErrorSurfaces, nativeSurface } from './api/http/errorSurfaces.js';
@@ -36,6 +37,8 @@ export interface BuildAppOptions {
   health?: () => Record<string, unknown>;
   /** /ready answers 200 only when this returns true (default: always). */
   ready?: () => boolean;
+  /** Wrong-key throttle limits (default: src/api/http/authThrottle.ts constants). */
+  authThrottle?: AuthThrottleOptions;
   /** SSE heartbeat interval (default 15 s). */
   sseHeartbeatMs?: number;
 }
@@ -64,7 +67,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   app.decorate('errorSurfaces', surfaces);
-  installBodyParsers(app as unknown as FastifyInstance); // the provider type does not matter to parsers
+  // The provider type does not matter to parsers and the throttle.
+  installBodyParsers(app as unknown as FastifyInstance);
+  await installAuthThrottle(app as unknown as FastifyInstance, opts.authThrottle);
 
   app.setErrorHandler((err, request, reply) => {
     const error = toGatewayError(err);

@@ -10,7 +10,7 @@ import type { GatewayCore } from '../../core/gateway.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
 import { authorizeRequest } from '../http/auth.js';
-import { headerValue, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
+import { headerValue, requirePrincipal, stringField } from '../compat-shared/credentials.js';
 import { logoutIfLinked } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { ensureSession } from '../compat-shared/sessions.js';
@@ -29,8 +29,7 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 /** The presented key as `request.principal`, allowed to use the bridge's session by the core's rule. */
 async function authorize(core: GatewayCore, sessionId: string, request: FastifyRequest): Promise<void> {
-  const principal = await resolvePrincipal(request, core, presentedKey(request));
-  if (principal === undefined) throw new GatewayError('UNAUTHORIZED', 'Unauthorized');
+  await requirePrincipal(request, core, presentedKey(request), new GatewayError('UNAUTHORIZED', 'Unauthorized'));
   authorizeRequest(request, { action: 'session.use', sessionId });
 }
 

@@ -6,7 +6,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayCore, Principal } from '../../core/gateway.js';
+import type { GatewayError } from '../../core/errors.js';
 import { resolveRequestPrincipal } from '../http/auth.js';
+import { refuseWrongCredentials } from '../http/authThrottle.js';
 
 /** A header's first value, trimmed; undefined when absent or empty. */
 export function headerValue(request: FastifyRequest, name: string): string | undefined {
@@ -55,6 +57,22 @@ export function booleanField(source: unknown, name: string): boolean | undefined
  */
 export async function resolvePrincipal(request: FastifyRequest, core: GatewayCore, key: string | undefined): Promise<Principal | undefined> {
   return resolveRequestPrincipal(request, core.apiKeys, key);
+}
+
+/**
+ * The presented key's principal (stored as `request.principal`), or throw
+ * `refusal`: at once for a missing key, through the wrong-key throttle for a
+ * wrong one (then 429 once the address sent too many).
+ */
+export async function requirePrincipal(
+  request: FastifyRequest,
+  core: GatewayCore,
+  key: string | undefined,
+  refusal: GatewayError,
+): Promise<Principal> {
+  if (key === undefined || key === '') throw refusal;
+  const principal = await resolvePrincipal(request, core, key);
+  return principal ?? refuseWrongCredentials(request, refusal);
 }
 
 /** Compare secrets in constant time whatever their lengths (hashing first hides the length). */

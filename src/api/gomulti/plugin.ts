@@ -8,7 +8,8 @@ import { GatewayError, isGatewayError } from '../../core/errors.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
 import { authorizeRequest } from '../http/auth.js';
-import { headerValue, queryOrBodyField, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
+import { refuseWrongCredentials } from '../http/authThrottle.js';
+import { headerValue, queryOrBodyField, requirePrincipal, stringField } from '../compat-shared/credentials.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrDataUrl } from '../compat-shared/qrImage.js';
 import { secondsUntil } from '../compat-shared/sessions.js';
@@ -55,8 +56,9 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     if (header === undefined) throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
     // The seed's curl sends the raw token; the original's code wants `Bearer <jwt>`.
     const token = header.replace(/^Bearer\s+/i, '').trim();
-    const principal = token === '' ? undefined : await tokens.verify(token);
-    if (principal === undefined) throw new GatewayError('UNAUTHORIZED', BAD_TOKEN);
+    if (token === '') throw new GatewayError('UNAUTHORIZED', BAD_TOKEN);
+    const principal = await tokens.verify(token);
+    if (principal === undefined) return refuseWrongCredentials(request, new GatewayError('UNAUTHORIZED', BAD_TOKEN));
     request.principal = principal;
   };
 
@@ -69,9 +71,9 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   };
 
   app.post('/devices', async (request, reply) => {
-    const principal = await resolvePrincipal(request, core, headerValue(request, 'x-api-key'));
+    const principal = await requirePrincipal(request, core, headerValue(request, 'x-api-key'), new GatewayError('UNAUTHORIZED', MISSING_AUTH));
     // The seed documents 401 for any key that may not create devices.
-    if (principal?.kind !== 'admin') throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
+    if (principal.kind !== 'admin') throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
     authorizeRequest(request, { action: 'session.create' });
     const name = stringField(request.body, 'device_name', 'name');
     const view = await core.sessions.create(name === undefined ? {} : { displayName: name });
@@ -93,8 +95,15 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     if (deviceId === undefined || secret === undefined) {
       throw new GatewayError('BAD_REQUEST', 'device_id and device_secret are required');
     }
-    if (!core.sessions.has(deviceId)) throw new GatewayError('UNAUTHORIZED', 'Invalid device credentials');
-    const secretKeyId = await tokens.checkSecret(deviceId, secret);
+    let secretKeyId: string;
+    try {
+      if (!core.sessions.has(deviceId)) throw new GatewayError('UNAUTHORIZED', 'Invalid device credentials');
+      secretKeyId = await tokens.checkSecret(deviceId, secret);
+    } catch (err) {
+      // A wrong device secret is a wrong key like any other: it counts towards the throttle.
+      if (isGatewayError(err) && err.code === 'UNAUTHORIZED') return refuseWrongCredentials(request, err);
+      throw err;
+    }
     const token = await tokens.mint(deviceId, secretKeyId);
     request.log.child({ sessionId: deviceId }).info('gomulti token minted; older tokens revoked');
     return gomultiSuccess('Token generated successfully', { device_id: deviceId, token });

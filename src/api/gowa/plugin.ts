@@ -8,12 +8,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { ApiPlugin } from '../types.js';
 import { authorizeRequest } from '../http/auth.js';
+import { refuseWrongCredentials } from '../http/authThrottle.js';
 import { headerValue, queryOrBodyField, stringField } from '../compat-shared/credentials.js';
 import { installDialectHandlers, sessionIdFromParams } from '../compat-shared/dialectPlugin.js';
 import { qrPng } from '../compat-shared/qrImage.js';
 import { secondsUntil } from '../compat-shared/sessions.js';
 import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
-import { checkBasicAuth, parseGowaUsers } from './basicAuth.js';
+import { basicCredentials, checkBasicAuth, parseGowaUsers } from './basicAuth.js';
 import { gowaDevice, gowaStatus } from './deviceState.js';
 import { QrFiles } from './qrFiles.js';
 import { gowaSuccess, renderGowaError } from './render.js';
@@ -82,7 +83,9 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   await app.register(async (authed) => {
     authed.addHook('onRequest', async (request) => {
-      if (!(await checkBasicAuth(core, users, request))) throw new GatewayError('UNAUTHORIZED', 'Unauthorized');
+      const refusal = new GatewayError('UNAUTHORIZED', 'Unauthorized');
+      if (basicCredentials(request) === undefined) throw refusal;
+      if (!(await checkBasicAuth(core, users, request))) await refuseWrongCredentials(request, refusal);
     });
 
     authed.get('/devices', async () => gowaSuccess('Fetch device list success', listDevices()));

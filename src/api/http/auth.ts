@@ -10,6 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { authorize, type AccessRequest } from '../../core/access.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ApiKeyService, Principal } from '../../core/gateway.js';
+import { refuseWrongCredentials } from './authThrottle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,7 +53,7 @@ export async function authenticate(request: FastifyRequest, apiKeys: ApiKeyServi
     throw new GatewayError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" or "X-Api-Key: <key>"');
   }
   const principal = await resolveRequestPrincipal(request, apiKeys, key);
-  if (principal === undefined) throw new GatewayError('UNAUTHORIZED', 'The API key is not valid');
+  if (principal === undefined) return refuseWrongCredentials(request, new GatewayError('UNAUTHORIZED', 'The API key is not valid'));
   return principal;
 }
 

@@ -9,7 +9,7 @@ import { mayAccess, type Action } from '../../core/access.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
 import { authorizeRequest } from '../http/auth.js';
-import { booleanField, headerValue, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
+import { booleanField, headerValue, requirePrincipal, stringField } from '../compat-shared/credentials.js';
 import { logoutIfLinked, restartSession, startSession, stopIfRunning } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrPng } from '../compat-shared/qrImage.js';
@@ -28,7 +28,7 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   app.addHook('onRequest', async (request) => {
     const key = headerValue(request, 'x-api-key') ?? stringField(request.query, 'x-api-key');
-    if ((await resolvePrincipal(request, core, key)) === undefined) throw new GatewayError('UNAUTHORIZED');
+    await requirePrincipal(request, core, key, new GatewayError('UNAUTHORIZED'));
   });
 
   /** The session's view, after the core's rule allowed the key this action on it (404 when it does not exist). */

@@ -10,7 +10,7 @@ import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
 import { mayAccess, type Action } from '../../core/access.js';
 import { authorizeRequest } from '../http/auth.js';
-import { headerValue, queryOrBodyField, resolvePrincipal } from '../compat-shared/credentials.js';
+import { headerValue, queryOrBodyField, requirePrincipal } from '../compat-shared/credentials.js';
 import { logoutIfLinked, restartSession, startSession, stopIfRunning } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrDataUrl, qrPng } from '../compat-shared/qrImage.js';
@@ -43,8 +43,7 @@ export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   /** The request's access token as `request.principal`, or 401. */
   const authenticate = async (request: FastifyRequest): Promise<void> => {
-    const principal = await resolvePrincipal(request, core, required(request, 'access_token'));
-    if (principal === undefined) throw new GatewayError('UNAUTHORIZED', INVALID_TOKEN);
+    await requirePrincipal(request, core, required(request, 'access_token'), new GatewayError('UNAUTHORIZED', INVALID_TOKEN));
   };
 
   /** The instance a request names, once the core's rule allowed its access token this action on it. */
