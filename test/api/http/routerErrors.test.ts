@@ -10,6 +10,7 @@ import { dashboardPlugin } from '../../../src/api/dashboard/index.js';
 import { mountDialects } from '../../../src/api/dialects.js';
 import { buildApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
+import { registerMetrics } from '../../../src/observability/metrics.js';
 import { createTestGateway, silentLogger, type TestGateway } from '../../support/harness.js';
 
 const LONG_ID = 'a'.repeat(101);
@@ -31,6 +32,8 @@ beforeAll(async () => {
       { plugin: async (instance: FastifyInstance) => mountDialects(instance, { core: gw.core, config, rootDialect: config.rootDialect }) },
     ],
   });
+  // As the gateway runs it: per-route metrics hooks on every response.
+  registerMetrics(app, gw.core);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;
