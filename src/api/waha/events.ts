@@ -5,24 +5,13 @@
  * /auth/qr once the status is SCAN_QR_CODE), a pairing code, or a session
  * being created or deleted, so those render as null.
  */
-import type { GatewayEvent, SessionState } from '../../core/model.js';
+import type { GatewayEvent } from '../../core/model.js';
+import { isSessionState } from '../../domain/sessionState.js';
 import { wahaStatus, type WahaStatus } from '../compat-shared/wahaStatus.js';
 import type { DialectEvent } from '../types.js';
 
-const STATES: ReadonlySet<string> = new Set<SessionState>([
-  'created',
-  'connecting',
-  'qr',
-  'pairing_code',
-  'connected',
-  'inactive',
-  'logged_out',
-  'conflict',
-  'error',
-]);
-
 function statusOf(value: unknown): WahaStatus | undefined {
-  return typeof value === 'string' && STATES.has(value) ? wahaStatus(value as SessionState) : undefined;
+  return isSessionState(value) ? wahaStatus(value) : undefined;
 }
 
 export function renderWahaEvent(event: GatewayEvent): DialectEvent | null {
