@@ -11,7 +11,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import type { ApiPlugin } from './api/types.js';
+import { installAuthThrottle, type AuthThrottleOptions } from './api/http/authThrottle.js';
+import { installBodyParsers } from './api/http/bodyParsers.js';
 import { logIfServerError, renderNativeError, toGatewayError } from './api/http/errors.js';
+import { ErrorSurfaces, nativeSurface } from './api/http/errorSurfaces.js';
+import { clientErrorHandler, frameworkErrorHandler } from './api/http/routerErrors.js';
 import { REDACT_PATHS, serializeRequest } from './api/http/logging.js';
 import { createNativeApi } from './api/native/index.js';
 import type { Config } from './config.js';
@@ -33,6 +37,8 @@ export interface BuildAppOptions {
   health?: () => Record<string, unknown>;
   /** /ready answers 200 only when this returns true (default: always). */
   ready?: () => boolean;
+  /** Wrong-key throttle limits (default: src/api/http/authThrottle.ts constants). */
+  authThrottle?: AuthThrottleOptions;
   /** SSE heartbeat interval (default 15 s). */
   sseHeartbeatMs?: number;
 }
@@ -42,8 +48,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const startedAt = Date.now();
   const logger = opts.logger.child({}, { serializers: { req: serializeRequest }, redact: REDACT_PATHS });
 
+  // Native by default; dialects and the dashboard add their prefixes as they register.
+  const surfaces = new ErrorSurfaces(nativeSurface);
+  surfaces.add(nativeSurface, ['/api/v1', '/sandbox']);
+
   const app = Fastify({
     loggerInstance: logger,
+    frameworkErrors: frameworkErrorHandler(surfaces),
+    clientErrorHandler: clientErrorHandler(surfaces),
     bodyLimit: BODY_LIMIT_BYTES,
     // SSE streams never go idle; close them too when the server stops.
     forceCloseConnections: true,
@@ -54,16 +66,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   // never strips unknown fields, so `additionalProperties: false` means 400.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
-  // An empty body with `Content-Type: application/json` (curl -X POST -H …) means "no body".
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
-      done(null, undefined);
-      return;
-    }
-    parseJson(request, body as string, done);
-  });
+  app.decorate('errorSurfaces', surfaces);
+  // The provider type does not matter to parsers and the throttle.
+  installBodyParsers(app as unknown as FastifyInstance);
+  await installAuthThrottle(app as unknown as FastifyInstance, opts.authThrottle);
 
   app.setErrorHandler((err, request, reply) => {
     const error = toGatewayError(err);

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import type { GatewayCore } from '../core/gateway.js';
+import type { GatewayEvent } from '../core/model.js';
 
 export interface ApiPluginOptions {
   core: GatewayCore;
@@ -14,10 +15,22 @@ export interface ApiPluginOptions {
 
 export type ApiPlugin = FastifyPluginAsync<ApiPluginOptions>;
 
+/** One gateway event in a dialect's own webhook vocabulary: its event name and payload. */
+export interface DialectEvent {
+  event: string;
+  payload: unknown;
+}
+
 export interface Dialect {
   /** `bridge`, `gomulti`, `gowa`, `wawp`, `waha`: served under `/compat/<name>`. */
   name: string;
   /** Root path prefixes it claims when mounted at the root (for collision checks), e.g. ['/session']. */
   rootPaths: string[];
   plugin: ApiPlugin;
+  /**
+   * The event as the original product's webhook would name and shape it, or
+   * null when the original has no such event (the webhook sender then skips
+   * it for this dialect). The sender adds its own envelope (ids, timestamps).
+   */
+  renderEvent?(event: GatewayEvent): DialectEvent | null;
 }

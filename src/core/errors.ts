@@ -25,6 +25,7 @@ export const ERRORS = {
   INVALID_PAIRING_CODE: { status: 400, message: 'The pairing code is not valid' },
   INVALID_MEDIA: { status: 400, message: 'The media is not valid' },
   URL_NOT_ALLOWED: { status: 400, message: 'The URL points to an address the gateway may not reach' },
+  INVALID_URL: { status: 400, message: 'The URL is not valid; percent-encode reserved characters (%XX) in path segments' },
   // 401 / 403
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },
   FORBIDDEN: { status: 403, message: 'This key may not act on this resource' },
@@ -40,6 +41,8 @@ export const ERRORS = {
   QR_NOT_FOUND: { status: 404, message: 'No QR code is available' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message with this id in this session' },
   MEDIA_NOT_AVAILABLE: { status: 404, message: 'This message has no media to download' },
+  // 408
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   // 409
   SESSION_EXISTS: { status: 409, message: 'A session with this id already exists' },
   ALREADY_PAIRED: { status: 409, message: 'The session is already paired; use connect to reconnect' },
@@ -50,6 +53,8 @@ export const ERRORS = {
   // 413
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than allowed' },
   MEDIA_TOO_LARGE: { status: 413, message: 'The media is larger than allowed' },
+  // 414
+  URI_TOO_LONG: { status: 414, message: 'A path segment is too long; ids are at most 100 characters' },
   // 415
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON' },
   // 422
@@ -62,6 +67,9 @@ export const ERRORS = {
     message: 'Too many pairing codes were requested for this phone number; wait before asking again',
   },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  AUTH_RATE_LIMITED: { status: 429, message: 'Too many wrong API keys from this address; wait before trying again' },
+  // 431
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large; send them under 16 KB' },
   // 5xx
   ENGINE_ERROR: { status: 502, message: 'The WhatsApp engine failed to complete the request' },
   TIMEOUT: { status: 504, message: 'The WhatsApp engine did not answer in time' },

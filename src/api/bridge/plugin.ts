@@ -9,7 +9,9 @@ import { GatewayError, isGatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
-import { headerValue, mayActOn, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
+import { authorizeRequest } from '../http/auth.js';
+import { headerValue, requirePrincipal, stringField } from '../compat-shared/credentials.js';
+import { logoutIfLinked } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { ensureSession } from '../compat-shared/sessions.js';
 import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
@@ -25,10 +27,10 @@ function presentedKey(request: FastifyRequest): string | undefined {
   );
 }
 
+/** The presented key as `request.principal`, allowed to use the bridge's session by the core's rule. */
 async function authorize(core: GatewayCore, sessionId: string, request: FastifyRequest): Promise<void> {
-  const principal = await resolvePrincipal(core, presentedKey(request));
-  if (principal === undefined) throw new GatewayError('UNAUTHORIZED', 'Unauthorized');
-  if (!mayActOn(principal, sessionId)) throw new GatewayError('FORBIDDEN');
+  await requirePrincipal(request, core, presentedKey(request), new GatewayError('UNAUTHORIZED', 'Unauthorized'));
+  authorizeRequest(request, { action: 'session.use', sessionId });
 }
 
 /** A linked bridge that is not running reconnects on first use, as the original auto-reconnects. */
@@ -42,7 +44,7 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core, config } = opts;
   const sessionId = config.bridgeSessionId;
   const log = app.log.child({ sessionId, dialect: 'bridge' });
-  installDialectHandlers(app, { render: renderBridgeError, rootPaths: BRIDGE_ROOT_PATHS, sessionIdOf: () => sessionId });
+  installDialectHandlers(app, { name: 'bridge', render: renderBridgeError, rootPaths: BRIDGE_ROOT_PATHS, sessionIdOf: () => sessionId });
 
   app.get('/session/status', async () => {
     const connected = core.sessions.has(sessionId) && core.sessions.get(sessionId).connected;
@@ -90,9 +92,9 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   app.post('/session/logout', async (request) => {
     await authorize(core, sessionId, request);
-    const view = await ensureSession(core.sessions, sessionId);
+    await ensureSession(core.sessions, sessionId);
     // Clearing an unlinked, idle bridge has nothing to do: the answer is the same.
-    if (view.paired || view.active) await core.sessions.logout(sessionId);
+    await logoutIfLinked(core.sessions, sessionId);
     log.info('session cleared through the bridge API');
     return { status: 'success', message: 'Session cleared.' };
   });

@@ -6,6 +6,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayCore, Principal } from '../../core/gateway.js';
+import type { GatewayError } from '../../core/errors.js';
+import { resolveRequestPrincipal } from '../http/auth.js';
+import { refuseWrongCredentials } from '../http/authThrottle.js';
 
 /** A header's first value, trimmed; undefined when absent or empty. */
 export function headerValue(request: FastifyRequest, name: string): string | undefined {
@@ -48,16 +51,28 @@ export function booleanField(source: unknown, name: string): boolean | undefined
   return undefined;
 }
 
-/** Resolve a presented key through the core; undefined for a missing or unknown key. */
-export async function resolvePrincipal(core: GatewayCore, key: string | undefined): Promise<Principal | undefined> {
-  if (key === undefined || key === '') return undefined;
-  return core.apiKeys.verify(key);
+/**
+ * Resolve a presented key through the core and store it as
+ * `request.principal`; undefined for a missing or unknown key.
+ */
+export async function resolvePrincipal(request: FastifyRequest, core: GatewayCore, key: string | undefined): Promise<Principal | undefined> {
+  return resolveRequestPrincipal(request, core.apiKeys, key);
 }
 
-/** The admin may act on every session; a session key only on its own. */
-export function mayActOn(principal: Principal | undefined, sessionId: string): boolean {
-  if (principal === undefined) return false;
-  return principal.kind === 'admin' || principal.sessionId === sessionId;
+/**
+ * The presented key's principal (stored as `request.principal`), or throw
+ * `refusal`: at once for a missing key, through the wrong-key throttle for a
+ * wrong one (then 429 once the address sent too many).
+ */
+export async function requirePrincipal(
+  request: FastifyRequest,
+  core: GatewayCore,
+  key: string | undefined,
+  refusal: GatewayError,
+): Promise<Principal> {
+  if (key === undefined || key === '') throw refusal;
+  const principal = await resolvePrincipal(request, core, key);
+  return principal ?? refuseWrongCredentials(request, refusal);
 }
 
 /** Compare secrets in constant time whatever their lengths (hashing first hides the length). */

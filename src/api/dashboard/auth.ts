@@ -7,16 +7,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
+import { refuseWrongCredentials } from '../http/authThrottle.js';
 import { SESSION_COOKIE, parseCookies, serializeSessionCookie } from './cookies.js';
 import { SignInSessions, type SignInSession } from './signInSessions.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
 
-const signedIn = new WeakMap<FastifyRequest, SignInSession>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The dashboard sign-in a request carries, set by the dashboard's auth hook. */
+    dashboardUser?: SignInSession;
+  }
+}
 
-/** The signed-in user of a request that passed `requireSignIn`. */
+/** The signed-in user of a request that passed the dashboard's auth hook. */
 export function signedInUser(request: FastifyRequest): SignInSession {
-  const user = signedIn.get(request);
+  const user = request.dashboardUser;
   if (!user) throw new GatewayError('UNAUTHORIZED', 'Sign in to the dashboard first');
   return user;
 }
@@ -55,42 +61,6 @@ export function assertSameOrigin(request: FastifyRequest, publicUrl: string | un
   if (!allowed.has(originHost)) throw new GatewayError('FORBIDDEN', 'The request did not come from the dashboard page');
 }
 
-/** Failed sign-ins per client address, so the admin key cannot be guessed quickly. */
-class SignInThrottle {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
-  constructor(
-    private readonly maxFailures = 10,
-    private readonly windowMs = 5 * 60 * 1000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  assertAllowed(ip: string): void {
-    const entry = this.failures.get(ip);
-    if (!entry || entry.resetAt <= this.now()) return;
-    if (entry.count >= this.maxFailures) {
-      const seconds = Math.ceil((entry.resetAt - this.now()) / 1000);
-      throw new GatewayError('RATE_LIMITED', `Too many failed sign-ins; try again in ${seconds} seconds`, undefined, {
-        retryAfterSeconds: seconds,
-      });
-    }
-  }
-
-  recordFailure(ip: string): void {
-    const now = this.now();
-    // Many addresses failing once each must not grow the map without bound.
-    if (this.failures.size > 10_000) {
-      for (const [key, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(key);
-    }
-    const entry = this.failures.get(ip);
-    if (!entry || entry.resetAt <= now) this.failures.set(ip, { count: 1, resetAt: now + this.windowMs });
-    else entry.count += 1;
-  }
-
-  clear(ip: string): void {
-    this.failures.delete(ip);
-  }
-}
-
 export interface AuthOptions {
   core: GatewayCore;
   signIns: SignInSessions;
@@ -104,7 +74,6 @@ function isSecure(request: FastifyRequest): boolean {
 /** Registers sign-in/out/me and an onRequest hook guarding every other /api route. */
 export async function registerAuth(app: FastifyInstance, opts: AuthOptions): Promise<void> {
   const { core, signIns, publicUrl } = opts;
-  const throttle = new SignInThrottle();
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const url = request.routeOptions.url ?? '';
@@ -118,22 +87,22 @@ export async function registerAuth(app: FastifyInstance, opts: AuthOptions): Pro
         throw new GatewayError('FORBIDDEN', 'The request is missing the dashboard CSRF token; reload the page');
       }
     }
-    signedIn.set(request, user);
+    request.dashboardUser = user;
+    // Only the admin key signs in, so a signed-in page acts as the admin.
+    request.principal = { kind: 'admin' };
   });
 
   app.post('/api/sign-in', async (request: FastifyRequest, reply: FastifyReply) => {
     assertSameOrigin(request, publicUrl);
-    throttle.assertAllowed(request.ip);
     const body = request.body as { apiKey?: unknown } | undefined;
     const apiKey = typeof body?.apiKey === 'string' ? body.apiKey.trim() : '';
     if (!apiKey) throw new GatewayError('UNAUTHORIZED', 'Enter the admin API key');
     const principal = await core.apiKeys.verify(apiKey);
     if (principal?.kind !== 'admin') {
-      throttle.recordFailure(request.ip);
       request.log.info({ ip: request.ip }, 'dashboard sign-in refused');
-      throw new GatewayError('UNAUTHORIZED', 'That is not the admin API key');
+      // Counted per address like every wrong key; the right key is never held back by it.
+      return refuseWrongCredentials(request, new GatewayError('UNAUTHORIZED', 'That is not the admin API key'));
     }
-    throttle.clear(request.ip);
     // A fresh id on every sign-in, so a planted cookie can never be signed in (session fixation).
     const previous = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
     if (previous) signIns.delete(previous);

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiPlugin, ApiPluginOptions } from '../types.js';
 import { registerAuth } from './auth.js';
 import { DIST_DIR, ensureDashboardBuilt } from './build.js';
-import { dashboardErrorHandler, sendGatewayError } from './errorEnvelope.js';
+import { dashboardErrorHandler, dashboardSurface, sendGatewayError } from './errorEnvelope.js';
 import { GatewayError } from '../../core/errors.js';
 import { registerEventStream } from './eventStream.js';
 import { OtpGuard } from './otp/otpGuard.js';
@@ -47,6 +47,7 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
   // Before any route is served, so an enabled authenticator guards from the first request.
   await guard.load();
 
+  app.errorSurfaces?.add(dashboardSurface, [app.prefix === '' ? '/dashboard' : app.prefix]);
   app.setErrorHandler(dashboardErrorHandler);
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
     sendGatewayError(reply, new GatewayError('NOT_FOUND', `No dashboard route ${request.method} ${request.url.split('?')[0]}`)),

@@ -6,7 +6,7 @@
  * older handles, so older tokens stop working, across restarts and nodes.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { GatewayCore } from '../../core/gateway.js';
+import type { GatewayCore, Principal } from '../../core/gateway.js';
 import { signJwt, verifyJwt } from '../compat-shared/jwt.js';
 
 export const SECRET_LABEL = 'gomulti device secret';
@@ -45,14 +45,17 @@ export class DeviceTokens {
     return principal.keyId;
   }
 
-  /** The device id of a valid, unrevoked token; undefined otherwise. */
-  async verify(token: string): Promise<string | undefined> {
+  /**
+   * The principal of a valid, unrevoked token: the device's session key (its
+   * secret) acting on the device's session; undefined otherwise.
+   */
+  async verify(token: string): Promise<Principal | undefined> {
     const claims = verifyJwt(this.secret, token);
     if (claims === undefined) return undefined;
     const { device_id: deviceId, sid, kid } = claims;
     if (typeof deviceId !== 'string' || typeof sid !== 'string' || typeof kid !== 'string') return undefined;
     if (!this.core.sessions.has(deviceId)) return undefined;
     const keyIds = new Set((await this.core.apiKeys.listSessionKeys(deviceId)).map((key) => key.keyId));
-    return keyIds.has(sid) && keyIds.has(kid) ? deviceId : undefined;
+    return keyIds.has(sid) && keyIds.has(kid) ? { kind: 'session', sessionId: deviceId, keyId: sid } : undefined;
   }
 }

@@ -7,7 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, isGatewayError } from '../../core/errors.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
-import { headerValue, queryOrBodyField, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
+import { authorizeRequest } from '../http/auth.js';
+import { refuseWrongCredentials } from '../http/authThrottle.js';
+import { headerValue, queryOrBodyField, requirePrincipal, stringField } from '../compat-shared/credentials.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrDataUrl } from '../compat-shared/qrImage.js';
 import { secondsUntil } from '../compat-shared/sessions.js';
@@ -39,12 +41,14 @@ function qrPage(dataUrl: string, timeoutSeconds: number): string {
 export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
   const tokens = new DeviceTokens(core);
-  // The device a request's token names, set by the /devices/me auth hook.
-  const deviceOfRequest = new WeakMap<FastifyRequest, string>();
+  /** The device of a request whose token the /devices/me hook accepted: its principal's session. */
+  const deviceOfRequest = (request: FastifyRequest): string | undefined =>
+    request.principal?.kind === 'session' ? request.principal.sessionId : undefined;
   installDialectHandlers(app, {
+    name: 'gomulti',
     render: renderGomultiError,
     rootPaths: GOMULTI_ROOT_PATHS,
-    sessionIdOf: (request) => deviceOfRequest.get(request),
+    sessionIdOf: deviceOfRequest,
   });
 
   const requireDevice = async (request: FastifyRequest): Promise<void> => {
@@ -52,20 +56,25 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     if (header === undefined) throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
     // The seed's curl sends the raw token; the original's code wants `Bearer <jwt>`.
     const token = header.replace(/^Bearer\s+/i, '').trim();
-    const deviceId = token === '' ? undefined : await tokens.verify(token);
-    if (deviceId === undefined) throw new GatewayError('UNAUTHORIZED', BAD_TOKEN);
-    deviceOfRequest.set(request, deviceId);
+    if (token === '') throw new GatewayError('UNAUTHORIZED', BAD_TOKEN);
+    const principal = await tokens.verify(token);
+    if (principal === undefined) return refuseWrongCredentials(request, new GatewayError('UNAUTHORIZED', BAD_TOKEN));
+    request.principal = principal;
   };
 
+  /** The token's device, once the core's rule allowed the token to use it. */
   const deviceIdOf = (request: FastifyRequest): string => {
-    const deviceId = deviceOfRequest.get(request);
+    const deviceId = deviceOfRequest(request);
     if (deviceId === undefined) throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
+    authorizeRequest(request, { action: 'session.use', sessionId: deviceId });
     return deviceId;
   };
 
   app.post('/devices', async (request, reply) => {
-    const principal = await resolvePrincipal(core, headerValue(request, 'x-api-key'));
-    if (principal?.kind !== 'admin') throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
+    const principal = await requirePrincipal(request, core, headerValue(request, 'x-api-key'), new GatewayError('UNAUTHORIZED', MISSING_AUTH));
+    // The seed documents 401 for any key that may not create devices.
+    if (principal.kind !== 'admin') throw new GatewayError('UNAUTHORIZED', MISSING_AUTH);
+    authorizeRequest(request, { action: 'session.create' });
     const name = stringField(request.body, 'device_name', 'name');
     const view = await core.sessions.create(name === undefined ? {} : { displayName: name });
     const secret = await tokens.createSecret(view.sessionId);
@@ -86,8 +95,15 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     if (deviceId === undefined || secret === undefined) {
       throw new GatewayError('BAD_REQUEST', 'device_id and device_secret are required');
     }
-    if (!core.sessions.has(deviceId)) throw new GatewayError('UNAUTHORIZED', 'Invalid device credentials');
-    const secretKeyId = await tokens.checkSecret(deviceId, secret);
+    let secretKeyId: string;
+    try {
+      if (!core.sessions.has(deviceId)) throw new GatewayError('UNAUTHORIZED', 'Invalid device credentials');
+      secretKeyId = await tokens.checkSecret(deviceId, secret);
+    } catch (err) {
+      // A wrong device secret is a wrong key like any other: it counts towards the throttle.
+      if (isGatewayError(err) && err.code === 'UNAUTHORIZED') return refuseWrongCredentials(request, err);
+      throw err;
+    }
     const token = await tokens.mint(deviceId, secretKeyId);
     request.log.child({ sessionId: deviceId }).info('gomulti token minted; older tokens revoked');
     return gomultiSuccess('Token generated successfully', { device_id: deviceId, token });

@@ -34,11 +34,15 @@ export function basicCredentials(request: FastifyRequest): BasicUser | undefined
   return { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
 }
 
+/**
+ * True when the Basic credentials are good; then `request.principal` is the
+ * admin: GOWA's users are operators of the whole server, as the admin key is.
+ */
 export async function checkBasicAuth(core: GatewayCore, users: BasicUser[], request: FastifyRequest): Promise<boolean> {
   const presented = basicCredentials(request);
   if (presented === undefined) return false;
   if (users.length === 0) {
-    const principal = await resolvePrincipal(core, presented.pass);
+    const principal = await resolvePrincipal(request, core, presented.pass);
     return principal?.kind === 'admin';
   }
   // Compare against every user without stopping early, so timing says nothing about which matched.
@@ -47,5 +51,6 @@ export async function checkBasicAuth(core: GatewayCore, users: BasicUser[], requ
     const match = secretsEqual(user.user, presented.user) && secretsEqual(user.pass, presented.pass);
     ok = ok || match;
   }
+  if (ok) request.principal = { kind: 'admin' };
   return ok;
 }

@@ -7,12 +7,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { ApiPlugin } from '../types.js';
+import { authorizeRequest } from '../http/auth.js';
+import { refuseWrongCredentials } from '../http/authThrottle.js';
 import { headerValue, queryOrBodyField, stringField } from '../compat-shared/credentials.js';
 import { installDialectHandlers, sessionIdFromParams } from '../compat-shared/dialectPlugin.js';
 import { qrPng } from '../compat-shared/qrImage.js';
 import { secondsUntil } from '../compat-shared/sessions.js';
 import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
-import { checkBasicAuth, parseGowaUsers } from './basicAuth.js';
+import { basicCredentials, checkBasicAuth, parseGowaUsers } from './basicAuth.js';
 import { gowaDevice, gowaStatus } from './deviceState.js';
 import { QrFiles } from './qrFiles.js';
 import { gowaSuccess, renderGowaError } from './render.js';
@@ -27,6 +29,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const files = new QrFiles();
   app.addHook('onClose', async () => files.clear());
   installDialectHandlers(app, {
+    name: 'gowa',
     render: renderGowaError,
     rootPaths: GOWA_ROOT_PATHS,
     sessionIdOf: (request) =>
@@ -80,12 +83,15 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   await app.register(async (authed) => {
     authed.addHook('onRequest', async (request) => {
-      if (!(await checkBasicAuth(core, users, request))) throw new GatewayError('UNAUTHORIZED', 'Unauthorized');
+      const refusal = new GatewayError('UNAUTHORIZED', 'Unauthorized');
+      if (basicCredentials(request) === undefined) throw refusal;
+      if (!(await checkBasicAuth(core, users, request))) await refuseWrongCredentials(request, refusal);
     });
 
     authed.get('/devices', async () => gowaSuccess('Fetch device list success', listDevices()));
 
     authed.post('/devices', async (request) => {
+      authorizeRequest(request, { action: 'session.create' });
       const deviceId = stringField(request.body, 'device_id', 'id');
       const view = await core.sessions.create(deviceId === undefined ? {} : { sessionId: deviceId });
       request.log.child({ sessionId: view.sessionId }).info('gowa device created');
@@ -97,6 +103,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     );
 
     authed.delete<{ Params: DeviceParams }>('/devices/:device_id', async (request) => {
+      authorizeRequest(request, { action: 'session.delete', sessionId: request.params.device_id });
       await core.sessions.delete(request.params.device_id);
       return gowaSuccess('Device removed', { device_id: request.params.device_id });
     });

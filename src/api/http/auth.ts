@@ -1,16 +1,20 @@
 /**
- * API key authentication, done once per request in an onRequest hook.
- * Keys come as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. The
- * resolved principal is stored on the request; a session-scoped key may
- * only touch routes whose `:sessionId` is its own.
+ * API key authentication, shared by every surface. Keys come as
+ * `Authorization: Bearer <key>` or `X-Api-Key: <key>` on the native API (the
+ * dialects read theirs where their clients send them). The resolved key is
+ * stored on the request as `request.principal`, the one place any surface
+ * looks for who is calling; what it may do is the core's rule
+ * (src/core/access.ts).
  */
 import type { FastifyRequest } from 'fastify';
+import { authorize, type AccessRequest } from '../../core/access.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ApiKeyService, Principal } from '../../core/gateway.js';
+import { refuseWrongCredentials } from './authThrottle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the API key hook; undefined on routes without auth. */
+    /** The key that authenticated this request; undefined on routes without auth or before the auth hook. */
     principal?: Principal;
   }
 }
@@ -27,50 +31,53 @@ export function extractApiKey(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** Resolve the request's key or throw UNAUTHORIZED. */
+/**
+ * Resolve a presented key and store it as `request.principal`. Undefined (and
+ * nothing stored) for a missing or unknown key; the caller says how it refuses.
+ */
+export async function resolveRequestPrincipal(
+  request: FastifyRequest,
+  apiKeys: ApiKeyService,
+  key: string | undefined,
+): Promise<Principal | undefined> {
+  if (key === undefined || key === '') return undefined;
+  const principal = await apiKeys.verify(key);
+  if (principal !== undefined) request.principal = principal;
+  return principal;
+}
+
+/** Resolve the request's native key (Bearer or X-Api-Key) or throw UNAUTHORIZED. */
 export async function authenticate(request: FastifyRequest, apiKeys: ApiKeyService): Promise<Principal> {
   const key = extractApiKey(request);
   if (key === undefined) {
     throw new GatewayError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" or "X-Api-Key: <key>"');
   }
-  const principal = await apiKeys.verify(key);
-  if (principal === undefined) throw new GatewayError('UNAUTHORIZED', 'The API key is not valid');
+  const principal = await resolveRequestPrincipal(request, apiKeys, key);
+  if (principal === undefined) return refuseWrongCredentials(request, new GatewayError('UNAUTHORIZED', 'The API key is not valid'));
   return principal;
 }
 
-/**
- * Scope rule: an admin key may do everything; a session key only what is
- * under its own session (`routeSessionId` undefined = a global route).
- */
-export function authorize(principal: Principal, routeSessionId: string | undefined): void {
-  if (principal.kind === 'admin') return;
-  if (routeSessionId === undefined || routeSessionId !== principal.sessionId) {
-    throw new GatewayError('FORBIDDEN', 'This key belongs to another session, or the route needs the admin key', {
-      keySessionId: principal.sessionId,
-    });
-  }
+/** The request's principal, or UNAUTHORIZED when no auth hook set one. */
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (principal === undefined) throw new GatewayError('UNAUTHORIZED');
+  return principal;
 }
 
-/** onRequest hook factory: authenticate, then authorize against the route's `:sessionId`. */
+/** Check the request's principal against the core's rule (src/core/access.ts). */
+export function authorizeRequest(request: FastifyRequest, access: AccessRequest): void {
+  authorize(request.principal, access);
+}
+
+/**
+ * onRequest hook factory: authenticate, then allow a route under
+ * `:sessionId` to that session's key and every other route to the admin key
+ * (routes that need more, like deleting a session, ask again).
+ */
 export function apiKeyHook(apiKeys: ApiKeyService): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const principal = await authenticate(request, apiKeys);
-    const params = request.params as Record<string, string | undefined> | undefined;
-    authorize(principal, params?.sessionId);
-    request.principal = principal;
+    const sessionId = (request.params as Record<string, string | undefined> | undefined)?.sessionId;
+    authorize(principal, sessionId === undefined ? { action: 'gateway.operate' } : { action: 'session.use', sessionId });
   };
-}
-
-/**
- * Some routes under a session still need the admin key: minting or revoking
- * keys and deleting the session. A leaked session key must not be able to
- * create more keys for itself or destroy what it was given access to.
- */
-export function requireAdmin(request: FastifyRequest): void {
-  const principal = request.principal;
-  if (principal?.kind !== 'admin') {
-    throw new GatewayError('FORBIDDEN', 'This action needs the admin key', {
-      keySessionId: principal?.kind === 'session' ? principal.sessionId : null,
-    });
-  }
 }

@@ -1,11 +1,13 @@
 /**
  * Turns anything a route or Fastify throws into a GatewayError, so every
  * envelope (native and dialects) starts from the same catalogue code.
- * Fastify's own failures (body parsing, schema validation, 404) are mapped
- * here once; `renderNativeError` then writes the native `{"error": …}` body.
+ * Fastify's own failures (body parsing, schema validation, 404, router and
+ * header-size failures) are mapped here once; each surface then renders the
+ * GatewayError in its envelope (errorSurfaces.ts).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, isGatewayError } from '../../core/errors.js';
+import { GatewayError, isGatewayError, type ErrorCode } from '../../core/errors.js';
+import { nativeSurface, sendError } from './errorSurfaces.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -64,51 +66,65 @@ function fromValidation(err: FastifyError): GatewayError {
   });
 }
 
-/** Map any thrown value onto the catalogue. */
+/** Fastify (and Node http parser) error codes with a catalogue entry of their own. */
+const BY_CODE: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_NOT_FOUND: 'NOT_FOUND',
+  FST_ERR_BAD_URL: 'INVALID_URL',
+  FST_ERR_INVALID_URL: 'INVALID_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+};
+
+/** Statuses a thrown 4xx may carry that have a catalogue entry of their own. */
+const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+/**
+ * Map any thrown value onto the catalogue: the one mapping every surface
+ * (native, dialects, dashboard, router-level failures) uses.
+ */
 export function toGatewayError(err: unknown): GatewayError {
   if (isGatewayError(err)) return err;
   const fe = err as Partial<FastifyError> | null;
   if (fe && typeof fe === 'object') {
     if (Array.isArray(fe.validation)) return fromValidation(fe as FastifyError);
-    switch (fe.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return new GatewayError('PAYLOAD_TOO_LARGE');
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return new GatewayError('UNSUPPORTED_MEDIA_TYPE');
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return new GatewayError('INVALID_JSON');
-      case 'FST_ERR_NOT_FOUND':
-        return new GatewayError('NOT_FOUND');
-    }
+    const byCode = typeof fe.code === 'string' ? BY_CODE[fe.code] : undefined;
+    if (byCode !== undefined) return new GatewayError(byCode, undefined, undefined, { cause: err });
     const status = fe.statusCode;
-    if (status === 404) return new GatewayError('NOT_FOUND');
-    if (status === 413) return new GatewayError('PAYLOAD_TOO_LARGE');
-    if (status === 415) return new GatewayError('UNSUPPORTED_MEDIA_TYPE');
-    if (status === 429) return new GatewayError('RATE_LIMITED');
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return new GatewayError('BAD_REQUEST', typeof fe.message === 'string' ? fe.message : undefined);
+      const byStatus = BY_STATUS[status];
+      if (byStatus !== undefined) return new GatewayError(byStatus, undefined, undefined, { cause: err });
+      // Other client errors keep Fastify's text (it names the problem) under the generic code.
+      return new GatewayError('BAD_REQUEST', typeof fe.message === 'string' ? fe.message : undefined, undefined, { cause: err });
     }
   }
   return new GatewayError('INTERNAL', undefined, undefined, { cause: err });
 }
 
-/** Log server-side failures with the request's logger (which carries the request id); never the request's secrets. */
-export function logIfServerError(request: FastifyRequest, error: GatewayError, original: unknown): void {
+/**
+ * Log server-side failures with the request's logger (which carries the
+ * request id) and the session the request is about; never the request's secrets.
+ */
+export function logIfServerError(request: FastifyRequest, error: GatewayError, original: unknown, sessionId?: string): void {
   if (error.status < 500) return;
-  const sessionId = (request.params as Record<string, unknown> | undefined)?.sessionId;
-  request.log.error({ err: original, code: error.code, sessionId }, 'request failed');
+  const fromParams = (request.params as Record<string, unknown> | undefined)?.sessionId;
+  const session = sessionId ?? (typeof fromParams === 'string' ? fromParams : undefined);
+  request.log.error({ err: original, code: error.code, ...(session === undefined ? {} : { sessionId: session }) }, 'request failed');
 }
 
 /** Write the native envelope: `{"error": {"code", "message", "details"}}` plus Retry-After. */
 export function renderNativeError(error: GatewayError, reply: FastifyReply): FastifyReply {
-  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-  // A stream that already started cannot carry an error body.
-  if (reply.sent) return reply;
-  // Plain JSON.stringify: a route's response schema must never trim `details`.
-  return reply
-    .status(error.status)
-    .type('application/json; charset=utf-8')
-    .serializer((payload: unknown) => JSON.stringify(payload))
-    .send({ error: error.toJSON() });
+  return sendError(reply, error, nativeSurface);
 }

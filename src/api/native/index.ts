@@ -7,6 +7,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { GatewayError } from '../../core/errors.js';
 import { apiKeyHook } from '../http/auth.js';
+import { FORM_CONTENT_TYPE } from '../http/bodyParsers.js';
 import type { ApiPlugin } from '../types.js';
 import type { NativeContext } from './context.js';
 import { eventRoutes } from './routes/events.js';
@@ -23,8 +24,9 @@ export interface NativeApiOptions {
 export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
   return async (fastify, { core }) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    // JSON only: a text/plain body on a JSON route is a 415, not a string to validate.
+    // JSON only: a text or form body on a JSON route is a 415, not something to validate.
     app.removeContentTypeParser('text/plain');
+    app.removeContentTypeParser(FORM_CONTENT_TYPE);
 
     app.addHook('onRequest', apiKeyHook(core.apiKeys));
     // No body on a route that takes one is an empty object, so a missing

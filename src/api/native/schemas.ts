@@ -191,7 +191,7 @@ export const ErrorSchema = Type.Object(
 /** Documented error responses: status → schema with the codes that may appear. */
 export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
   const byStatus = new Map<number, string[]>();
-  for (const code of ['UNAUTHORIZED', ...codes] as ErrorCode[]) {
+  for (const code of ['UNAUTHORIZED', 'AUTH_RATE_LIMITED', ...codes] as ErrorCode[]) {
     const status = ERRORS[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

@@ -11,7 +11,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
 import { RUNNING_STATES } from '../../core/model.js';
 import { normalizePhoneNumber } from '../../core/phoneNumber.js';
-import { apiKeyHook, authorize } from '../http/auth.js';
+import { apiKeyHook, authorizeRequest } from '../http/auth.js';
 
 export const FAULT_KINDS = ['restart-required', 'replaced', 'unavailable', 'closed', 'timeout', 'drop', 'silence'] as const;
 export type SandboxFaultKind = (typeof FAULT_KINDS)[number];
@@ -103,7 +103,7 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxRoutesOpt
   app.addHook('onRequest', async (request) => {
     await hook(request);
     // Playing the phone is an operator's action, never a session key's.
-    authorize(request.principal!, undefined);
+    authorizeRequest(request, { action: 'gateway.operate' });
   });
 
   const tags = ['sandbox'];

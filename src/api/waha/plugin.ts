@@ -5,10 +5,12 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, isGatewayError } from '../../core/errors.js';
-import type { Principal } from '../../core/gateway.js';
+import { mayAccess, type Action } from '../../core/access.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
-import { booleanField, headerValue, mayActOn, resolvePrincipal, stringField } from '../compat-shared/credentials.js';
+import { authorizeRequest } from '../http/auth.js';
+import { booleanField, headerValue, requirePrincipal, stringField } from '../compat-shared/credentials.js';
+import { logoutIfLinked, restartSession, startSession, stopIfRunning } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrPng } from '../compat-shared/qrImage.js';
 import { requireScanQrCode } from '../compat-shared/scanQrGuard.js';
@@ -22,56 +24,36 @@ type SessionParams = { session: string };
 
 export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
-  installDialectHandlers(app, { render: makeWahaRenderer(core), rootPaths: WAHA_ROOT_PATHS });
+  installDialectHandlers(app, { name: 'waha', render: makeWahaRenderer(core), rootPaths: WAHA_ROOT_PATHS });
 
-  const principals = new WeakMap<FastifyRequest, Principal>();
   app.addHook('onRequest', async (request) => {
     const key = headerValue(request, 'x-api-key') ?? stringField(request.query, 'x-api-key');
-    const principal = await resolvePrincipal(core, key);
-    if (principal === undefined) throw new GatewayError('UNAUTHORIZED');
-    principals.set(request, principal);
+    await requirePrincipal(request, core, key, new GatewayError('UNAUTHORIZED'));
   });
 
-  const principalOf = (request: FastifyRequest): Principal => {
-    const principal = principals.get(request);
-    if (principal === undefined) throw new GatewayError('UNAUTHORIZED');
-    return principal;
-  };
-  const requireAdmin = (request: FastifyRequest): void => {
-    if (principalOf(request).kind !== 'admin') throw new GatewayError('FORBIDDEN');
-  };
-  /** The session's view, after checking the key may act on it (404 when it does not exist). */
-  const sessionFor = (request: FastifyRequest, name: string): SessionView => {
-    if (!mayActOn(principalOf(request), name)) throw new GatewayError('FORBIDDEN');
+  /** The session's view, after the core's rule allowed the key this action on it (404 when it does not exist). */
+  const sessionFor = (request: FastifyRequest, name: string, action: Action = 'session.use'): SessionView => {
+    authorizeRequest(request, { action, sessionId: name });
     return core.sessions.get(name);
   };
 
-  const start = async (name: string): Promise<SessionView> => core.sessions.connect(name);
-  const stop = async (name: string): Promise<SessionView> => {
-    const view = core.sessions.get(name);
-    return view.active ? core.sessions.disconnect(name) : view;
-  };
-  const restart = async (name: string): Promise<SessionView> => {
-    await stop(name);
-    return start(name);
-  };
-  const logout = async (name: string): Promise<SessionView> => {
-    const view = core.sessions.get(name);
-    return view.paired || view.active ? core.sessions.logout(name) : view;
-  };
+  const start = (name: string): Promise<SessionView> => startSession(core.sessions, name);
+  const stop = (name: string): Promise<SessionView> => stopIfRunning(core.sessions, name);
+  const restart = (name: string): Promise<SessionView> => restartSession(core.sessions, name);
+  const logout = (name: string): Promise<SessionView> => logoutIfLinked(core.sessions, name);
 
   app.get('/api/sessions', async (request) => {
-    const principal = principalOf(request);
+    authorizeRequest(request, { action: 'session.list' });
     const all = booleanField(request.query, 'all') === true;
     return core.sessions
       .list()
-      .filter((view) => mayActOn(principal, view.sessionId))
+      .filter((view) => mayAccess(request.principal, view.sessionId))
       .map(wahaSession)
       .filter((session) => all || session.status !== 'STOPPED');
   });
 
   app.post('/api/sessions', async (request, reply) => {
-    requireAdmin(request);
+    authorizeRequest(request, { action: 'session.create' });
     const name = stringField(request.body, 'name');
     const config = (request.body as { config?: { metadata?: Record<string, unknown> } } | undefined)?.config;
     const displayName = stringField(config?.metadata, 'displayName');
@@ -112,7 +94,7 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     wahaSession(sessionFor(request, request.params.session)),
   );
   app.delete<{ Params: SessionParams }>('/api/sessions/:session', async (request, reply) => {
-    sessionFor(request, request.params.session);
+    sessionFor(request, request.params.session, 'session.delete');
     await core.sessions.delete(request.params.session);
     return reply.code(200).send();
   });

@@ -11,8 +11,8 @@ import { expectedStatuses, stateOfError, wahaStatus } from '../compat-shared/wah
 
 const WRONG_STATUS = 'Session status is not as expected. Try again later or restart the session';
 
-function sessionName(request: FastifyRequest): string | null {
-  const params = request.params as Record<string, unknown> | undefined;
+function sessionName(request: FastifyRequest | undefined): string | null {
+  const params = request?.params as Record<string, unknown> | null | undefined;
   return typeof params?.session === 'string' ? params.session : null;
 }
 
@@ -21,7 +21,7 @@ function nest(status: number, message: string): RenderedError {
 }
 
 export function makeWahaRenderer(core: GatewayCore): ErrorRenderer {
-  return (error: GatewayError, request: FastifyRequest): RenderedError => {
+  return (error: GatewayError, request: FastifyRequest | undefined): RenderedError => {
     switch (error.code) {
       case 'UNAUTHORIZED':
         return { status: 401, body: { message: 'Unauthorized', statusCode: 401 } };

@@ -8,7 +8,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import { GatewayError } from '../../core/errors.js';
 import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
-import { headerValue, mayActOn, queryOrBodyField, resolvePrincipal } from '../compat-shared/credentials.js';
+import { mayAccess, type Action } from '../../core/access.js';
+import { authorizeRequest } from '../http/auth.js';
+import { headerValue, queryOrBodyField, requirePrincipal } from '../compat-shared/credentials.js';
+import { logoutIfLinked, restartSession, startSession, stopIfRunning } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrDataUrl, qrPng } from '../compat-shared/qrImage.js';
 import { requireScanQrCode } from '../compat-shared/scanQrGuard.js';
@@ -30,17 +33,26 @@ function required(request: FastifyRequest, name: string, ...aliases: string[]): 
 export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
   installDialectHandlers(app, {
+    name: 'wawp',
     render: makeWawpRenderer(core),
     rootPaths: WAWP_ROOT_PATHS,
     sessionIdOf: (request) => queryOrBodyField(request, 'instance_id'),
   });
 
-  /** The instance a request names, once its access token may act on it. */
-  const instanceOf = async (request: FastifyRequest): Promise<SessionView> => {
-    const token = required(request, 'access_token');
+  const INVALID_TOKEN = 'Invalid or missing access token';
+
+  /** The request's access token as `request.principal`, or 401. */
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
+    await requirePrincipal(request, core, required(request, 'access_token'), new GatewayError('UNAUTHORIZED', INVALID_TOKEN));
+  };
+
+  /** The instance a request names, once the core's rule allowed its access token this action on it. */
+  const instanceOf = async (request: FastifyRequest, action: Action = 'session.use'): Promise<SessionView> => {
+    await authenticate(request);
     const instanceId = required(request, 'instance_id');
-    const principal = await resolvePrincipal(core, token);
-    if (!mayActOn(principal, instanceId)) throw new GatewayError('UNAUTHORIZED', 'Invalid or missing access token');
+    // Wawp answers a token of another instance as an invalid token (401), as before.
+    if (!mayAccess(request.principal, instanceId)) throw new GatewayError('UNAUTHORIZED', INVALID_TOKEN);
+    authorizeRequest(request, { action, sessionId: instanceId });
     return core.sessions.get(instanceId);
   };
 
@@ -58,9 +70,8 @@ export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   };
 
   route(GET_POST, '/v2/session/create', async (request) => {
-    const principal = await resolvePrincipal(core, required(request, 'access_token'));
-    if (principal === undefined) throw new GatewayError('UNAUTHORIZED', 'Invalid or missing access token');
-    if (principal.kind !== 'admin') throw new GatewayError('UNAUTHORIZED', 'This access token may not create instances');
+    await authenticate(request);
+    authorizeRequest(request, { action: 'session.create' });
     const name = queryOrBodyField(request, 'session_name', 'name');
     const view = await core.sessions.create({
       sessionId: queryOrBodyField(request, 'instance_id') ?? newInstanceId(),
@@ -70,28 +81,22 @@ export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     return { ...(await info(view)), session_name: view.displayName ?? view.sessionId };
   });
 
-  route(GET_POST, '/v2/session/start', async (request) => info(await core.sessions.connect((await instanceOf(request)).sessionId)));
-
-  const stop = async (view: SessionView): Promise<SessionView> =>
-    view.active ? core.sessions.disconnect(view.sessionId) : view;
-
-  route(GET_POST, '/v2/session/stop', async (request) => info(await stop(await instanceOf(request))));
-
-  route(GET_POST, '/v2/session/restart', async (request) => {
-    const view = await stop(await instanceOf(request));
-    return info(await core.sessions.connect(view.sessionId));
-  });
+  route(GET_POST, '/v2/session/start', async (request) => info(await startSession(core.sessions, (await instanceOf(request)).sessionId)));
+  route(GET_POST, '/v2/session/stop', async (request) => info(await stopIfRunning(core.sessions, (await instanceOf(request)).sessionId)));
+  route(GET_POST, '/v2/session/restart', async (request) =>
+    info(await restartSession(core.sessions, (await instanceOf(request)).sessionId)),
+  );
 
   // Wawp's logout unlinks the device and keeps the instance alive for a new QR.
   route(GET_POST, '/v2/session/logout', async (request) => {
     const view = await instanceOf(request);
-    if (view.paired || view.active) await core.sessions.logout(view.sessionId);
+    await logoutIfLinked(core.sessions, view.sessionId);
     request.log.child({ sessionId: view.sessionId }).info('wawp instance logged out');
-    return info(await core.sessions.connect(view.sessionId));
+    return info(await startSession(core.sessions, view.sessionId));
   });
 
   route(['DELETE', 'POST'], '/v2/session/delete', async (request) => {
-    const view = await instanceOf(request);
+    const view = await instanceOf(request, 'session.delete');
     await core.sessions.delete(view.sessionId);
     request.log.child({ sessionId: view.sessionId }).info('wawp instance deleted');
     return { instance_id: view.sessionId, deleted: true };

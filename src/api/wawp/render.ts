@@ -13,7 +13,7 @@ import { expectedStatuses, stateOfError, wahaStatus } from '../compat-shared/wah
 const CODES: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'missing_parameter',
   UNAUTHORIZED: 'invalid_access_token',
-  FORBIDDEN: 'invalid_access_token',
+  FORBIDDEN: 'forbidden',
   SESSION_NOT_FOUND: 'invalid_instance',
   INVALID_PHONE_NUMBER: 'invalid_phone_number',
   SESSION_EXISTS: 'instance_exists',
@@ -27,9 +27,9 @@ export function wawpFailure(status: number, code: string, message: string): Rend
 }
 
 export function makeWawpRenderer(core: GatewayCore): ErrorRenderer {
-  return (error: GatewayError, request: FastifyRequest): RenderedError => {
+  return (error: GatewayError, request: FastifyRequest | undefined): RenderedError => {
     if (error.code === 'SESSION_NOT_READY' || error.code === 'ALREADY_PAIRED' || error.code === 'QR_NOT_FOUND') {
-      const instanceId = stringField(request.query, 'instance_id') ?? stringField(request.body, 'instance_id');
+      const instanceId = stringField(request?.query, 'instance_id') ?? stringField(request?.body, 'instance_id');
       const state = stateOfError(core, error.details, instanceId);
       return {
         status: 422,

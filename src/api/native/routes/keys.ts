@@ -1,6 +1,6 @@
 /** Session-scoped API keys: a key that can only act on one session. */
 import { Type } from 'typebox';
-import { requireAdmin } from '../../http/auth.js';
+import { authorizeRequest } from '../../http/auth.js';
 import { SessionParams } from '../../http/params.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
 import { ApiKeyInfoSchema, CreateKeyBody, CreatedApiKeySchema, KeyParams, dataOf, errorResponses } from '../schemas.js';
@@ -27,7 +27,7 @@ export function keyRoutes(app: NativeApp, { core }: NativeContext): void {
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
+      authorizeRequest(request, { action: 'keys.manage', sessionId: request.params.sessionId });
       const created = await apiKeys.createSessionKey(request.params.sessionId, request.body.label ?? null);
       reply.header('cache-control', 'no-store');
       return reply.status(201).send({
@@ -75,7 +75,7 @@ export function keyRoutes(app: NativeApp, { core }: NativeContext): void {
       },
     },
     async (request) => {
-      requireAdmin(request);
+      authorizeRequest(request, { action: 'keys.manage', sessionId: request.params.sessionId });
       const { sessionId, keyId } = request.params;
       await apiKeys.revokeSessionKey(sessionId, keyId);
       return { data: { keyId, deleted: true as const } };

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { GatewayError } from '../../../core/errors.js';
 import type { SessionView } from '../../../core/model.js';
-import { requireAdmin } from '../../http/auth.js';
+import { authorizeRequest } from '../../http/auth.js';
 import { SessionParams } from '../../http/params.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
 import { CreateSessionBody, SessionStatusSchema, SessionViewSchema, dataOf, errorResponses } from '../schemas.js';
@@ -106,8 +106,8 @@ export function sessionRoutes(app: NativeApp, { core }: NativeContext): void {
       },
     },
     async (request) => {
-      requireAdmin(request);
       const { sessionId } = request.params;
+      authorizeRequest(request, { action: 'session.delete', sessionId });
       await sessions.delete(sessionId);
       return { data: { sessionId, deleted: true as const } };
     },
