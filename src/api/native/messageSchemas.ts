@@ -92,3 +92,13 @@ export const PresenceBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const SendAnswerSchema = Type.Object(
+  {
+    ...MessageSchema.properties,
+    to: Type.String({ description: 'The chat the message goes to' }),
+    text: Nullable(Type.String({ description: 'The text or caption' })),
+    mediaUrl: Nullable(Type.String()),
+  },
+  { description: 'The accepted message (WADial: to, text, contentType, mediaUrl, status, messageId) with its status history' },
+);

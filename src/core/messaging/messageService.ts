@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Engine, EngineMessage, EngineMessageStatus } from '../../engine/types.js';
+import type { Engine } from '../../engine/types.js';
 import { isStoreError } from '../../store/errors.js';
 import type { MessageRow, Store } from '../../store/types.js';
 import { GatewayError, isGatewayError } from '../errors.js';
@@ -16,8 +16,9 @@ import type { SessionManager } from '../sessions/sessionManager.js';
 import { SerialQueue } from '../serialQueue.js';
 import { prepareContent } from './content.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './mediaSource.js';
-import { addressOf, bodyOfIncoming, isAdvance, toMessageView, toQueued, type StoredBody } from './messageRecords.js';
-import type { ChatView, MessageStatus, MessageView, Page, SendMessageInput } from './model.js';
+import { addressOf, toMessageView, toQueued, type StoredBody } from './messageRecords.js';
+import type { ChatView, MessageView, Page, SendMessageInput } from './model.js';
+import { MessageTracker } from './messageTracker.js';
 import { SendQueue } from './sendQueue.js';
 
 export interface MessagingOptions {
@@ -39,23 +40,26 @@ const IDEMPOTENCY_KEEP_MS = 24 * 60 * 60_000;
 
 export class MessageService {
   readonly queue: SendQueue;
+  private readonly tracker: MessageTracker;
   private readonly incoming = new Map<string, SerialQueue>();
   private readonly mediaLimits: MediaLimits;
 
   constructor(private readonly opts: MessagingOptions) {
     this.mediaLimits = opts.media ?? DEFAULT_MEDIA_LIMITS;
+    this.tracker = new MessageTracker({ store: opts.store, sessions: opts.sessions, events: opts.events, logger: opts.logger, view: (row) => this.view(row) });
     this.queue = new SendQueue({
       repo: opts.store.messages,
       live: opts.sessions.live,
       logger: opts.logger,
       faults: opts.faults,
       ratePerMinute: opts.sendRatePerMinute ?? 0,
-      onSent: (sessionId, id, timestamp) => this.recordSent(sessionId, id, timestamp),
-      onFailed: (sessionId, id, reason, attempts) => this.recordFailed(sessionId, id, reason, attempts),
+      onSent: (sessionId, id, timestamp) => this.tracker.recordSent(sessionId, id, timestamp),
+      onFailed: (sessionId, id, reason, attempts) => this.tracker.recordFailed(sessionId, id, reason, attempts),
       onAttemptFailed: (sessionId, id, attempts) => opts.store.messages.update(sessionId, id, { attempts, updatedAt: now() }),
     });
     opts.sessions.onTraffic((sessionId, event) => {
-      const work = event.type === 'message' ? () => this.onMessage(sessionId, event.message) : () => this.onStatus(sessionId, event.update);
+      const work =
+        event.type === 'message' ? () => this.tracker.onMessage(sessionId, event.message) : () => this.tracker.onStatus(sessionId, event.update);
       this.serial(sessionId)
         .run(work)
         .catch((err: unknown) => {
@@ -216,83 +220,6 @@ export class MessageService {
     }, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
-  }
-
-  // ---- engine traffic ----------------------------------------------------------
-
-  private async onMessage(sessionId: string, message: EngineMessage): Promise<void> {
-    if (!this.opts.sessions.has(sessionId)) return;
-    const at = now();
-    const row: MessageRow = {
-      sessionId,
-      id: message.id,
-      chatJid: message.chatJid,
-      chatAlt: message.chatAlt,
-      senderJid: message.fromMe ? (this.opts.sessions.get(sessionId).me?.jid ?? '') : message.senderJid,
-      senderAlt: message.senderAlt,
-      fromMe: message.fromMe,
-      contentType: message.content.type,
-      body: JSON.stringify(bodyOfIncoming(message.content)),
-      payload: null,
-      status: message.fromMe ? 'sent' : 'received',
-      statuses: [{ status: message.fromMe ? 'sent' : 'received', at }],
-      error: null,
-      replyTo: message.replyTo,
-      waTimestamp: message.timestamp,
-      idempotencyKey: null,
-      requestHash: null,
-      attempts: 0,
-      createdAt: at,
-      updatedAt: at,
-    };
-    try {
-      await this.opts.store.messages.insert(row);
-    } catch (err) {
-      if (isStoreError(err) && err.code === 'DUPLICATE') return; // our own send echoed back, or a redelivery
-      throw err;
-    }
-    this.opts.events.emit('message.received', sessionId, { message: this.view(row) });
-  }
-
-  private async onStatus(sessionId: string, update: EngineMessageStatus): Promise<void> {
-    const row = await this.opts.store.messages.get(sessionId, update.messageId);
-    if (!row || !row.fromMe) return;
-    const status: MessageStatus = update.status === 'server_ack' ? 'sent' : update.status;
-    const at = new Date(update.at).toISOString();
-    const entry = { status, at, ...(update.participant ? { participant: update.participant } : {}) };
-    const advance = isAdvance(row.status as MessageStatus, status);
-    await this.opts.store.messages.update(sessionId, row.id, {
-      statuses: [...row.statuses, entry],
-      ...(advance ? { status } : {}),
-      updatedAt: now(),
-    });
-    const chat = addressOf(row.chatJid, row.chatAlt);
-    this.opts.events.emit('message.receipt', sessionId, {
-      messageId: row.id,
-      chat,
-      status,
-      participant: update.participant,
-      at,
-      messageStatus: advance ? status : row.status,
-    });
-  }
-
-  private async recordSent(sessionId: string, messageId: string, timestamp: number): Promise<void> {
-    const row = await this.opts.store.messages.get(sessionId, messageId);
-    if (!row) return;
-    const statuses = [...row.statuses, { status: 'sent', at: now() }];
-    const status = isAdvance(row.status as MessageStatus, 'sent') ? 'sent' : row.status;
-    await this.opts.store.messages.update(sessionId, messageId, { status, statuses, payload: null, waTimestamp: timestamp, updatedAt: now() });
-    this.log(sessionId).info({ messageId }, 'message sent');
-    this.opts.events.emit('message.sent', sessionId, { message: this.view({ ...row, status, statuses, waTimestamp: timestamp }) });
-  }
-
-  private async recordFailed(sessionId: string, messageId: string, reason: string, attempts: number): Promise<void> {
-    const row = await this.opts.store.messages.get(sessionId, messageId);
-    if (!row) return;
-    const statuses = [...row.statuses, { status: 'failed', at: now(), reason }];
-    await this.opts.store.messages.update(sessionId, messageId, { status: 'failed', statuses, error: reason, payload: null, attempts, updatedAt: now() });
-    this.opts.events.emit('message.failed', sessionId, { message: this.view({ ...row, status: 'failed', statuses, error: reason }), reason });
   }
 
   // ---- helpers -----------------------------------------------------------------

@@ -6,7 +6,7 @@ import { CONTENT_TYPES, parseContentInput } from '../../../core/messaging/conten
 import type { MessageView } from '../../../core/messaging/model.js';
 import { SessionIdSchema } from '../../http/params.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
-import { ChatSchema, MessageSchema, PageQuery, PresenceBody, ReadBody, SendMessageBody } from '../messageSchemas.js';
+import { ChatSchema, MessageSchema, PageQuery, PresenceBody, ReadBody, SendAnswerSchema, SendMessageBody } from '../messageSchemas.js';
 import { dataOf, errorResponses } from '../schemas.js';
 
 const TAGS = ['Messages'];
@@ -81,7 +81,7 @@ export function messageRoutes(app: NativeApp, { core }: NativeContext): void {
         params: SessionParams,
         headers: IdempotencyHeaders,
         body: SendMessageBody,
-        response: { 201: dataOf(MessageSchema, 'Accepted (status pending or sent)'), 200: dataOf(MessageSchema, 'An idempotent replay'), ...SEND_ERRORS },
+        response: { 201: dataOf(SendAnswerSchema, 'Accepted (status pending or sent)'), 200: dataOf(SendAnswerSchema, 'An idempotent replay'), ...SEND_ERRORS },
       },
     },
     async (request, reply) =>
@@ -100,7 +100,7 @@ export function messageRoutes(app: NativeApp, { core }: NativeContext): void {
         params: TypeParams,
         headers: IdempotencyHeaders,
         body: SendMessageBody,
-        response: { 201: dataOf(MessageSchema), 200: dataOf(MessageSchema), ...SEND_ERRORS },
+        response: { 201: dataOf(SendAnswerSchema), 200: dataOf(SendAnswerSchema), ...SEND_ERRORS },
       },
     },
     async (request, reply) => {
