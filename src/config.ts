@@ -30,6 +30,14 @@ export interface Config {
   gowaUsers: string | undefined;
   /** Owner's phone number for WhatsApp-delivered one-time codes (seed 001). */
   ownerNumber: string | undefined;
+  /** Messages per minute per session; 0 = no pacing. */
+  sendRatePerMinute: number;
+  /** Days messages are kept. */
+  messageRetentionDays: number;
+  /** Largest media a message may carry, in MB. */
+  mediaMaxMb: number;
+  /** Media URLs may point at private addresses (loopback, LAN): for tests and closed networks only. */
+  allowPrivateUrls: boolean;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -63,5 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     bridgeSessionId: env.WAGATE_BRIDGE_SESSION ?? 'default',
     gowaUsers: env.WAGATE_GOWA_USERS || undefined,
     ownerNumber: env.WAGATE_OWNER_NUMBER || undefined,
+    sendRatePerMinute: int(env.WAGATE_SEND_RATE_PER_MINUTE, 0),
+    messageRetentionDays: int(env.WAGATE_MESSAGE_RETENTION_DAYS, 30),
+    mediaMaxMb: int(env.WAGATE_MEDIA_MAX_MB, 16),
+    allowPrivateUrls: flag(env.WAGATE_ALLOW_PRIVATE_URLS),
   };
 }

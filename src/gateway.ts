@@ -95,7 +95,15 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       restoreConcurrency: config.restoreConcurrency,
       restoreLoopDelayMs: config.restoreLoopDelayMs,
       backoff: overrides.backoff,
+      sendRatePerMinute: config.sendRatePerMinute,
+      media: {
+        maxBytes: config.mediaMaxMb * 1024 * 1024,
+        fetchTimeoutMs: 20_000,
+        urlRule: { allowPrivate: config.allowPrivateUrls },
+      },
     });
+    const stopRetention = core.messages.startRetention(config.messageRetentionDays);
+    cleanup.unshift(async () => stopRetention());
     cleanup.unshift(() => core.sessions.shutdown());
 
     let ready = false;

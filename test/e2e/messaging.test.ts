@@ -114,3 +114,48 @@ describe('messaging end to end (real engine → sandbox phone)', () => {
     await e2e.client.waitForState('otp-target', 'logged_out');
   });
 });
+
+describe('the native messaging API end to end (real engine → sandbox phone)', () => {
+  it('POST /messages reaches the phone with the id it answered, once; the record says sent', async () => {
+    await pairedSession('api-send');
+    const res = await e2e.client.post<{ data: { messageId: string; status: string; to: string } }>('/api/v1/sessions/api-send/messages', {
+      to: '15550000077',
+      content: { type: 'text', text: 'order #1 shipped' },
+    });
+    expect(res.status).toBe(201);
+    const { messageId } = res.body.data;
+    expect(res.body.data.to).toBe('15550000077@s.whatsapp.net');
+    expect(await phoneMessage('15550000077', (m) => m.id === messageId)).toMatchObject({ from: OWNER, text: 'order #1 shipped' });
+    const record = await e2e.client.get<{ data: { status: string; statuses: Array<{ status: string }> } }>(`/api/v1/sessions/api-send/messages/${messageId}`);
+    expect(record.body.data.statuses.map((s) => s.status).slice(0, 2)).toEqual(['pending', 'sent']);
+  });
+
+  it('an idempotent retry answers the stored record and the phone gets the message once', async () => {
+    const body = { to: '15550000077', content: { type: 'text', text: 'pay once' } };
+    const headers = { 'idempotency-key': 'invoice-7' };
+    const first = await e2e.client.post<{ data: { messageId: string } }>('/api/v1/sessions/api-send/messages', body, headers);
+    const again = await e2e.client.post<{ data: { messageId: string } }>('/api/v1/sessions/api-send/messages', body, headers);
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.data.messageId).toBe(first.body.data.messageId);
+    await phoneMessage('15550000077', (m) => m.id === first.body.data.messageId);
+    await sleep(300);
+    const inbox = await e2e.client.get<{ data: PhoneMessage[] }>('/sandbox/phones/15550000077/messages');
+    expect(inbox.body.data.filter((m) => m.text === 'pay once')).toHaveLength(1);
+  });
+
+  it('a send while disconnected is refused with the state and what to do, and nothing is queued', async () => {
+    await e2e.client.post('/api/v1/sessions/api-send/disconnect');
+    const res = await e2e.client.post<{ error: { code: string; message: string; details: { state: string } } }>('/api/v1/sessions/api-send/messages', {
+      to: '15550000077',
+      content: { type: 'text', text: 'not now' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'SESSION_NOT_READY', details: { state: 'inactive' } });
+    expect(res.body.error.message).toContain('connect');
+    await e2e.client.post('/api/v1/sessions/api-send/connect');
+    await e2e.client.waitForState('api-send', 'connected');
+    await sleep(300);
+    const inbox = await e2e.client.get<{ data: PhoneMessage[] }>('/sandbox/phones/15550000077/messages');
+    expect(inbox.body.data.some((m) => m.text === 'not now')).toBe(false);
+  });
+});

@@ -61,8 +61,8 @@ export class GatewayClient {
     return this.call<T>('GET', url);
   }
 
-  post<T = any>(url: string, body?: unknown): Promise<ApiResponse<T>> {
-    return this.call<T>('POST', url, body);
+  post<T = any>(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.call<T>('POST', url, body, headers);
   }
 
   async status(sessionId: string): Promise<any> {
