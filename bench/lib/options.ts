@@ -29,13 +29,15 @@ export interface BenchOptions {
   sharedCaches: 'on' | 'off';
   /** sandbox scenario: on | off | both, the sandbox's load mode (SandboxOptions.load). */
   sandboxLoad: 'on' | 'off' | 'both';
+  /** messaging: messages per second for the latency run. */
+  rate: number;
 }
 
-const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox> [--sessions N] [--duration S]
+const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|messaging> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
   [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
-  [--sandbox-load on|off|both] [--keep]`;
+  [--sandbox-load on|off|both] [--rate N] [--keep]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const scenario = argv[0];
@@ -89,5 +91,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     sharedAls: onOff('shared-als'),
     sharedCaches: onOff('shared-caches'),
     sandboxLoad,
+    rate: int('rate', 500),
   };
 }

@@ -18,6 +18,8 @@ export interface SandboxProc {
   rootSerial: number;
   scan(phone: string, qr: string): Promise<{ jid: string }>;
   stats(): Promise<{ rss: number; cpuMs: number; wallMs: number; connections: number; eventLoopP99Ms: number }>;
+  /** Messages these phones received (id, epoch ms of decryption). */
+  inbox(phones: string[]): Promise<Array<{ phone: string; id: string; at: number }>>;
 }
 
 export async function startSandbox(workDir: string): Promise<SandboxProc> {
@@ -29,6 +31,7 @@ export async function startSandbox(workDir: string): Promise<SandboxProc> {
     ...info,
     scan: (phone, qr) => child.call('scan', { phone, qr }, 60_000),
     stats: () => child.call('stats'),
+    inbox: (phones) => child.call('inbox', { phones }, 60_000),
   };
 }
 

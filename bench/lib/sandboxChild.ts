@@ -27,6 +27,11 @@ serveRpc({
     const device = await network.scan(phone, qr);
     return { jid: device.jid };
   },
+  /** What these phones received: message id and the epoch ms each was decrypted. */
+  inbox: (params) => {
+    const { phones } = params as { phones: string[] };
+    return phones.flatMap((phone) => network.messages(phone).map((m) => ({ phone, id: m.id, at: Date.parse(m.receivedAt) })));
+  },
   stats: () => {
     const cpu = process.cpuUsage(cpuAtStart);
     const mem = process.memoryUsage();

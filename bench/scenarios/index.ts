@@ -1,6 +1,7 @@
 import { apiScenario } from './api.js';
 import { baselineScenario } from './baseline.js';
 import { idleScenario } from './idle.js';
+import { messagingScenario } from './messaging.js';
 import { pairScenario } from './pair.js';
 import { restoreScenario } from './restore.js';
 import { sandboxLoadScenario } from './sandboxLoad.js';
@@ -15,4 +16,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   baseline: baselineScenario,
   scale: scaleScenario,
   sandbox: sandboxLoadScenario,
+  messaging: messagingScenario,
 };

@@ -134,7 +134,7 @@ export class MessageService {
     }
     this.log(sessionId).info({ messageId: row.id, contentType: row.contentType }, 'message accepted');
     this.queue.kick(sessionId);
-    await Promise.race([this.queue.settled(sessionId), new Promise((resolve) => setTimeout(resolve, this.opts.sendWaitMs ?? 5_000).unref())]);
+    await this.queue.waitForAttempt(sessionId, row.id, this.opts.sendWaitMs ?? 5_000);
     return { message: await this.get(sessionId, row.id), replayed: false };
   }
 

@@ -30,7 +30,8 @@ export interface SendQueueDeps {
 export class SendQueue {
   /** Sessions whose worker is running, with a flag to run again when it finishes. */
   private readonly running = new Map<string, { again: boolean }>();
-  private readonly idle = new Map<string, Array<() => void>>();
+  /** Callers waiting for one message's first attempt (the send route's short wait). */
+  private readonly attempted = new Map<string, Array<() => void>>();
   private lastSent = new Map<string, number>();
 
   constructor(private readonly deps: SendQueueDeps) {}
@@ -51,20 +52,36 @@ export class SendQueue {
       .finally(() => {
         const again = this.running.get(sessionId)?.again === true;
         this.running.delete(sessionId);
-        for (const wake of this.idle.get(sessionId) ?? []) wake();
-        this.idle.delete(sessionId);
         if (again) this.kick(sessionId);
       });
   }
 
-  /** Resolves once the session's worker has nothing more to do for now (tests, the send route's short wait). */
-  settled(sessionId: string): Promise<void> {
-    if (!this.running.has(sessionId)) return Promise.resolve();
+  /** Resolves once this message was tried (sent, failed, or put back to wait for a reconnect), or after `timeoutMs`. */
+  waitForAttempt(sessionId: string, messageId: string, timeoutMs: number): Promise<void> {
+    const key = `${sessionId}\u0000${messageId}`;
     return new Promise((resolve) => {
-      const list = this.idle.get(sessionId) ?? [];
-      list.push(resolve);
-      this.idle.set(sessionId, list);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const list = this.attempted.get(key)?.filter((w) => w !== done) ?? [];
+        if (list.length === 0) this.attempted.delete(key);
+        else this.attempted.set(key, list);
+        resolve();
+      }, timeoutMs);
+      timer.unref?.();
+      this.attempted.set(key, [...(this.attempted.get(key) ?? []), done]);
+      // Nobody is working on it (not connected): it waits for a reconnect, so do not hold the caller.
+      if (!this.running.has(sessionId)) this.wake(sessionId, messageId);
     });
+  }
+
+  private wake(sessionId: string, messageId: string): void {
+    const key = `${sessionId}\u0000${messageId}`;
+    const waiters = this.attempted.get(key);
+    this.attempted.delete(key);
+    for (const w of waiters ?? []) w();
   }
 
   private async work(sessionId: string): Promise<void> {
@@ -79,6 +96,7 @@ export class SendQueue {
         try {
           connection = this.deps.live.require(sessionId, 'send a message');
         } catch {
+          for (const waiting of pending) this.wake(sessionId, waiting.id);
           return; // not connected: the next connect kicks the queue again
         }
         await this.pace(sessionId);
@@ -91,8 +109,13 @@ export class SendQueue {
           });
           this.lastSent.set(sessionId, Date.now());
           await this.deps.onSent(sessionId, row.id, sent.timestamp);
+          this.wake(sessionId, row.id);
         } catch (err) {
-          if (isEngineError(err) && err.code === 'NOT_CONNECTED') return;
+          if (isEngineError(err) && err.code === 'NOT_CONNECTED') {
+            for (const waiting of pending) this.wake(sessionId, waiting.id);
+            return;
+          }
+          this.wake(sessionId, row.id);
           const attempts = row.attempts + 1;
           const reason = err instanceof Error ? err.message : String(err);
           log.warn({ err, messageId: row.id, attempts }, 'sending a message failed');
