@@ -4,6 +4,7 @@
  * session's existence once, in a preHandler; state expectations live in
  * the core's single guard. Routes only translate HTTP to core calls.
  */
+import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { GatewayError } from '../../core/errors.js';
 import { apiKeyHook } from '../http/auth.js';
@@ -12,7 +13,7 @@ import type { ApiPlugin } from '../types.js';
 import type { NativeContext } from './context.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
-import { messageRoutes } from './routes/messages.js';
+import { messageRoutes, SEND_BODY_LIMIT_BYTES } from './routes/messages.js';
 import { pairingRoutes } from './routes/pairing.js';
 import { sessionRoutes } from './routes/sessions.js';
 
@@ -28,6 +29,14 @@ export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
     app.removeContentTypeParser('text/plain');
     app.removeContentTypeParser(FORM_CONTENT_TYPE);
 
+    // Media can be uploaded as a file (multipart/form-data) on the send routes.
+    await app.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fileSize: SEND_BODY_LIMIT_BYTES, files: 1, fields: 20 },
+      onFile: async (part) => {
+        (part as { value?: unknown }).value = { bytes: await part.toBuffer(), mimetype: part.mimetype, fileName: part.filename };
+      },
+    });
     app.addHook('onRequest', apiKeyHook(core.apiKeys));
     // No body on a route that takes one is an empty object, so a missing
     // required field is reported by name rather than as "body must be object".

@@ -102,3 +102,19 @@ export const SendAnswerSchema = Type.Object(
   },
   { description: 'The accepted message (WADial: to, text, contentType, mediaUrl, status, messageId) with its status history' },
 );
+
+/** The same send as a file upload (multipart/form-data): flat fields and one `file`. */
+export const MultipartSendBody = Type.Object(
+  {
+    to: Type.String({ minLength: 1 }),
+    type: Type.Optional(Type.Enum(['image', 'video', 'audio', 'document', 'sticker'])),
+    caption: Type.Optional(Type.String()),
+    fileName: Type.Optional(Type.String()),
+    mimetype: Type.Optional(Type.String()),
+    voiceNote: Type.Optional(Type.Enum(['true', 'false'])),
+    replyTo: Type.Optional(Type.String()),
+    mentions: Type.Optional(Type.String({ description: 'Comma-separated numbers or JIDs' })),
+    file: Type.Unsafe<unknown>({ type: 'object', description: 'The file (binary form part)' }),
+  },
+  { additionalProperties: false },
+);

@@ -71,6 +71,29 @@ describe('POST /sessions/{id}/messages', () => {
     expect(t.gw.engine.last('shop').outbox).toHaveLength(1);
   });
 
+  it('takes a file upload (multipart/form-data) with its own mimetype and name', async () => {
+    await connectedSession();
+    const boundary = '----wagate-test';
+    const pdf = Buffer.from('%PDF-1.4 test');
+    const part = (name: string, value: string) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const payload = Buffer.concat([
+      Buffer.from(part('to', PHONE) + part('type', 'document') + part('caption', 'your invoice')),
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="invoice.pdf"\r\ncontent-type: application/pdf\r\n\r\n`),
+      pdf,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/v1/sessions/shop/messages',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().data).toMatchObject({ contentType: 'document', content: { fileName: 'invoice.pdf', mimetype: 'application/pdf', caption: 'your invoice' } });
+    const sent = t.gw.engine.last('shop').outbox.at(-1)!;
+    expect((sent.content as { media: Buffer }).media.equals(pdf)).toBe(true);
+  });
+
   it('refuses a media URL on a private address, naming the rule', async () => {
     await connectedSession();
     const res = await t.call({

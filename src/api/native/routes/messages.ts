@@ -3,10 +3,10 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../../core/errors.js';
 import { CONTENT_TYPES, parseContentInput } from '../../../core/messaging/contentInput.js';
-import type { MessageView } from '../../../core/messaging/model.js';
+import type { MessageContentInput, MessageView } from '../../../core/messaging/model.js';
 import { SessionIdSchema } from '../../http/params.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
-import { ChatSchema, MessageSchema, PageQuery, PresenceBody, ReadBody, SendAnswerSchema, SendMessageBody } from '../messageSchemas.js';
+import { ChatSchema, MessageSchema, MultipartSendBody, PageQuery, PresenceBody, ReadBody, SendAnswerSchema, SendMessageBody } from '../messageSchemas.js';
 import { dataOf, errorResponses } from '../schemas.js';
 
 const TAGS = ['Messages'];
@@ -46,16 +46,90 @@ const SEND_ERRORS = errorResponses(
   'MEDIA_FETCH_FAILED',
 );
 
+/** JSON, or a file upload: multipart fields `to`, `type`, `caption`, `fileName`, `voiceNote`, `replyTo`, `mentions` and one `file`. */
+const SEND_BODY = {
+  content: {
+    'application/json': { schema: SendMessageBody },
+    'multipart/form-data': { schema: MultipartSendBody },
+  },
+};
+
+interface Upload {
+  bytes: Buffer;
+  mimetype: string;
+  fileName: string;
+}
+
+interface SendBody {
+  to: string;
+  content: Record<string, unknown>;
+  file?: Upload;
+  replyTo?: string;
+  mentions?: string[];
+}
+
+/** One shape for both encodings; the path's type wins only when the body agrees. */
+function sendBodyOf(raw: unknown, pathType: string | undefined): SendBody {
+  const body = raw as Record<string, unknown>;
+  let parsed: SendBody;
+  if (body.file !== undefined || body.content === undefined) {
+    // multipart: flat fields
+    const text = (name: string): string | undefined => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+    const mentions = text('mentions');
+    parsed = {
+      to: text('to') ?? '',
+      content: {
+        ...(text('type') !== undefined ? { type: text('type') } : {}),
+        ...(text('caption') !== undefined ? { caption: text('caption') } : {}),
+        ...(text('fileName') !== undefined ? { fileName: text('fileName') } : {}),
+        ...(text('mimetype') !== undefined ? { mimetype: text('mimetype') } : {}),
+        ...(text('voiceNote') !== undefined ? { voiceNote: text('voiceNote') === 'true' } : {}),
+      },
+      ...(body.file !== undefined ? { file: body.file as Upload } : {}),
+      ...(text('replyTo') !== undefined ? { replyTo: text('replyTo') } : {}),
+      ...(mentions !== undefined ? { mentions: mentions.split(',').map((m) => m.trim()).filter(Boolean) } : {}),
+    };
+  } else {
+    parsed = body as unknown as SendBody;
+  }
+  if (pathType !== undefined) {
+    if (parsed.content.type !== undefined && parsed.content.type !== pathType) {
+      throw new GatewayError('VALIDATION_FAILED', `content.type is ${String(parsed.content.type)} but the path says ${pathType}`, { field: 'body.content.type' });
+    }
+    parsed = { ...parsed, content: { ...parsed.content, type: pathType } };
+  }
+  return parsed;
+}
+
+const UPLOAD_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
+
+function uploadedContent(fields: Record<string, unknown>, file: Upload): MessageContentInput {
+  const type = String(fields.type ?? '');
+  if (!UPLOAD_TYPES.has(type)) {
+    throw new GatewayError('VALIDATION_FAILED', 'A file upload needs type image, video, audio, document or sticker', { field: 'body.type' });
+  }
+  return {
+    type: type as 'image' | 'video' | 'audio' | 'document' | 'sticker',
+    bytes: file.bytes,
+    mimetype: typeof fields.mimetype === 'string' ? fields.mimetype : file.mimetype,
+    fileName: typeof fields.fileName === 'string' ? fields.fileName : file.fileName,
+    ...(typeof fields.caption === 'string' ? { caption: fields.caption } : {}),
+    ...(typeof fields.voiceNote === 'boolean' ? { voiceNote: fields.voiceNote } : {}),
+  };
+}
+
 export function messageRoutes(app: NativeApp, { core }: NativeContext): void {
   const messages = core.messages;
 
   const send = async (
     sessionId: string,
-    body: { to: string; content: Record<string, unknown>; replyTo?: string; mentions?: string[] },
+    raw: unknown,
     key: string | undefined,
     reply: FastifyReply,
+    pathType?: string,
   ) => {
-    const content = parseContentInput(body.content);
+    const body = sendBodyOf(raw, pathType);
+    const content = body.file ? uploadedContent(body.content, body.file) : parseContentInput(body.content);
     const { message, replayed } = await messages.send(
       sessionId,
       { to: body.to, content, ...(body.replyTo !== undefined ? { replyTo: body.replyTo } : {}), ...(body.mentions ? { mentions: body.mentions } : {}) },
@@ -80,12 +154,12 @@ export function messageRoutes(app: NativeApp, { core }: NativeContext): void {
         security: BEARER,
         params: SessionParams,
         headers: IdempotencyHeaders,
-        body: SendMessageBody,
+        body: SEND_BODY,
         response: { 201: dataOf(SendAnswerSchema, 'Accepted (status pending or sent)'), 200: dataOf(SendAnswerSchema, 'An idempotent replay'), ...SEND_ERRORS },
       },
     },
     async (request, reply) =>
-      send(request.params.sessionId, request.body as never, request.headers['idempotency-key'], reply as unknown as FastifyReply),
+      send(request.params.sessionId, request.body, request.headers['idempotency-key'], reply as unknown as FastifyReply),
   );
 
   app.post(
@@ -99,18 +173,12 @@ export function messageRoutes(app: NativeApp, { core }: NativeContext): void {
         security: BEARER,
         params: TypeParams,
         headers: IdempotencyHeaders,
-        body: SendMessageBody,
+        body: SEND_BODY,
         response: { 201: dataOf(SendAnswerSchema), 200: dataOf(SendAnswerSchema), ...SEND_ERRORS },
       },
     },
-    async (request, reply) => {
-      const { type } = request.params;
-      const body = request.body as { to: string; content: Record<string, unknown> };
-      if (body.content.type !== undefined && body.content.type !== type) {
-        throw new GatewayError('VALIDATION_FAILED', `content.type is ${String(body.content.type)} but the path says ${type}`, { field: 'body.content.type' });
-      }
-      return send(request.params.sessionId, { ...body, content: { ...body.content, type } }, request.headers['idempotency-key'], reply as unknown as FastifyReply);
-    },
+    async (request, reply) =>
+      send(request.params.sessionId, request.body, request.headers['idempotency-key'], reply as unknown as FastifyReply, request.params.type),
   );
 
   app.get(
