@@ -103,6 +103,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         { name: 'Pairing', description: 'Link a device by QR code or pairing code' },
         { name: 'API keys', description: 'Keys limited to one session' },
         { name: 'Messages', description: 'Send and receive messages; chats, media, read receipts, presence' },
+        { name: 'Groups', description: 'Groups of the linked account' },
         { name: 'Events', description: 'Live events (SSE) and history' },
         { name: 'Operations', description: 'Health and readiness' },
       ],

@@ -7,6 +7,7 @@
 import type {
   CreateSessionInput,
   GatewayEvent,
+  GroupDetails,
   GroupInfo,
   PairingCodeInfo,
   QrInfo,
@@ -55,6 +56,8 @@ export interface SessionService {
   /** Wait until the session reaches one of `states` (or throws TIMEOUT). */
   waitForState(sessionId: string, states: SessionState[], timeoutMs: number): Promise<SessionView>;
   groups(sessionId: string): Promise<GroupInfo[]>;
+  /** One group's metadata and participants. Throws SESSION_NOT_READY, ENGINE_ERROR (no such group). */
+  group(sessionId: string, groupId: string): Promise<GroupDetails>;
   sendText(sessionId: string, to: string, text: string): Promise<{ messageId: string }>;
   /** Engine connection id (base64 Noise key) of the running runtime, for the sandbox's fault injection. */
   connectionKey(sessionId: string): string | null;

@@ -68,6 +68,15 @@ export interface GroupInfo {
   participants: number;
 }
 
+export interface GroupDetails {
+  id: string;
+  subject: string;
+  description: string | null;
+  owner: string | null;
+  createdAt: string | null;
+  participants: Array<{ jid: string; phoneNumber: string | null; lid: string | null; admin: 'admin' | 'superadmin' | null }>;
+}
+
 export type GatewayEventType =
   | 'session.created'
   | 'session.deleted'

@@ -128,6 +128,16 @@ export interface EngineMessageStatus {
   at: number;
 }
 
+export interface EngineGroup {
+  id: string;
+  subject: string;
+  description: string | null;
+  owner: string | null;
+  /** Epoch seconds. */
+  createdAt: number | null;
+  participants: Array<{ jid: string; phoneNumber: string | null; lid: string | null; admin: 'admin' | 'superadmin' | null }>;
+}
+
 export type PresenceState = 'available' | 'unavailable' | 'composing' | 'recording' | 'paused';
 
 export interface EngineConnectOptions {
@@ -155,6 +165,8 @@ export interface EngineConnection {
   close(): Promise<void>;
   /** Groups the account participates in (needs `open`). */
   groups(): Promise<Array<{ id: string; subject: string; participants: number }>>;
+  /** One group's metadata and participants (needs `open`). */
+  groupMetadata(groupJid: string): Promise<EngineGroup>;
   /** Send a text message (needs `open`). `to` is a JID or E.164 digits. Resolves with the message id. */
   sendText(to: string, text: string): Promise<string>;
   /** Send a message (needs `open`). `to` is a user or group JID. Resolves when the server acknowledged it. */

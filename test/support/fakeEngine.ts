@@ -10,6 +10,7 @@ import type {
   EngineConnectOptions,
   EngineConnection,
   EngineEvent,
+  EngineGroup,
   EngineIdentity,
   EngineMessage,
   EngineMessageStatus,
@@ -197,6 +198,24 @@ export class FakeConnection implements EngineConnection {
     this.outbox.push({ to, content, options });
     if (content.type === 'text') this.sent.push({ to, text: content.text });
     return { messageId: options.messageId, timestamp: Math.floor(Date.now() / 1000) };
+  }
+
+  async groupMetadata(groupJid: string): Promise<EngineGroup> {
+    const group = this.groupList.find((g) => g.id === groupJid);
+    if (!group) throw new Error('item-not-found');
+    return {
+      id: group.id,
+      subject: group.subject,
+      description: null,
+      owner: null,
+      createdAt: null,
+      participants: Array.from({ length: group.participants }, (_, i) => ({
+        jid: `1555000${String(i).padStart(4, '0')}@s.whatsapp.net`,
+        phoneNumber: `1555000${String(i).padStart(4, '0')}`,
+        lid: null,
+        admin: i === 0 ? ('superadmin' as const) : null,
+      })),
+    };
   }
 
   async checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>> {

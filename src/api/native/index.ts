@@ -12,6 +12,7 @@ import { FORM_CONTENT_TYPE } from '../http/bodyParsers.js';
 import type { ApiPlugin } from '../types.js';
 import type { NativeContext } from './context.js';
 import { eventRoutes } from './routes/events.js';
+import { groupRoutes } from './routes/groups.js';
 import { keyRoutes } from './routes/keys.js';
 import { messageRoutes, SEND_BODY_LIMIT_BYTES } from './routes/messages.js';
 import { pairingRoutes } from './routes/pairing.js';
@@ -56,6 +57,7 @@ export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
     keyRoutes(app, context);
     eventRoutes(app, context);
     messageRoutes(app, context);
+    groupRoutes(app, context);
   };
 }
 

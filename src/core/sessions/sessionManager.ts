@@ -12,6 +12,7 @@ import type { FaultCounter } from '../faults.js';
 import type { SessionService } from '../gateway.js';
 import type {
   CreateSessionInput,
+  GroupDetails,
   GroupInfo,
   PairingCodeInfo,
   QrInfo,
@@ -205,6 +206,12 @@ export class SessionManager implements SessionService {
 
   groups(sessionId: string): Promise<GroupInfo[]> {
     return this.live.call(sessionId, 'list groups', (connection) => connection.groups());
+  }
+
+  async group(sessionId: string, groupId: string): Promise<GroupDetails> {
+    const jid = groupId.includes('@') ? groupId : `${groupId}@g.us`;
+    const meta = await this.live.call(sessionId, 'fetch the group', (connection) => connection.groupMetadata(jid));
+    return { ...meta, createdAt: meta.createdAt === null ? null : new Date(meta.createdAt * 1000).toISOString() };
   }
 
   async sendText(sessionId: string, to: string, text: string): Promise<{ messageId: string }> {

@@ -21,6 +21,7 @@ import type {
   EngineConnection,
   EngineConnectOptions,
   EngineEvent,
+  EngineGroup,
   EngineIdentity,
   OutgoingContent,
   PresenceState,
@@ -225,6 +226,10 @@ export class BaileysConnection implements EngineConnection {
 
   downloadMedia(mediaRef: string): Promise<Buffer> {
     return this.messaging.downloadMedia(mediaRef);
+  }
+
+  groupMetadata(groupJid: string): Promise<EngineGroup> {
+    return this.messaging.groupMetadata(groupJid);
   }
 
   markRead(chatJid: string, messages: Array<{ id: string; participant?: string | null; fromMe?: boolean }>): Promise<void> {

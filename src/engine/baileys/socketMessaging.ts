@@ -6,7 +6,7 @@
  */
 import type { proto, WASocket } from 'baileys';
 import { EngineError } from '../errors.js';
-import type { EngineEvent, OutgoingContent, PresenceState, SendOptions } from '../types.js';
+import type { EngineEvent, EngineGroup, OutgoingContent, PresenceState, SendOptions } from '../types.js';
 import { downloadMedia, fromBaileysMessage, statusFromReceipt, statusFromUpdate, toBaileysMessage } from './messageContent.js';
 import type { BoundedCache } from './sharedCaches.js';
 
@@ -85,6 +85,33 @@ export class SocketMessaging {
     } catch (err) {
       throw new EngineError('FAILED', 'Could not download the media', { cause: err });
     }
+  }
+
+  async groupMetadata(groupJid: string): Promise<EngineGroup> {
+    const sock = this.socket();
+    let meta;
+    try {
+      meta = await sock.groupMetadata(groupJid);
+    } catch (err) {
+      throw new EngineError('FAILED', 'Could not fetch the group', { cause: err });
+    }
+    return {
+      id: meta.id,
+      subject: meta.subject ?? '',
+      description: meta.desc ?? null,
+      owner: meta.owner ?? null,
+      createdAt: meta.creation ?? null,
+      participants: (meta.participants ?? []).map((p) => {
+        const extra = p as { phoneNumber?: string; lid?: string };
+        const pn = extra.phoneNumber ?? (p.id.endsWith('@s.whatsapp.net') ? p.id : null);
+        return {
+          jid: pn ?? p.id,
+          phoneNumber: pn ? pn.split('@')[0]!.split(':')[0]! : null,
+          lid: extra.lid ?? (p.id.endsWith('@lid') ? p.id : null),
+          admin: p.admin ?? null,
+        };
+      }),
+    };
   }
 
   async markRead(chatJid: string, messages: Array<{ id: string; participant?: string | null; fromMe?: boolean }>): Promise<void> {

@@ -249,3 +249,17 @@ describe('the send queue', () => {
     expect(got.error).toContain('not-acceptable');
   });
 });
+
+describe('groups', () => {
+  it('lists groups and shows one with its participants', async () => {
+    await connectedSession();
+    t.gw.engine.last('shop').groupList = [{ id: '120363000000000001@g.us', subject: 'Team', participants: 3 }];
+    const list = await t.call({ method: 'GET', url: '/api/v1/sessions/shop/groups' });
+    expect(list.json().data).toEqual([{ id: '120363000000000001@g.us', subject: 'Team', participants: 3 }]);
+    const one = await t.call({ method: 'GET', url: '/api/v1/sessions/shop/groups/120363000000000001' });
+    expect(one.statusCode).toBe(200);
+    expect(one.json().data).toMatchObject({ id: '120363000000000001@g.us', subject: 'Team' });
+    expect(one.json().data.participants).toHaveLength(3);
+    expect(one.json().data.participants[0]).toMatchObject({ admin: 'superadmin', phoneNumber: '15550000000' });
+  });
+});
