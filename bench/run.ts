@@ -7,12 +7,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseOptions } from './lib/options.js';
+import { parseOptions, USAGE } from './lib/options.js';
 import { commit, machine, printTable, writeResult, type BenchResult } from './lib/results.js';
 import type { Child } from './lib/rpc.js';
 import { SCENARIOS } from './scenarios/index.js';
 
-const opts = parseOptions(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(argv.length === 0 ? 2 : 0);
+}
+let opts: ReturnType<typeof parseOptions>;
+try {
+  opts = parseOptions(argv);
+} catch (err) {
+  // A wrong option is the user's, not a crash: say what is wrong and how it is used, no stack.
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
 const scenario = SCENARIOS[opts.scenario];
 if (!scenario) {
   process.stderr.write(`unknown scenario "${opts.scenario}"; one of: ${Object.keys(SCENARIOS).join(', ')}\n`);
