@@ -112,6 +112,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // A browser at the root wants the dashboard; an API client wants to know where things are.
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const accept = String(request.headers.accept ?? '');
+    if (accept.includes('text/html')) return reply.redirect('/dashboard', 302);
+    return reply
+      .type('application/json; charset=utf-8')
+      .serializer((p: unknown) => JSON.stringify(p))
+      .send({ name: 'wagate', version: VERSION, links: { dashboard: '/dashboard', docs: '/docs', openapi: '/openapi.json', health: '/health', api: '/api/v1' } });
+  });
+
   app.get(
     '/health',
     {

@@ -151,3 +151,15 @@ describe('logging', () => {
     }
   });
 });
+
+describe('GET /', () => {
+  it('redirects a browser to the dashboard and shows an API client the links', async () => {
+    t = await createNativeTestApp();
+    const browser = await t!.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(browser.statusCode).toBe(302);
+    expect(browser.headers.location).toBe('/dashboard');
+    const api = await t!.app.inject({ method: 'GET', url: '/', headers: { accept: 'application/json' } });
+    expect(api.statusCode).toBe(200);
+    expect(api.json()).toMatchObject({ name: 'wagate', links: { dashboard: '/dashboard', docs: '/docs', health: '/health' } });
+  });
+});
