@@ -85,12 +85,14 @@ export class GatewayError extends Error {
   readonly details: Record<string, unknown> | undefined;
   /** Seconds a client should wait (rendered as Retry-After). */
   readonly retryAfterSeconds: number | undefined;
+  /** What to do next, where one thing helps (e.g. "call POST …/connect first"). */
+  readonly hint: string | undefined;
 
   constructor(
     code: ErrorCode,
     message?: string,
     details?: Record<string, unknown>,
-    opts: { retryAfterSeconds?: number; cause?: unknown } = {},
+    opts: { retryAfterSeconds?: number; cause?: unknown; hint?: string } = {},
   ) {
     super(message ?? ERRORS[code].message, { cause: opts.cause });
     this.name = 'GatewayError';
@@ -98,12 +100,16 @@ export class GatewayError extends Error {
     this.status = ERRORS[code].status;
     this.details = details;
     this.retryAfterSeconds = opts.retryAfterSeconds;
+    this.hint = opts.hint;
   }
 
-  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
-    return this.details === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, details: this.details };
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
   }
 }
 
