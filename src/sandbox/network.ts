@@ -24,7 +24,7 @@ import { registerUsyncHandlers } from './handlers/usync.js';
 import type { HandlerContext } from './handlers/context.js';
 import { MediaServer } from './media/mediaServer.js';
 import { MediaStore } from './media/mediaStore.js';
-import { downloadMedia, phoneMediaContent, PhoneMediaError, type PhoneMediaInput } from './media/phoneMedia.js';
+import { downloadMedia, mediaInfo, phoneMediaContent, PhoneMediaError, type PhoneMediaInput } from './media/phoneMedia.js';
 import { linkCompanion } from './phone/linking.js';
 import { PairingCodes } from './phone/pairingCode.js';
 import type { Peer } from './phone/peer.js';
@@ -130,20 +130,7 @@ export class SandboxNetwork {
 
   /** Texts the phone received (decrypted, newest last; the last 200 are kept). */
   messages(phoneNumber: string): SandboxMessage[] {
-    return (this.registry.get(phoneNumber)?.inbox ?? []).map(({ media, ...m }) =>
-      media
-        ? {
-            ...m,
-            media: {
-              type: media.type,
-              mimetype: media.mimetype,
-              fileLength: media.fileLength,
-              ...(media.caption ? { caption: media.caption } : {}),
-              ...(media.fileName ? { fileName: media.fileName } : {}),
-            },
-          }
-        : { ...m },
-    );
+    return (this.registry.get(phoneNumber)?.inbox ?? []).map(({ media, ...m }) => (media ? { ...m, media: mediaInfo(media) } : { ...m }));
   }
 
   // ---- media --------------------------------------------------------------

@@ -10,6 +10,7 @@
 import { proto } from 'baileys';
 import { decryptMedia, encryptMedia, KIND_INFO, MEDIA_KINDS, type MediaKind } from './mediaCrypto.js';
 import type { MediaStore } from './mediaStore.js';
+import type { SandboxMediaInfo } from '../types.js';
 
 export interface PhoneMediaInput {
   type: MediaKind;
@@ -123,6 +124,17 @@ export function describeMedia(message: proto.IMessage): ReceivedMediaRef | undef
     };
   }
   return undefined;
+}
+
+/** What the control API shows of received media: no keys, no paths. */
+export function mediaInfo(ref: ReceivedMediaRef): SandboxMediaInfo {
+  return {
+    type: ref.type,
+    mimetype: ref.mimetype,
+    fileLength: ref.fileLength,
+    ...(ref.caption ? { caption: ref.caption } : {}),
+    ...(ref.fileName ? { fileName: ref.fileName } : {}),
+  };
 }
 
 /** Fetches the encrypted file from the media host and decrypts it; throws when gone or tampered with. */
