@@ -33,7 +33,7 @@ export interface BenchOptions {
   rate: number;
 }
 
-export const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|messaging> [--sessions N] [--duration S]
+export const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|sandbox-relay|messaging> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
   [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
@@ -78,7 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     scenario,
     sessions,
-    duration: int('duration', scenario === 'api' ? 10 : scenario === 'sandbox' ? 45 : 60),
+    duration: int('duration', scenario === 'api' ? 10 : scenario === 'sandbox' ? 45 : scenario === 'sandbox-relay' ? 30 : 60),
     fastCurve,
     batch: int('batch', Math.min(100, Math.max(1, sessions))),
     scanConcurrency: int('scan-concurrency', 20),

@@ -5,6 +5,7 @@ import { messagingScenario } from './messaging.js';
 import { pairScenario } from './pair.js';
 import { restoreScenario } from './restore.js';
 import { sandboxLoadScenario } from './sandboxLoad.js';
+import { sandboxRelayScenario } from './sandboxRelay.js';
 import { scaleScenario } from './scale.js';
 import type { Scenario } from './types.js';
 
@@ -17,4 +18,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   scale: scaleScenario,
   sandbox: sandboxLoadScenario,
   messaging: messagingScenario,
+  'sandbox-relay': sandboxRelayScenario,
 };

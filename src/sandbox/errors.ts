@@ -15,7 +15,11 @@ export type SandboxErrorCode =
   | 'PAIRING_REFUSED'
   | 'PAIRING_TIMEOUT'
   | 'PAIRING_BUSY'
-  | 'STOPPED';
+  | 'STOPPED'
+  | 'NO_SUCH_MESSAGE'
+  | 'NO_MEDIA'
+  | 'INVALID_MEDIA'
+  | 'MEDIA_UNAVAILABLE';
 
 export class SandboxError extends Error {
   readonly code: string;

@@ -12,6 +12,10 @@ export type {
   SandboxDeviceInfo,
   SandboxConnectionInfo,
   SandboxMessage,
+  SandboxMediaInfo,
   ConnectionPhase,
 } from './types.js';
 export { FAULT_KINDS } from './types.js';
+export type { PhoneMediaInput } from './media/phoneMedia.js';
+export type { MediaKind } from './media/mediaCrypto.js';
+export { MEDIA_KINDS } from './media/mediaCrypto.js';

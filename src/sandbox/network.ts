@@ -16,15 +16,20 @@ import { applyFault } from './faults.js';
 import { registerEncryptHandlers } from './handlers/encrypt.js';
 import { registerGroupHandlers } from './handlers/groups.js';
 import { registerKeyBundleHandlers } from './handlers/keyBundles.js';
+import { registerMediaHandlers } from './handlers/media.js';
 import { registerMdHandlers } from './handlers/md.js';
 import { registerMessageHandlers } from './handlers/messages.js';
 import { registerSessionHandlers } from './handlers/session.js';
 import { registerUsyncHandlers } from './handlers/usync.js';
 import type { HandlerContext } from './handlers/context.js';
+import { MediaServer } from './media/mediaServer.js';
+import { MediaStore } from './media/mediaStore.js';
+import { downloadMedia, mediaInfo, phoneMediaContent, PhoneMediaError, type PhoneMediaInput } from './media/phoneMedia.js';
 import { linkCompanion } from './phone/linking.js';
 import { PairingCodes } from './phone/pairingCode.js';
 import type { Peer } from './phone/peer.js';
 import { QrRefRegistry, parseQr } from './phone/qrRefs.js';
+import type { proto } from 'baileys';
 import { StanzaRouter } from './router/stanzaRouter.js';
 import { parseClientPayload, type Login, type Registration } from './stream/clientPayload.js';
 import { SandboxConnection, type StreamConfig, type StreamHandlers } from './stream/connection.js';
@@ -50,6 +55,9 @@ export class SandboxNetwork {
   private readonly pairingCodes: PairingCodes;
   private readonly router: StanzaRouter;
   private readonly stream: StreamConfig;
+  private readonly mediaStore = new MediaStore();
+  /** The media host (uploads and downloads) on the same port as the websocket. */
+  readonly media: MediaServer;
   private stopped = false;
 
   private constructor(
@@ -64,6 +72,7 @@ export class SandboxNetwork {
     this.refs = new QrRefRegistry({ oneRandomDraw: opts.load === true });
     this.pairingCodes = new PairingCodes(logger);
     this.router = new StanzaRouter(logger);
+    this.media = new MediaServer(server.hostPort, this.mediaStore, logger.child({ part: 'media' }));
     const ctx: HandlerContext = {
       registry,
       pairingCodes: this.pairingCodes,
@@ -78,6 +87,7 @@ export class SandboxNetwork {
     registerUsyncHandlers(this.router, ctx);
     registerKeyBundleHandlers(this.router, ctx);
     registerMessageHandlers(this.router, ctx);
+    registerMediaHandlers(this.router, { store: this.mediaStore, host: this.media.host });
   }
 
   static async start(opts: SandboxOptions = {}): Promise<SandboxNetwork> {
@@ -86,6 +96,7 @@ export class SandboxNetwork {
     let network: SandboxNetwork | null = null;
     const server = await TransportServer.listen(opts.host ?? '127.0.0.1', opts.port ?? 0, (ws) => network?.accept(ws), {
       load: opts.load === true,
+      onRequest: (req, res) => network?.media.handle(req, res) ?? false,
     });
     network = new SandboxNetwork(registry, opts, logger, server);
     logger.info({ url: network.url, load: opts.load === true }, 'sandbox network listening');
@@ -119,7 +130,35 @@ export class SandboxNetwork {
 
   /** Texts the phone received (decrypted, newest last; the last 200 are kept). */
   messages(phoneNumber: string): SandboxMessage[] {
-    return (this.registry.get(phoneNumber)?.inbox ?? []).map((m) => ({ ...m }));
+    return (this.registry.get(phoneNumber)?.inbox ?? []).map(({ media, ...m }) => (media ? { ...m, media: mediaInfo(media) } : { ...m }));
+  }
+
+  // ---- media --------------------------------------------------------------
+
+  /**
+   * A phone's outgoing media: encrypts the file, puts it on the media host and
+   * returns the Message content (imageMessage, … ready for the phone's
+   * message path to encrypt and send). Throws PhoneMediaError on bad input.
+   */
+  phoneMediaContent(input: PhoneMediaInput): proto.IMessage {
+    try {
+      return phoneMediaContent(this.mediaStore, this.media.host, input);
+    } catch (err) {
+      if (err instanceof PhoneMediaError) throw new SandboxError('INVALID_MEDIA', err.message);
+      throw err;
+    }
+  }
+
+  /** The decrypted file of a media message the phone received (hashes and mac checked). */
+  receivedMedia(phoneNumber: string, messageId: string): Buffer {
+    const entry = this.registry.get(phoneNumber)?.inbox.find((m) => m.id === messageId);
+    if (!entry) throw new SandboxError('NO_SUCH_MESSAGE', 'the phone has no message with this id');
+    if (!entry.media) throw new SandboxError('NO_MEDIA', 'this message carries no media');
+    try {
+      return downloadMedia(this.mediaStore, entry.media);
+    } catch (err) {
+      throw new SandboxError('MEDIA_UNAVAILABLE', err instanceof Error ? err.message : String(err));
+    }
   }
 
   addGroup(subject: string, phoneNumbers: string[]): { id: string } {

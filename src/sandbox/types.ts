@@ -70,6 +70,16 @@ export interface SandboxMessage {
   /** The sender's phone number (E.164 digits, no '+'). */
   from: string;
   text: string;
+  /** When the message carried media: what it is (download it with `SandboxNetwork.receivedMedia`). */
+  media?: SandboxMediaInfo;
   /** ISO-8601. */
   receivedAt: string;
+}
+
+export interface SandboxMediaInfo {
+  type: 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker';
+  mimetype: string;
+  fileLength: number;
+  caption?: string;
+  fileName?: string;
 }

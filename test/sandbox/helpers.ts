@@ -69,6 +69,8 @@ export interface CloseInfo {
 export interface ClientOptions {
   qrTimeout?: number;
   keepAliveIntervalMs?: number;
+  /** Media uploads (the sandbox's media host needs a SandboxMediaAgent). */
+  fetchAgent?: import('node:https').Agent;
 }
 
 /** One Baileys socket, its events turned into awaitable steps. */
@@ -91,6 +93,7 @@ export class TestClient {
       defaultQueryTimeoutMs: 10_000,
       markOnlineOnConnect: false,
       syncFullHistory: false,
+      ...(opts.fetchAgent ? { fetchAgent: opts.fetchAgent } : {}),
     });
     this.sock.ev.on('creds.update', (update) => auth.update(update));
     this.sock.ev.on('connection.update', (update) => {

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import makeWASocket, { getBinaryNodeChild, type BinaryNode, type ConnectionState } from 'baileys';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import { EngineError } from '../errors.js';
@@ -41,6 +42,8 @@ export interface ConnectionSettings {
   qrTimeoutMs?: number;
   keepAliveIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Sandbox mode: media uploads through this agent (Baileys' fetchAgent). */
+  mediaAgent?: HttpsAgent;
   /** null: each socket builds its own caches, as stock Baileys does (the benchmark's "off" setting). */
   caches: SharedCaches | null;
   /** Create each socket's AsyncLocalStorage as a view over one shared storage (sharedAsyncStorage.ts). */
@@ -262,6 +265,7 @@ export class BaileysConnection implements EngineConnection {
         ...(settings.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: settings.keepAliveIntervalMs } : {}),
         ...(settings.connectTimeoutMs !== undefined ? { connectTimeoutMs: settings.connectTimeoutMs } : {}),
         ...(settings.qrTimeoutMs !== undefined ? { qrTimeout: settings.qrTimeoutMs } : {}),
+        ...(settings.mediaAgent ? { fetchAgent: settings.mediaAgent } : {}),
         auth: this.auth.state,
         logger: this.baileysLogger,
         // The phone lists the device as "<browser> (wagate)".

@@ -2,6 +2,7 @@
  * The Baileys engine: implements src/engine/types.ts with baileys@7.0.0-rc14.
  * Nothing Baileys-specific crosses that interface.
  */
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { Engine, EngineConnectOptions, EngineConnection } from '../types.js';
 import { loadAuthState } from './authState.js';
@@ -11,6 +12,7 @@ import { createSharedCaches, type SharedCaches } from './sharedCaches.js';
 
 export { trustSandboxRoot } from './sandboxTrust.js';
 export { installFastCurve } from './fastCurve.js';
+export { SandboxMediaAgent, sandboxMediaDispatcher } from './sandboxMedia.js';
 
 export interface BaileysEngineOptions {
   /** WebSocket URL of the WhatsApp edge; the sandbox gives `ws://127.0.0.1:<port>/ws/chat`. */
@@ -20,6 +22,8 @@ export interface BaileysEngineOptions {
   qrTimeoutMs?: number;
   keepAliveIntervalMs?: number;
   connectTimeoutMs?: number;
+  /** Sandbox mode only: the agent media uploads go through (a SandboxMediaAgent, see sandboxMedia.ts). */
+  mediaAgent?: HttpsAgent;
   /** Levers the benchmark switches off to measure them (both default on). */
   sharedAsyncStorage?: boolean;
   sharedCaches?: boolean;
@@ -38,7 +42,7 @@ export class BaileysEngine implements Engine {
 
   async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
     const auth = await loadAuthState(opts.auth);
-    const { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs } = this.options;
+    const { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs, mediaAgent } = this.options;
     const connection = new BaileysConnection(
       opts,
       auth,
@@ -47,6 +51,7 @@ export class BaileysEngine implements Engine {
         qrTimeoutMs,
         keepAliveIntervalMs,
         connectTimeoutMs,
+        mediaAgent,
         caches: this.options.sharedCaches === false ? null : this.caches,
         sharedAsyncStorage: this.options.sharedAsyncStorage !== false,
       },

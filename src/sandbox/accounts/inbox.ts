@@ -1,4 +1,5 @@
 /** What a simulated phone received: the texts a developer reads back through the control API. */
+import type { ReceivedMediaRef } from '../media/phoneMedia.js';
 
 export interface ReceivedMessage {
   /** The message id the sender chose (the stanza id). */
@@ -6,6 +7,8 @@ export interface ReceivedMessage {
   /** The sender's phone number (E.164 digits, no '+'). */
   from: string;
   text: string;
+  /** Media the message carried (its keys, to download and decrypt it on demand). */
+  media?: ReceivedMediaRef;
   /** ISO-8601 time the phone decrypted it. */
   receivedAt: string;
 }

@@ -12,6 +12,7 @@ import { appendToInbox } from '../accounts/inbox.js';
 import { parseUserJid, resolveJid, userJid, type ResolvedJid } from '../accounts/jids.js';
 import type { Account } from '../accounts/registry.js';
 import { decryptForPhone, destinationOf, textOf, type CipherType, type Sender } from '../phone/receive.js';
+import { describeMedia } from '../media/phoneMedia.js';
 import type { StanzaRouter } from '../router/stanzaRouter.js';
 import type { SandboxConnection } from '../stream/connection.js';
 import type { HandlerContext } from './context.js';
@@ -87,9 +88,10 @@ async function deliverToPhone(
     return;
   }
   const ownPhone = phone === sender.account;
-  const text = textOf(message);
+  const media = describeMedia(message);
+  const text = textOf(message) ?? (media ? (media.caption ?? '') : undefined);
   if (text !== undefined && (!ownPhone || isChatWith(ctx, destinationOf(message), phone))) {
-    appendToInbox(phone.inbox, { id, from: sender.account.phoneNumber, text, receivedAt: new Date().toISOString() });
+    appendToInbox(phone.inbox, { id, from: sender.account.phoneNumber, text, ...(media ? { media } : {}), receivedAt: new Date().toISOString() });
     ctx.registry.touch();
     log.info({ from: sender.account.phoneNumber, type: copy.type }, 'phone received a message');
   } else {

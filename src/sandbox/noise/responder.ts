@@ -1,7 +1,7 @@
 /**
  * Noise XX responder (25519, AES-GCM, SHA-256) in WhatsApp's variant: the
  * protocol name is used directly as h/ck (it is exactly 32 bytes), the
- * prologue is the 4-byte WA header, and one counter is shared by encrypt and
+ * prologue is the 4-byte WA intro header the client sent, and one counter is shared by encrypt and
  * decrypt during the handshake. See baileys-wire-map §2.
  */
 import { proto } from 'baileys';
@@ -23,13 +23,17 @@ export interface ClientFinish {
 export class NoiseResponder {
   private readonly state = new NoiseSymmetricState();
 
-  /** `ephemeral`: a fresh key for this handshake (load mode passes one from Node's key generator). */
+  /**
+   * `ephemeral`: a fresh key for this handshake (load mode passes one from Node's key generator);
+   * `prologue`: the client's intro header (its dictionary version is part of it).
+   */
   constructor(
     private readonly serverStatic: AgreementKey,
     private readonly certChain: Buffer,
     private readonly ephemeral: AgreementKey = ephemeralKey(),
+    prologue: Buffer = WA_HEADER,
   ) {
-    this.state.mixHash(WA_HEADER);
+    this.state.mixHash(prologue);
   }
 
   /** Takes the client's HandshakeMessage (clientHello), returns the encoded serverHello message. */

@@ -78,22 +78,24 @@ export interface ParsedQr {
   noiseKey: string;
   identityKey: Buffer;
   advSecret: Buffer;
-  platformId: string;
+  /** Absent in the QRs of baileys 6 (four fields). */
+  platformId: string | null;
 }
 
 const QR_PREFIX = 'https://wa.me/settings/linked_devices#';
 
-/** Parses `[prefix]ref,noiseKey,identityKey,advSecret,platform`; null when malformed. */
+/** Parses `[prefix]ref,noiseKey,identityKey,advSecret[,platform]` (baileys 6 omits the platform); null when malformed. */
 export function parseQr(qr: string): ParsedQr | null {
   const body = qr.startsWith(QR_PREFIX) ? qr.slice(QR_PREFIX.length) : qr;
   const parts = body.split(',');
-  if (parts.length !== 5) return null;
-  const [ref, noiseKey, identity, adv, platformId] = parts as [string, string, string, string, string];
+  if (parts.length !== 4 && parts.length !== 5) return null;
+  const [ref, noiseKey, identity, adv] = parts as [string, string, string, string];
+  const platformId = parts[4] ?? null;
   if (!/^2@[A-Za-z0-9+/=]+$/.test(ref)) return null;
   const noise = decode32(noiseKey);
   const identityKey = decode32(identity);
   const advSecret = decode32(adv);
-  if (!noise || !identityKey || !advSecret || !/^\d+$/.test(platformId)) return null;
+  if (!noise || !identityKey || !advSecret || (platformId !== null && !/^\d+$/.test(platformId))) return null;
   return { ref, noiseKey: noise.toString('base64'), identityKey, advSecret, platformId };
 }
 

@@ -74,7 +74,8 @@ export async function decryptForPhone(
 /** What the phone shows: a plain or extended text, also inside a copy sent from the account's own device. */
 export function textOf(message: proto.IMessage): string | undefined {
   const inner = message.deviceSentMessage?.message ?? message;
-  return inner.conversation ?? inner.extendedTextMessage?.text ?? undefined;
+  // `||`: a decoded Message reads an absent string as '' (the protobuf default), and baileys 6 sends every text as extendedTextMessage.
+  return inner.conversation || inner.extendedTextMessage?.text || undefined;
 }
 
 /** For a copy from the account's own device: the chat it was sent to. */

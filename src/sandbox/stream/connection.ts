@@ -7,9 +7,10 @@
  */
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { encodeNode, decodeNode, node, type BinaryNode } from '../binary/nodes.js';
+import { codecFor, type NodeCodec } from '../binary/dictionaries.js';
+import { node, type BinaryNode } from '../binary/nodes.js';
 import { NoiseResponder, NoiseError, type TransportCipher } from '../noise/responder.js';
-import { FrameReader, FramingError, encodeFrame } from '../transport/framing.js';
+import { FrameReader, FramingError, encodeFrame, introHeader } from '../transport/framing.js';
 import { PendingQueries } from './pendingQueries.js';
 import type { AgreementKey } from '../crypto/curve.js';
 import type { ConnectionPhase } from '../types.js';
@@ -40,6 +41,16 @@ export interface StreamHandlers {
   onClose(conn: SandboxConnection): void;
 }
 
+/**
+ * baileys 6 switches its reader to the transport keys only once its own
+ * write of ClientFinish has completed; a reply arriving before that is
+ * read as a handshake frame and dropped (the client then hangs until its
+ * timeout; baileys 7 queues it). WhatsApp's own latency hides this race, so
+ * the sandbox waits this long before answering a dictionary-2 client's
+ * ClientPayload.
+ */
+const V2_TRANSPORT_GRACE_MS = 100;
+
 /** How long we wait for the client to close after a stream error before closing ourselves. */
 const STREAM_END_GRACE_MS = 2_000;
 
@@ -61,7 +72,10 @@ export class SandboxConnection {
   logger: Logger;
 
   private readonly reader = new FrameReader();
-  private noise: NoiseResponder | null;
+  /** Made at the client hello, once the intro named the dictionary version (part of the Noise prologue). */
+  private noise: NoiseResponder | null = null;
+  /** Token tables of the client's generation (intro `WA 06 02` or `WA 06 03`). */
+  private codec: NodeCodec = codecFor(3);
   private transport: TransportCipher | null = null;
   private handshakeStep: 'hello' | 'finish' | 'done' = 'hello';
   private processing: Promise<void> = Promise.resolve();
@@ -79,7 +93,6 @@ export class SandboxConnection {
     logger: Logger,
   ) {
     this.logger = config.childLoggers ? logger.child({ conn: this.id }) : logger;
-    this.noise = new NoiseResponder(config.serverStatic, config.certChain, config.ephemeral());
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.onBytes(toBuffer(data)));
     ws.on('close', () => this.onSocketClosed());
     ws.on('error', (err) => {
@@ -90,6 +103,11 @@ export class SandboxConnection {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The binary-node dictionary version the client speaks (2: baileys 6, 3: baileys 7). */
+  get dictVersion(): 2 | 3 {
+    return this.codec.dictVersion;
   }
 
   /** Add bindings (e.g. the jid) to this connection's log lines. */
@@ -106,7 +124,7 @@ export class SandboxConnection {
   /** Send one stanza (ignored after close or while silenced). */
   send(stanza: BinaryNode): void {
     if (this.closed || this.silenced || !this.transport) return;
-    const frame = encodeFrame(this.transport.encrypt(encodeNode(stanza)));
+    const frame = encodeFrame(this.transport.encrypt(this.codec.encode(stanza)));
     this.ws.send(frame);
   }
 
@@ -183,7 +201,10 @@ export class SandboxConnection {
   private async onFrame(frame: Buffer): Promise<void> {
     if (this.closed) return;
     if (this.handshakeStep === 'hello') {
-      const hello = this.noise!.serverHello(frame);
+      const dictVersion = this.reader.dictVersion ?? 3;
+      this.codec = codecFor(dictVersion);
+      this.noise = new NoiseResponder(this.config.serverStatic, this.config.certChain, this.config.ephemeral(), introHeader(dictVersion));
+      const hello = this.noise.serverHello(frame);
       this.handshakeStep = 'finish';
       this.ws.send(encodeFrame(hello));
       return;
@@ -195,10 +216,12 @@ export class SandboxConnection {
       this.handshakeStep = 'done';
       if (this.config.releaseHandshake) this.noise = null;
       this.bindLog({ noiseKey: this.noiseKey });
+      if (this.codec.dictVersion === 2) await new Promise((resolve) => setTimeout(resolve, V2_TRANSPORT_GRACE_MS));
+      if (this.closed) return;
       await this.handlers.onClientPayload(this, finish.payload);
       return;
     }
-    const stanza = await decodeNode(this.transport!.decrypt(frame));
+    const stanza = await this.codec.decode(this.transport!.decrypt(frame));
     if (this.silenced) return;
     if (this.pending.settle(stanza)) return;
     await this.handlers.onStanza(this, stanza);

@@ -1,10 +1,19 @@
 /**
  * WhatsApp Web framing on the websocket: the client's first bytes carry an
- * intro header (`WA 06 03`, optionally preceded by an `ED` routing block),
+ * intro header (`WA 06 <dict version>`: 3 for baileys 7, 2 for baileys 6;
+ * optionally preceded by an `ED` routing block),
  * then every frame is a 3-byte big-endian length followed by the payload.
  * Frames may be split across or glued within ws messages.
  */
+/** The intro of dictionary version 3 (what baileys 7 sends). */
 export const WA_HEADER = Buffer.from([0x57, 0x41, 6, 3]);
+/** Dictionary versions a client may name in its intro. */
+const DICT_VERSIONS = new Set([2, 3]);
+
+/** The intro header of a dictionary version: also the Noise prologue of that connection. */
+export function introHeader(dictVersion: number): Buffer {
+  return Buffer.from([0x57, 0x41, 6, dictVersion]);
+}
 export const MAX_FRAME = 0xffffff;
 
 export class FramingError extends Error {}
@@ -18,6 +27,8 @@ export class FrameReader {
   private introDone: boolean;
   /** Routing info from an `ED` intro block, when the client sent one. */
   routingInfo: Buffer | null = null;
+  /** The dictionary version the intro named (2 or 3), once read. */
+  dictVersion: 2 | 3 | null = null;
 
   constructor(opts: { intro?: boolean } = {}) {
     this.introDone = opts.intro === false;
@@ -47,9 +58,11 @@ export class FrameReader {
       offset = 7 + len;
     }
     if (this.buffer.length < offset + WA_HEADER.length) return false;
-    if (!this.buffer.subarray(offset, offset + WA_HEADER.length).equals(WA_HEADER)) {
+    const version = this.buffer[offset + 3]!;
+    if (!this.buffer.subarray(offset, offset + 3).equals(WA_HEADER.subarray(0, 3)) || !DICT_VERSIONS.has(version)) {
       throw new FramingError('bad intro header');
     }
+    this.dictVersion = version as 2 | 3;
     this.buffer = this.buffer.subarray(offset + WA_HEADER.length);
     this.introDone = true;
     return true;

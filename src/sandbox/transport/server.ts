@@ -1,8 +1,9 @@
 /**
- * The sandbox's listening socket: an HTTP server (room for a control API
- * later) with the WhatsApp websocket endpoint at /ws/chat.
+ * The sandbox's listening socket: an HTTP server (the media host and any
+ * other plain HTTP routes via `onRequest`) with the WhatsApp websocket
+ * endpoint at /ws/chat.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME } from './framing.js';
@@ -19,6 +20,8 @@ const LOAD_MAX_PAYLOAD = MAX_FRAME + 3 + 1024;
 
 export interface TransportOptions {
   load?: boolean;
+  /** Plain HTTP requests; return false to let the server answer 404. */
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export class TransportServer {
@@ -26,10 +29,13 @@ export class TransportServer {
     private readonly http: Server,
     private readonly wss: WebSocketServer,
     readonly url: string,
+    /** `host:port` of the listening socket (what media URLs carry). */
+    readonly hostPort: string,
   ) {}
 
   static async listen(host: string, port: number, onSocket: (ws: WebSocket) => void, opts: TransportOptions = {}): Promise<TransportServer> {
-    const http = createServer((_req, res) => {
+    const http = createServer((req, res) => {
+      if (opts.onRequest?.(req, res)) return;
       res.statusCode = 404;
       res.end();
     });
@@ -52,7 +58,7 @@ export class TransportServer {
     });
     const address = http.address() as AddressInfo;
     const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return new TransportServer(http, wss, `ws://${hostPart}:${address.port}${WS_PATH}`);
+    return new TransportServer(http, wss, `ws://${hostPart}:${address.port}${WS_PATH}`, `${hostPart}:${address.port}`);
   }
 
   /** Stops accepting, terminates every socket, closes the port. */
