@@ -141,7 +141,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       }
       const body = {
         status: 'ok' as const,
-        sandbox: config.sandbox,
+        sandbox: config.sandbox.enabled,
         version: VERSION,
         uptimeS: Math.floor((Date.now() - startedAt) / 1000),
         sessions,

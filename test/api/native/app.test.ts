@@ -113,7 +113,7 @@ describe('API plugins', () => {
         const code = err instanceof GatewayError ? err.code : 'X';
         return reply.status(418).send({ ok: false, reason: code });
       });
-      app.get('/sessions', async () => ({ count: core.sessions.list().length, sandbox: config.sandbox }));
+      app.get('/sessions', async () => ({ count: core.sessions.list().length, sandbox: config.sandbox.enabled }));
       app.get('/boom', async () => {
         throw new GatewayError('SESSION_NOT_FOUND');
       });
