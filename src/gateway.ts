@@ -3,6 +3,7 @@
  * HTTP app, restore. main.ts runs it as a process; the end-to-end tests and
  * the benchmark run it in-process the same way.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import { dashboardPlugin } from './api/dashboard/index.js';
 import { mountDialects } from './api/dialects.js';
 import { sandboxRoutes } from './api/sandbox/index.js';
 import type { ApiPlugin } from './api/types.js';
-import type { Config } from './config.js';
+import { SANDBOX_SUBDIR, type Config } from './config.js';
 import { ensureAdminKey } from './core/apiKeys.js';
 import { createCore, type Core } from './core/index.js';
 import { BaileysEngine } from './engine/baileys/index.js';
@@ -19,7 +20,7 @@ import { installFastCurve } from './engine/baileys/fastCurve.js';
 import { trustSandboxRoot } from './engine/baileys/sandboxTrust.js';
 import { registerMetrics } from './observability/metrics.js';
 import { SandboxNetwork } from './sandbox/index.js';
-import { openStore, prepareDataDir, restrictTree } from './store/index.js';
+import { claimNetwork, openStore, prepareDataDir, restrictTree, sqlitePath } from './store/index.js';
 import type { Store } from './store/types.js';
 
 export interface RunningGateway {
@@ -60,6 +61,15 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
   const store = await openStore({ url: config.store.databaseUrl, dataDir: config.store.dataDir, masterKey: config.store.masterKey }, logger);
   const cleanup: Array<() => Promise<void>> = [() => store.close()];
   try {
+    // Sandbox sessions must never be restored against WhatsApp, nor the reverse.
+    await claimNetwork(store, {
+      network: config.sandbox.enabled ? 'sandbox' : 'whatsapp',
+      allowSwitch: config.store.allowNetworkSwitch,
+      where: describeStore(config.store.databaseUrl),
+      olderSandboxLayout:
+        !config.sandbox.enabled && existsSync(path.join(config.store.dataDir, SANDBOX_SUBDIR, 'sandbox-state.json')),
+      logger,
+    });
     const curve = overrides.fastCurve === false ? { installed: false, reason: 'disabled by override' } : installFastCurve(logger);
     logger.info({ fastCurve: curve.installed, reason: curve.reason }, 'curve25519 implementation');
 
@@ -164,6 +174,12 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
     for (const step of cleanup) await step().catch(() => undefined);
     throw err;
   }
+}
+
+/** The store as the operator knows it: the SQLite file, or PostgreSQL (never the URL: it may hold a password). */
+function describeStore(url: string): string {
+  const file = sqlitePath(url);
+  return file === undefined ? 'The PostgreSQL database (DATABASE_URL)' : `The database ${file}`;
 }
 
 function sandboxPlugin(network: SandboxNetwork): ApiPlugin {
