@@ -141,7 +141,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
     });
     cleanup.unshift(() => app.close());
     // GET /metrics (Prometheus) and per-route HTTP latency for every route.
-    registerMetrics(app, core);
+    registerMetrics(app, core, { public: config.server.metricsPublic, metricsKey: config.server.metricsKey });
     await app.listen({ host: config.server.host, port: config.server.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
