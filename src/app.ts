@@ -61,6 +61,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // SSE streams never go idle; close them too when the server stops.
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Behind a TLS proxy: request.protocol, .ip and .host come from its X-Forwarded-* headers (WAGATE_TRUST_PROXY).
+    trustProxy: config.server.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // TypeBox checks bodies strictly (no coercion: a number is not a string) and

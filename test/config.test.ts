@@ -112,15 +112,13 @@ describe('loadConfig', () => {
     ['', false],
     ['off', false],
     ['0', false],
-    ['1', 1],
-    ['2', 2],
     ['127.0.0.1', ['127.0.0.1']],
     ['10.0.0.0/8, ::1, loopback', ['10.0.0.0/8', '::1', 'loopback']],
   ])('WAGATE_TRUST_PROXY=%j → %j', (value, expected) => {
     expect(loadConfig({ WAGATE_TRUST_PROXY: value }).server.trustProxy).toEqual(expected);
   });
 
-  it.each(['true', '10.0.0.0/33', 'proxy.local', '17'])('refuses WAGATE_TRUST_PROXY=%j', (value) => {
+  it.each(['true', '1', '10.0.0.0/33', 'proxy.local'])('refuses WAGATE_TRUST_PROXY=%j', (value) => {
     expect(configError({ WAGATE_TRUST_PROXY: value }).problems[0]).toMatch(/^WAGATE_TRUST_PROXY=.* is not valid/);
   });
 });

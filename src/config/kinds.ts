@@ -149,8 +149,8 @@ export function checkNameList(raw: string): string {
   return raw;
 }
 
-/** What Fastify's `trustProxy` accepts: off, a hop count, or addresses and CIDR ranges. */
-export type TrustProxy = false | number | string[];
+/** Off, or the proxies whose X-Forwarded-* headers are believed (Fastify's `trustProxy`). */
+export type TrustProxy = false | string[];
 
 const PROXY_ADDRESS_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -164,15 +164,18 @@ function isAddressOrRange(entry: string): boolean {
   return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * Proxy addresses and CIDR ranges. Neither `true` nor a hop count: both would
+ * believe headers a client sends straight to the port (Fastify itself treats
+ * a hop count as trusting nobody, since it cannot check the peer).
+ */
 export function trustProxy(common: Common): Setting<TrustProxy> {
   const expected =
-    'off, a hop count (e.g. 1), or proxy addresses and CIDR ranges separated by commas ' +
-    '(e.g. 127.0.0.1,10.0.0.0/8; loopback, linklocal and uniquelocal name the private ranges)';
+    'off, or the proxy addresses and CIDR ranges separated by commas ' +
+    '(e.g. 127.0.0.1 or 10.0.0.0/8,::1; loopback, linklocal and uniquelocal name those ranges)';
   return define(common, 'off', () => false, (raw) => {
     const value = raw.trim().toLowerCase();
     if (FALSE.includes(value)) return false;
-    // "true" would trust any client's X-Forwarded-* headers: refuse it rather than guess.
-    if (/^[0-9]+$/.test(value)) return parseInteger(value, 1, 16, 'a hop count');
     const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
     if (entries.length === 0 || !entries.every(isAddressOrRange)) throw new InvalidValue(expected);
     return entries;

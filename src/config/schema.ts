@@ -43,7 +43,7 @@ export const SCHEMA = {
     trustProxy: trustProxy({
       env: 'WAGATE_TRUST_PROXY',
       description:
-        'trust `X-Forwarded-For`/`-Proto`/`-Host` from these proxies: a hop count or addresses/CIDRs (`127.0.0.1,10.0.0.0/8`); see [docs/deployment.md](docs/deployment.md)',
+        'trust `X-Forwarded-For`/`-Proto`/`-Host` from these proxy addresses/CIDRs (`127.0.0.1`, `10.0.0.0/8,::1`, `loopback`); see [docs/deployment.md](docs/deployment.md)',
     }),
     apiKey: optional({
       env: 'WAGATE_API_KEY',
