@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import { installProcessGuards } from './observability/processGuards.js';
+import { isStoreError } from './store/index.js';
 
 function createLogger(config: Config): Logger {
   return pino({
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
   } catch (err) {
     // Start-up problems (wrong master key, port taken) get one clear line, not a stack.
     const message = err instanceof Error ? err.message : String(err);
-    logger.fatal({ err }, 'wagate could not start');
+    // A store refusal (key, network) is the operator's to fix: its code, no stack. Anything else keeps its stack in the log.
+    if (isStoreError(err)) logger.fatal({ code: err.code }, `wagate could not start: ${message}`);
+    else logger.fatal({ err }, 'wagate could not start');
     refuseToStart(message);
   }
 
