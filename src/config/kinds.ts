@@ -66,16 +66,30 @@ export function integer(common: Common & { default: number; min: number; max: nu
   return define(common, code(common.default), () => common.default, (raw) => parseInteger(raw, common.min, common.max, what));
 }
 
-export function text(common: Common & { default: string; pattern?: RegExp; expected?: string }): Setting<string> {
-  return define(common, code(common.default), () => common.default, (raw) => {
-    if (common.pattern && !common.pattern.test(raw)) throw new InvalidValue(common.expected ?? `text matching ${common.pattern}`);
-    return raw;
-  });
+/** Text with a fixed default; `check` validates and may normalise (default: any text). */
+export function text(common: Common & { default: string; check?: (raw: string) => string }): Setting<string> {
+  const check = common.check ?? ((raw: string) => raw);
+  return define(common, code(common.default), () => common.default, check);
+}
+
+/** A value whose default is computed from sandbox mode and the data directory. */
+export function computed<T>(
+  common: Common & { shownDefault: string; fallback: (ctx: SettingContext) => T; check: (raw: string) => T },
+): Setting<T> {
+  return define(common, common.shownDefault, common.fallback, common.check);
 }
 
 /** An optional value: undefined when unset; `check` validates and may normalise. */
 export function optional<T = string>(common: Common & { shownDefault?: string; check: (raw: string) => T }): Setting<T | undefined> {
   return define(common, common.shownDefault ?? 'none', () => undefined, (raw) => common.check(raw));
+}
+
+/** Text matching a pattern, else InvalidValue(expected). */
+export function matching(pattern: RegExp, expected: string): (raw: string) => string {
+  return (raw) => {
+    if (!pattern.test(raw)) throw new InvalidValue(expected);
+    return raw;
+  };
 }
 
 const TRUE = ['1', 'true', 'yes', 'on'];

@@ -14,15 +14,16 @@ import {
   checkPhone,
   checkUrl,
   checkUserList,
+  computed,
   directory,
   flag,
   integer,
+  matching,
   oneOf,
   optional,
   text,
   trustProxy,
   type Setting,
-  type SettingContext,
 } from './kinds.js';
 
 /** Sandbox mode keeps all its data in this subfolder of DATA_DIR, apart from real WhatsApp's. */
@@ -68,11 +69,13 @@ export const SCHEMA = {
       sandboxSubdir: SANDBOX_SUBDIR,
       description: 'SQLite file and master key file; sandbox mode keeps its own in `$DATA_DIR/sandbox`',
     }),
-    databaseUrl: {
-      ...optional({ env: 'DATABASE_URL', check: checkDatabaseUrl, description: 'or `postgres://user@host:5432/db`' }),
+    databaseUrl: computed({
+      env: 'DATABASE_URL',
       shownDefault: '`sqlite:$DATA_DIR/wagate.db`',
-      fallback: (ctx: SettingContext) => `sqlite:${path.join(ctx.dataDir, 'wagate.db')}`,
-    } as Setting<string>,
+      fallback: (ctx) => `sqlite:${path.join(ctx.dataDir, 'wagate.db')}`,
+      check: checkDatabaseUrl,
+      description: 'or `postgres://user@host:5432/db`',
+    }),
     masterKey: optional({
       env: 'WAGATE_MASTER_KEY',
       secret: true,
@@ -131,10 +134,7 @@ export const SCHEMA = {
   },
   sandbox: {
     enabled: flag({ env: 'WAGATE_SANDBOX', description: 'use the simulated WhatsApp network (same as `--sandbox`)' }),
-    phone: {
-      ...text({ env: 'WAGATE_SANDBOX_PHONE', default: '15550000001', description: 'the sandbox\'s default simulated phone' }),
-      parse: checkPhone,
-    } as Setting<string>,
+    phone: text({ env: 'WAGATE_SANDBOX_PHONE', default: '15550000001', check: checkPhone, description: 'the sandbox\'s default simulated phone' }),
   },
   dashboard: {
     ownerNumber: optional({
@@ -153,8 +153,7 @@ export const SCHEMA = {
       sessionId: text({
         env: 'WAGATE_BRIDGE_SESSION',
         default: 'default',
-        pattern: SESSION_ID_PATTERN,
-        expected: 'a session id (1-64 letters, digits, _ or -)',
+        check: matching(SESSION_ID_PATTERN, 'a session id (1-64 letters, digits, _ or -)'),
         description: 'the one session the `bridge` dialect drives',
       }),
     },
