@@ -14,6 +14,7 @@ import type { ApiPlugin } from './api/types.js';
 import { installAuthThrottle, type AuthThrottleOptions } from './api/http/authThrottle.js';
 import { installBodyParsers } from './api/http/bodyParsers.js';
 import { logIfServerError, renderNativeError, toGatewayError } from './api/http/errors.js';
+import { authenticate, authorizeRequest, extractApiKey } from './api/http/auth.js';
 import { ErrorSurfaces, nativeSurface } from './api/http/errorSurfaces.js';
 import { clientErrorHandler, frameworkErrorHandler } from './api/http/routerErrors.js';
 import { REDACT_PATHS, serializeRequest } from './api/http/logging.js';
@@ -60,6 +61,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // SSE streams never go idle; close them too when the server stops.
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Behind a TLS proxy: request.protocol, .ip and .host come from its X-Forwarded-* headers (WAGATE_TRUST_PROXY).
+    trustProxy: config.server.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // TypeBox checks bodies strictly (no coercion: a number is not a string) and
@@ -127,7 +130,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     {
       schema: {
         summary: 'Health',
-        description: 'Liveness and a summary: session counts by state. No authentication.',
+        description:
+          'Liveness for load balancers: status, version and whether this is a sandbox. No authentication. ' +
+          'Sent with the admin key it adds uptime, session counts by state, engine and store.',
         tags: ['Operations'],
         response: {
           200: Type.Object(
@@ -135,28 +140,33 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
               status: Type.Literal('ok'),
               sandbox: Type.Boolean(),
               version: Type.String(),
-              uptimeS: Type.Integer(),
-              sessions: Type.Record(Type.String(), Type.Integer(), { description: 'Session count per state, plus `total`' }),
+              uptimeS: Type.Optional(Type.Integer({ description: 'With the admin key' })),
+              sessions: Type.Optional(
+                Type.Record(Type.String(), Type.Integer(), { description: 'With the admin key: session count per state, plus `total`' }),
+              ),
             },
             { additionalProperties: true },
           ),
         },
       },
     },
-    async (_request, reply) => {
-      const sessions: Record<string, number> = { total: 0 };
-      for (const view of core.sessions.list()) {
-        sessions[view.state] = (sessions[view.state] ?? 0) + 1;
-        sessions.total! += 1;
-      }
-      const body = {
-        status: 'ok' as const,
-        sandbox: config.sandbox,
+    async (request, reply) => {
+      let body: { status: 'ok'; sandbox: boolean; version: string } & Record<string, unknown> = {
+        status: 'ok',
+        sandbox: config.sandbox.enabled,
         version: VERSION,
-        uptimeS: Math.floor((Date.now() - startedAt) / 1000),
-        sessions,
-        ...opts.health?.(),
       };
+      // Counts tell an outsider how the gateway is used: only for the admin key.
+      if (extractApiKey(request) !== undefined) {
+        await authenticate(request, core.apiKeys);
+        authorizeRequest(request, { action: 'gateway.operate' });
+        const sessions: Record<string, number> = { total: 0 };
+        for (const view of core.sessions.list()) {
+          sessions[view.state] = (sessions[view.state] ?? 0) + 1;
+          sessions.total! += 1;
+        }
+        body = { ...body, uptimeS: Math.floor((Date.now() - startedAt) / 1000), sessions, ...opts.health?.() };
+      }
       // Extra health fields are free-form: skip the schema's trimming.
       return reply
         .type('application/json; charset=utf-8')

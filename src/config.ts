@@ -1,79 +1,70 @@
 /**
- * Configuration from the environment (and `--sandbox`). One place, read once.
+ * Configuration from the environment (and `--sandbox`), read once at start
+ * through the one table in config/schema.ts. Every bad variable is reported
+ * together in one ConfigError, each by name with what it expects.
  */
-import path from 'node:path';
-import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from './core/sessions/restorePacer.js';
+import { InvalidValue, type SettingContext } from './config/kinds.js';
+import { listSettings, SCHEMA, type ConfigOf } from './config/schema.js';
 
-export interface Config {
-  host: string;
-  port: number;
-  dataDir: string;
-  /** `sqlite:<file>` or `postgres://…` */
-  databaseUrl: string;
-  masterKey: string | undefined;
-  /** Admin API key given by the operator; else generated at first start. */
-  apiKey: string | undefined;
-  logLevel: string;
-  sandbox: boolean;
-  /** Phone number of the sandbox's default simulated phone. */
-  sandboxPhone: string;
-  /** Engine socket URL override (the sandbox sets it to its own server). */
-  waSocketUrl: string | undefined;
-  /** Most sessions restoring at once on start. */
-  restoreConcurrency: number;
-  /** Event-loop delay (ms) the restore paces itself to; 0 = always `restoreConcurrency` at once. */
-  restoreLoopDelayMs: number;
-  /** Public base URL used in absolute links (gowa's qr_link); defaults to http://host:port. */
-  publicUrl: string | undefined;
-  rootDialect: string | undefined;
-  bridgeSessionId: string;
-  gowaUsers: string | undefined;
-  /** Owner's phone number for WhatsApp-delivered one-time codes (seed 001). */
-  ownerNumber: string | undefined;
-  /** Messages per minute per session; 0 = no pacing. */
-  sendRatePerMinute: number;
-  /** Days messages are kept. */
-  messageRetentionDays: number;
-  /** Largest media a message may carry, in MB. */
-  mediaMaxMb: number;
-  /** Media URLs may point at private addresses (loopback, LAN): for tests and closed networks only. */
-  allowPrivateUrls: boolean;
+export type { TrustProxy } from './config/kinds.js';
+export { SANDBOX_SUBDIR } from './config/schema.js';
+
+/** The whole configuration, sectioned: `config.server.port`, `config.dialects.gowa.users` … */
+// An interface (not an alias) so error messages say `Config`, not the whole table.
+export interface Config extends ConfigOf<typeof SCHEMA> {}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
 }
 
-function int(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number.parseInt(value, 10);
-  if (!Number.isFinite(n)) throw new Error(`Expected a number, got "${value}"`);
-  return n;
+type Env = Record<string, string | undefined>;
+
+function rawValue(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function flag(value: string | undefined): boolean {
-  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
-}
+export function loadConfig(env: Env = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const problems: string[] = [];
+  const settings = listSettings();
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
-  const dataDir = path.resolve(env.DATA_DIR ?? './data');
-  return {
-    host: env.HOST ?? '127.0.0.1',
-    port: int(env.PORT, 3000),
-    dataDir,
-    databaseUrl: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'wagate.db')}`,
-    masterKey: env.WAGATE_MASTER_KEY || undefined,
-    apiKey: env.WAGATE_API_KEY || undefined,
-    logLevel: env.LOG_LEVEL ?? 'info',
-    sandbox: argv.includes('--sandbox') || flag(env.WAGATE_SANDBOX),
-    sandboxPhone: env.WAGATE_SANDBOX_PHONE ?? '15550000001',
-    waSocketUrl: env.WAGATE_WA_URL || undefined,
-    restoreConcurrency: int(env.WAGATE_RESTORE_CONCURRENCY, DEFAULT_RESTORE_CONCURRENCY),
-    restoreLoopDelayMs: int(env.WAGATE_RESTORE_LOOP_DELAY_MS, DEFAULT_RESTORE_LOOP_DELAY_MS),
-    publicUrl: env.WAGATE_PUBLIC_URL || undefined,
-    rootDialect: env.WAGATE_ROOT_DIALECT || undefined,
-    bridgeSessionId: env.WAGATE_BRIDGE_SESSION ?? 'default',
-    gowaUsers: env.WAGATE_GOWA_USERS || undefined,
-    ownerNumber: env.WAGATE_OWNER_NUMBER || undefined,
-    sendRatePerMinute: int(env.WAGATE_SEND_RATE_PER_MINUTE, 0),
-    messageRetentionDays: int(env.WAGATE_MESSAGE_RETENTION_DAYS, 30),
-    mediaMaxMb: int(env.WAGATE_MEDIA_MAX_MB, 16),
-    allowPrivateUrls: flag(env.WAGATE_ALLOW_PRIVATE_URLS),
+  const read = (index: number, ctx: SettingContext): unknown => {
+    const { setting } = settings[index]!;
+    const raw = rawValue(env, setting.env);
+    if (raw === undefined) return setting.fallback(ctx);
+    try {
+      return setting.parse(raw, ctx);
+    } catch (err) {
+      if (!(err instanceof InvalidValue)) throw err;
+      const shown = setting.secret ? `${setting.env} (value hidden)` : `${setting.env}=${JSON.stringify(raw)}`;
+      problems.push(`${shown} is not valid: expected ${err.expected}`);
+      return setting.fallback(ctx);
+    }
   };
+  const indexOf = (path: string): number => settings.findIndex((s) => s.path === path);
+
+  // Sandbox mode and the data directory come first: other defaults depend on them.
+  const ctx: SettingContext = { sandbox: false, dataDir: '' };
+  const sandboxIndex = indexOf('sandbox.enabled');
+  ctx.sandbox = argv.includes('--sandbox') || read(sandboxIndex, ctx) === true;
+  const dataDirIndex = indexOf('store.dataDir');
+  ctx.dataDir = read(dataDirIndex, ctx) as string;
+
+  const config: Record<string, unknown> = {};
+  settings.forEach(({ path }, index) => {
+    let value: unknown;
+    if (index === sandboxIndex) value = ctx.sandbox;
+    else if (index === dataDirIndex) value = ctx.dataDir;
+    else value = read(index, ctx);
+    const keys = path.split('.');
+    let node = config;
+    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[keys[keys.length - 1]!] = value;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  // The object was built from the same table the type is read off.
+  return config as unknown as Config;
 }

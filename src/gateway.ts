@@ -3,6 +3,7 @@
  * HTTP app, restore. main.ts runs it as a process; the end-to-end tests and
  * the benchmark run it in-process the same way.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import { dashboardPlugin } from './api/dashboard/index.js';
 import { mountDialects } from './api/dialects.js';
 import { sandboxRoutes } from './api/sandbox/index.js';
 import type { ApiPlugin } from './api/types.js';
-import type { Config } from './config.js';
+import { SANDBOX_SUBDIR, type Config } from './config.js';
 import { ensureAdminKey } from './core/apiKeys.js';
 import { createCore, type Core } from './core/index.js';
 import { BaileysEngine } from './engine/baileys/index.js';
@@ -19,7 +20,7 @@ import { installFastCurve } from './engine/baileys/fastCurve.js';
 import { trustSandboxRoot } from './engine/baileys/sandboxTrust.js';
 import { registerMetrics } from './observability/metrics.js';
 import { SandboxNetwork } from './sandbox/index.js';
-import { openStore } from './store/index.js';
+import { claimNetwork, openStore, prepareDataDir, restrictTree, sqlitePath } from './store/index.js';
 import type { Store } from './store/types.js';
 
 export interface RunningGateway {
@@ -56,26 +57,39 @@ export interface GatewayOverrides {
 }
 
 export async function startGateway(config: Config, logger: Logger, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
-  const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, masterKey: config.masterKey }, logger);
+  prepareDataDir(config.store.dataDir, logger);
+  const store = await openStore({ url: config.store.databaseUrl, dataDir: config.store.dataDir, masterKey: config.store.masterKey }, logger);
   const cleanup: Array<() => Promise<void>> = [() => store.close()];
   try {
+    // Sandbox sessions must never be restored against WhatsApp, nor the reverse.
+    await claimNetwork(store, {
+      network: config.sandbox.enabled ? 'sandbox' : 'whatsapp',
+      allowSwitch: config.store.allowNetworkSwitch,
+      where: describeStore(config.store.databaseUrl),
+      olderSandboxLayout:
+        !config.sandbox.enabled && existsSync(path.join(config.store.dataDir, SANDBOX_SUBDIR, 'sandbox-state.json')),
+      logger,
+    });
     const curve = overrides.fastCurve === false ? { installed: false, reason: 'disabled by override' } : installFastCurve(logger);
     logger.info({ fastCurve: curve.installed, reason: curve.reason }, 'curve25519 implementation');
 
-    let socketUrl = config.waSocketUrl;
+    let socketUrl = config.engine.waUrl;
     let sandbox: SandboxNetwork | undefined;
-    if (config.sandbox) {
+    if (config.sandbox.enabled) {
+      const stateDir = path.join(config.store.dataDir, 'network');
+      prepareDataDir(stateDir, logger);
+      restrictTree(stateDir);
       sandbox = await SandboxNetwork.start({
         host: '127.0.0.1',
         port: 0,
-        stateDir: path.join(config.dataDir, 'sandbox'),
+        stateDir,
         logger: logger.child({ component: 'sandbox' }),
         ...overrides.sandbox,
       });
       cleanup.unshift(() => sandbox!.stop());
       trustSandboxRoot(sandbox.rootPublicKey, sandbox.rootSerial, logger);
       socketUrl = sandbox.url;
-      sandbox.getOrCreatePhone(config.sandboxPhone);
+      sandbox.getOrCreatePhone(config.sandbox.phone);
       logger.warn({ url: sandbox.url }, 'SANDBOX MODE: using the simulated WhatsApp network, not WhatsApp');
     }
 
@@ -86,23 +100,23 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       keepAliveIntervalMs: 20_000,
       ...overrides.engine,
     });
-    const { generatedKey } = await ensureAdminKey(store, config.apiKey);
+    const { generatedKey } = await ensureAdminKey(store, config.server.apiKey);
     const core = await createCore({
       store,
       engine,
       logger,
-      sandbox: config.sandbox,
-      restoreConcurrency: config.restoreConcurrency,
-      restoreLoopDelayMs: config.restoreLoopDelayMs,
+      sandbox: config.sandbox.enabled,
+      restoreConcurrency: config.engine.restoreConcurrency,
+      restoreLoopDelayMs: config.engine.restoreLoopDelayMs,
       backoff: overrides.backoff,
-      sendRatePerMinute: config.sendRatePerMinute,
+      sendRatePerMinute: config.messaging.sendRatePerMinute,
       media: {
-        maxBytes: config.mediaMaxMb * 1024 * 1024,
+        maxBytes: config.messaging.mediaMaxMb * 1024 * 1024,
         fetchTimeoutMs: 20_000,
-        urlRule: { allowPrivate: config.allowPrivateUrls },
+        urlRule: { allowPrivate: config.messaging.allowPrivateUrls },
       },
     });
-    const stopRetention = core.messages.startRetention(config.messageRetentionDays);
+    const stopRetention = core.messages.startRetention(config.messaging.messageRetentionDays);
     cleanup.unshift(async () => stopRetention());
     cleanup.unshift(() => core.sessions.shutdown());
 
@@ -122,15 +136,15 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
         { plugin: dashboardPlugin, prefix: '/dashboard' },
         ...(sandbox ? [{ plugin: sandboxPlugin(sandbox), prefix: '/sandbox' }] : []),
         // Dialects mount themselves under /compat/<name> (and at the root for WAGATE_ROOT_DIALECT).
-        { plugin: async (instance: FastifyInstance) => mountDialects(instance, { core, config, rootDialect: config.rootDialect }) },
+        { plugin: async (instance: FastifyInstance) => mountDialects(instance, { core, config, rootDialect: config.dialects.root }) },
       ],
     });
     cleanup.unshift(() => app.close());
     // GET /metrics (Prometheus) and per-route HTTP latency for every route.
-    registerMetrics(app, core);
-    await app.listen({ host: config.host, port: config.port });
+    registerMetrics(app, core, { public: config.server.metricsPublic, metricsKey: config.server.metricsKey });
+    await app.listen({ host: config.server.host, port: config.server.port });
     const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
 
     const restored = core.sessions.restore().then(
       () => undefined,
@@ -146,7 +160,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       port,
       storeDialect: store.dialect,
       sandbox,
-      sandboxPhone: sandbox ? config.sandboxPhone : undefined,
+      sandboxPhone: sandbox ? config.sandbox.phone : undefined,
       generatedKey,
       restored,
       stop: async () => {
@@ -160,6 +174,12 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
     for (const step of cleanup) await step().catch(() => undefined);
     throw err;
   }
+}
+
+/** The store as the operator knows it: the SQLite file, or PostgreSQL (never the URL: it may hold a password). */
+function describeStore(url: string): string {
+  const file = sqlitePath(url);
+  return file === undefined ? 'The PostgreSQL database (DATABASE_URL)' : `The database ${file}`;
 }
 
 function sandboxPlugin(network: SandboxNetwork): ApiPlugin {

@@ -3,16 +3,16 @@
  * the engine (real WhatsApp, or the built-in sandbox network), builds the
  * core and the HTTP app, restores paired sessions, and shuts down cleanly.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import { installProcessGuards } from './observability/processGuards.js';
+import { isStoreError } from './store/index.js';
 
 function createLogger(config: Config): Logger {
   return pino({
-    level: config.logLevel,
+    level: config.server.logLevel,
     base: { service: 'wagate' },
     // Belt and braces: keys and credentials must never reach a log line.
     redact: {
@@ -37,29 +37,44 @@ function displayPath(dir: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? dir : `./${rel}`;
 }
 
+/** One line on stderr and exit 1: start-up problems are the operator's to fix, a stack does not help. */
+function refuseToStart(message: string): never {
+  process.stderr.write(`\nwagate could not start: ${message}\n`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // Files this process creates (database, WAL, key, sandbox state) are the owner's alone.
+  process.umask(0o077);
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) refuseToStart(err.message);
+    throw err;
+  }
   const logger = createLogger(config);
   installProcessGuards(logger);
-  await mkdir(config.dataDir, { recursive: true });
   let gateway: RunningGateway;
   try {
     gateway = await startGateway(config, logger);
   } catch (err) {
     // Start-up problems (wrong master key, port taken) get one clear line, not a stack.
     const message = err instanceof Error ? err.message : String(err);
-    logger.fatal({ err }, 'wagate could not start');
-    process.stderr.write(`\nwagate could not start: ${message}\n`);
-    process.exit(1);
+    // A store refusal (key, network) is the operator's to fix: its code, no stack. Anything else keeps its stack in the log.
+    if (isStoreError(err)) logger.fatal({ code: err.code }, `wagate could not start: ${message}`);
+    else logger.fatal({ err }, 'wagate could not start');
+    refuseToStart(message);
   }
 
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${gateway.port}`;
+  const { host } = config.server;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${gateway.port}`;
   const lines = [
     '',
     `wagate is listening on ${base}`,
     `  API docs:   ${base}/docs`,
     `  Dashboard:  ${base}/dashboard`,
-    `  Data dir:   ${displayPath(config.dataDir)} (${gateway.storeDialect})`,
+    `  Data dir:   ${displayPath(config.store.dataDir)} (${gateway.storeDialect})`,
   ];
   if (gateway.sandboxPhone) {
     lines.push(

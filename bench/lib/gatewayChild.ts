@@ -48,7 +48,7 @@ if (!root) throw new Error('BENCH_SANDBOX_ROOT is required');
 trustSandboxRoot(new Uint8Array(Buffer.from(root, 'base64')), Number(process.env.BENCH_SANDBOX_SERIAL ?? '0'));
 
 const config = loadConfig(process.env, []);
-const logger = pino({ level: config.logLevel });
+const logger = pino({ level: config.server.logLevel });
 const startAt = Date.now();
 const gateway = await startGateway(config, logger, {
   fastCurve: process.env.BENCH_FAST_CURVE !== '0',

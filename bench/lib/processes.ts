@@ -62,7 +62,7 @@ export interface GatewayProc {
 }
 
 export async function startGatewayProc(opts: GatewayProcOptions): Promise<GatewayProc> {
-  await mkdir(opts.dataDir, { recursive: true });
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const child = Child.start('bench/lib/gatewayChild.ts', {
     logFile: path.join(opts.dataDir, 'gateway.log'),
     // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.

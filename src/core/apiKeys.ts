@@ -1,10 +1,15 @@
 /**
  * API keys: one admin key (sessionId null) and any number of session-scoped
- * keys (`wgs_…`). Only SHA-256 hashes are stored; a plain key is shown once,
+ * keys (`wgs_…`). Only keyed hashes are stored (HMAC-SHA256 with a secret
+ * derived from the master key), so a copy of the database alone cannot be
+ * used to guess a weak, user-chosen key offline. A plain key is shown once,
  * when it is made. lastUsedAt is written at most once a minute per key so a
  * busy client does not turn every request into a database write.
+ *
+ * Older versions stored plain SHA-256: such a hash is accepted once and
+ * rewritten in the keyed form on that first use.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { GatewayError } from './errors.js';
 import type { ApiKeyInfo, ApiKeyService, Principal } from './gateway.js';
 import type { ApiKeyRow, Store } from '../store/types.js';
@@ -22,7 +27,20 @@ const TOUCH_INTERVAL_MS = 60_000;
  */
 const ADMIN_CACHE_TTL_MS = 30_000;
 
-export function hashApiKey(key: string): string {
+/** deriveSecret purpose of the key-hashing secret. */
+export const API_KEY_HASH_PURPOSE = 'api-key-hash';
+/** Marks the keyed form; the older unkeyed form is 64 bare hex characters. */
+const KEYED_PREFIX = 'hmac-sha256:';
+
+/** What hashing a key needs from the store: its repo and the master-key-derived secret. */
+export type ApiKeyStore = Pick<Store, 'apiKeys' | 'deriveSecret'>;
+
+export function hashApiKey(key: string, secret: Buffer): string {
+  return KEYED_PREFIX + createHmac('sha256', secret).update(key, 'utf8').digest('hex');
+}
+
+/** The hash older versions stored: plain SHA-256, no secret. */
+export function legacyHashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
@@ -47,17 +65,23 @@ export class StoreApiKeyService implements ApiKeyService {
   /** The one admin key hash last verified, and until when it is trusted. */
   private adminCache: { hash: string; until: number } | undefined;
 
+  private readonly repo: Store['apiKeys'];
+  private readonly secret: Buffer;
+
   constructor(
-    private readonly repo: Store['apiKeys'],
+    store: ApiKeyStore,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.repo = store.apiKeys;
+    this.secret = store.deriveSecret(API_KEY_HASH_PURPOSE);
+  }
 
   async verify(key: string): Promise<Principal | undefined> {
     if (key === '' || key.length > 256) return undefined;
-    const hash = hashApiKey(key);
+    const hash = hashApiKey(key, this.secret);
     const cached = this.adminCache;
     if (cached && cached.hash === hash && cached.until > this.now()) return { kind: 'admin' };
-    const row = await this.repo.findByHash(hash);
+    const row = (await this.repo.findByHash(hash)) ?? (await this.upgradeLegacy(key, hash));
     if (row === undefined) return undefined;
     this.touch(row);
     if (row.sessionId === null) {
@@ -72,7 +96,7 @@ export class StoreApiKeyService implements ApiKeyService {
     const row: ApiKeyRow = {
       id: `key_${randomBytes(9).toString('base64url')}`,
       sessionId,
-      hash: hashApiKey(key),
+      hash: hashApiKey(key, this.secret),
       label: label ?? null,
       createdAt: new Date(this.now()).toISOString(),
       lastUsedAt: null,
@@ -94,6 +118,14 @@ export class StoreApiKeyService implements ApiKeyService {
     this.touched.delete(keyId);
   }
 
+  /** A key stored by an older version (unkeyed hash): rewrite it keyed, once. */
+  private async upgradeLegacy(key: string, hash: string): Promise<ApiKeyRow | undefined> {
+    const row = await this.repo.findByHash(legacyHashApiKey(key));
+    if (row === undefined) return undefined;
+    await this.repo.updateHash(row.id, hash);
+    return { ...row, hash };
+  }
+
   /** Record use, at most once per interval per key; never fails the request. */
   private touch(row: ApiKeyRow): void {
     const now = this.now();
@@ -113,14 +145,19 @@ export class StoreApiKeyService implements ApiKeyService {
  * generates a key and returns it once so the caller can print it.
  */
 export async function ensureAdminKey(
-  store: Pick<Store, 'apiKeys'>,
+  store: ApiKeyStore,
   configured: string | undefined,
   now: () => number = Date.now,
 ): Promise<{ generatedKey?: string }> {
+  const secret = store.deriveSecret(API_KEY_HASH_PURPOSE);
   const existing = await store.apiKeys.listForSession(null);
   if (configured !== undefined && configured !== '') {
-    const hash = hashApiKey(configured);
+    const hash = hashApiKey(configured, secret);
     if (existing.length === 1 && existing[0]!.hash === hash) return {};
+    if (existing.length === 1 && existing[0]!.hash === legacyHashApiKey(configured)) {
+      await store.apiKeys.updateHash(existing[0]!.id, hash);
+      return {};
+    }
     for (const row of existing) await store.apiKeys.delete(row.id);
     await store.apiKeys.create({
       id: ADMIN_KEY_ID,
@@ -137,7 +174,7 @@ export async function ensureAdminKey(
   await store.apiKeys.create({
     id: ADMIN_KEY_ID,
     sessionId: null,
-    hash: hashApiKey(key),
+    hash: hashApiKey(key, secret),
     label: 'generated',
     createdAt: new Date(now()).toISOString(),
     lastUsedAt: null,

@@ -84,7 +84,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     messages,
     events,
     faults,
-    apiKeys: new StoreApiKeyService(deps.store.apiKeys),
+    apiKeys: new StoreApiKeyService(deps.store),
     sandbox: deps.sandbox,
     deriveSecret: (purpose) => deps.store.deriveSecret(purpose),
     settings: deps.store.settings,

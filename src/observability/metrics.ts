@@ -1,16 +1,21 @@
 /**
- * Prometheus metrics at `GET /metrics` (text exposition format, no
- * authentication, like /health: it shows counts and latencies, never session
- * ids, keys or phone numbers).
+ * Prometheus metrics at `GET /metrics` (text exposition format). They show
+ * counts and latencies, never session ids, keys or phone numbers, but they
+ * still tell an outsider how busy the gateway is and which versions it runs,
+ * so a scrape needs the admin key or the metrics-only key unless the operator
+ * opens the route for a private scrape network.
  *
  * Every series has a bounded label set, so 1000 sessions cost the same
  * number of series as one: states, close codes, route patterns, thresholds.
  * Each call builds its own registry, so several gateways (tests) can live in
  * one process.
  */
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { EventBus, SessionService } from '../core/gateway.js';
+import { authenticate, authorizeRequest, extractApiKey } from '../api/http/auth.js';
+import { GatewayError } from '../core/errors.js';
+import type { ApiKeyService, EventBus, SessionService } from '../core/gateway.js';
 import { SESSION_STATES, type GatewayEvent, type SessionState } from '../core/model.js';
 import { FAULT_KINDS, type FaultCounter } from '../core/faults.js';
 import { closeReasonLabel, codeLabel } from './closeCodes.js';
@@ -30,6 +35,8 @@ export interface MetricsCore {
   events: Pick<EventBus, 'subscribe'>;
   /** Failures the core survived (engine events, store writes, timers). */
   faults?: Pick<FaultCounter, 'count'>;
+  /** Admin keys are checked here. */
+  apiKeys: ApiKeyService;
 }
 
 export interface MetricsOptions {
@@ -42,6 +49,10 @@ export interface MetricsOptions {
   /** Last received frame per session (engine heartbeat), when the engine reports it. */
   heartbeat?: HeartbeatSource;
   now?: () => number;
+  /** Serve without a key (WAGATE_METRICS_PUBLIC), for a private scrape network. Default false. */
+  public?: boolean;
+  /** A key that may read /metrics and nothing else (WAGATE_METRICS_KEY). */
+  metricsKey?: string;
 }
 
 export interface GatewayMetrics {
@@ -218,9 +229,12 @@ export function registerMetrics(app: FastifyInstance, core: MetricsCore, opts: M
         description:
           'Prometheus text format: sessions by state, connects and disconnects by close code, pairing codes ' +
           'issued and refused, connected-session quietness, HTTP latency by route, and Node process metrics ' +
-          '(event-loop delay, heap, GC). No authentication; no session ids or secrets.',
+          '(event-loop delay, heap, GC); no session ids or secrets. Needs the admin key or WAGATE_METRICS_KEY ' +
+          '(`Authorization: Bearer <key>`) unless WAGATE_METRICS_PUBLIC is on.',
         tags: ['Operations'],
+        security: [{ bearerAuth: [] }],
       },
+      onRequest: opts.public ? [] : [metricsAuth(core, opts.metricsKey)],
     },
     async (_request, reply) => {
       const text = await registry.metrics();
@@ -233,6 +247,25 @@ export function registerMetrics(app: FastifyInstance, core: MetricsCore, opts: M
   };
   app.addHook('onClose', async () => dispose());
   return { registry, dispose };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** onRequest hook: the metrics-only key, or an admin key; a session key is not enough. */
+function metricsAuth(core: MetricsCore, metricsKey: string | undefined): (request: FastifyRequest) => Promise<void> {
+  const expected = metricsKey === undefined ? undefined : digest(metricsKey);
+  return async (request) => {
+    const key = extractApiKey(request);
+    if (key === undefined) {
+      throw new GatewayError('UNAUTHORIZED', 'Send the admin key or WAGATE_METRICS_KEY as "Authorization: Bearer <key>"');
+    }
+    // Compared as digests so the comparison takes the same time whatever the key's length.
+    if (expected !== undefined && timingSafeEqual(digest(key), expected)) return;
+    await authenticate(request, core.apiKeys);
+    authorizeRequest(request, { action: 'gateway.operate' });
+  };
 }
 
 function countByState(core: MetricsCore): Partial<Record<SessionState, number>> {

@@ -1,4 +1,4 @@
-/** API keys: only SHA-256 hashes are stored, so nothing here needs encryption. */
+/** API keys: only keyed hashes are stored (core/apiKeys.ts), so nothing here needs encryption. */
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from './schema.js';
 import type { ApiKeyRepo, ApiKeyRow } from './types.js';
@@ -33,6 +33,10 @@ export function createApiKeyRepo(db: Kysely<Database>): ApiKeyRepo {
     async findByHash(hash: string): Promise<ApiKeyRow | undefined> {
       const r = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
       return r && toRow(r);
+    },
+
+    async updateHash(id: string, hash: string): Promise<void> {
+      await db.updateTable('api_keys').set({ hash }).where('id', '=', id).execute();
     },
 
     async listForSession(sessionId: string | null): Promise<ApiKeyRow[]> {

@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
+import { DIR_MODE, FILE_MODE, restrictFile } from './fileModes.js';
 import { withStatementCache } from './statementCache.js';
 import type { Database, StoreDialect } from './schema.js';
 
@@ -29,10 +30,21 @@ export function sqlitePath(url: string): string | undefined {
   return file === ':memory:' ? file : path.resolve(file);
 }
 
+/**
+ * The database file exists 0600 before SQLite opens it: SQLite gives the
+ * -wal and -shm files it creates the database file's mode. Files an older
+ * version left readable are tightened too.
+ */
+function createPrivateFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: DIR_MODE });
+  fs.closeSync(fs.openSync(file, 'a', FILE_MODE));
+  for (const suffix of ['', '-wal', '-shm', '-journal']) restrictFile(`${file}${suffix}`);
+}
+
 export function connect(url: string, logger?: Logger): Connection {
   const file = sqlitePath(url);
   if (file !== undefined) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') createPrivateFile(file);
     const database = new BetterSqlite3(file);
     try {
       database.pragma('journal_mode = WAL');

@@ -10,6 +10,7 @@ export type StoreErrorCode =
   | 'DECRYPT_FAILED' // one stored value failed authentication (tampered or moved)
   | 'UNSUPPORTED_DATABASE_URL'
   | 'DUPLICATE' // a row with this key exists already (e.g. a session id)
+  | 'NETWORK_MISMATCH' // data written for the sandbox opened for WhatsApp, or the reverse
   | 'CLOSED';
 
 export class StoreError extends Error {

@@ -64,10 +64,8 @@ export function readMasterKeyFile(dataDir: string, logger?: Logger): Buffer | un
   if (process.platform !== 'win32') {
     const mode = fs.statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      logger?.warn(
-        { path: file, mode: mode.toString(8) },
-        'master key file is readable by other users; restrict it with chmod 600',
-      );
+      fs.chmodSync(file, 0o600);
+      logger?.warn({ path: file, was: mode.toString(8) }, 'master key file was readable by other users; restricted it to 0600 (chmod 600)');
     }
   }
   return key;
@@ -75,7 +73,7 @@ export function readMasterKeyFile(dataDir: string, logger?: Logger): Buffer | un
 
 /** Creates `<dataDir>/master.key` (0600) with a fresh random key; an existing file is never overwritten. */
 export function createMasterKeyFile(dataDir: string, logger?: Logger): Buffer {
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = masterKeyPath(dataDir);
   const key = randomBytes(32);
   try {

@@ -76,6 +76,8 @@ export interface ApiKeyRow {
 export interface ApiKeyRepo {
   create(row: ApiKeyRow): Promise<void>;
   findByHash(hash: string): Promise<ApiKeyRow | undefined>;
+  /** Replace a key's stored hash (upgrading an older hash form). */
+  updateHash(id: string, hash: string): Promise<void>;
   listForSession(sessionId: string | null): Promise<ApiKeyRow[]>;
   delete(id: string): Promise<boolean>;
   touch(id: string, at: string): Promise<void>;

@@ -20,6 +20,8 @@ export interface DashboardGateway {
 
 export interface StartDashboardOptions {
   ownerNumber?: string;
+  /** WAGATE_TRUST_PROXY */
+  trustProxy?: string;
   /** Listen on a random loopback port (for browsers and raw HTTP). */
   listen?: boolean;
   now?: () => number;
@@ -30,6 +32,7 @@ export async function startDashboard(opts: StartDashboardOptions = {}): Promise<
   const gw = await createTestGateway(opts.gateway);
   const env: NodeJS.ProcessEnv = {};
   if (opts.ownerNumber) env.WAGATE_OWNER_NUMBER = opts.ownerNumber;
+  if (opts.trustProxy) env.WAGATE_TRUST_PROXY = opts.trustProxy;
   const config = loadConfig(env, []);
   const plugin: ApiPlugin = opts.now
     ? async (app, pluginOpts) => dashboardPlugin(app, { ...pluginOpts, now: opts.now } as typeof pluginOpts)

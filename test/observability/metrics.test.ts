@@ -3,24 +3,29 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { PairingRateLimiter } from '../../src/core/sessions/pairingRateLimiter.js';
-import { registerMetrics } from '../../src/observability/metrics.js';
+import { registerMetrics, type MetricsOptions } from '../../src/observability/metrics.js';
+import { startE2E } from '../support/e2e.js';
 import { createTestGateway, eventually, silentLogger, type TestGateway } from '../support/harness.js';
 
 let gw: TestGateway;
 let app: FastifyInstance;
 let now: number;
 
-async function start(): Promise<void> {
+const METRICS_KEY = 'prometheus-scrape-key';
+
+async function start(access: Pick<MetricsOptions, 'public' | 'metricsKey'> = {}): Promise<void> {
   gw = await createTestGateway({ rateLimiter: new PairingRateLimiter({ limit: 1 }) });
   const config = loadConfig({ DATA_DIR: gw.dataDir, WAGATE_SANDBOX: '1' }, []);
   app = await buildApp({ core: gw.core, config, logger: silentLogger });
   now = Date.now();
-  registerMetrics(app, gw.core, { now: () => now, defaultMetrics: true });
+  registerMetrics(app, gw.core, { now: () => now, defaultMetrics: true, ...access });
   await app.ready();
 }
 
-async function scrape(): Promise<{ status: number; type: string; text: string }> {
-  const res = await app.inject({ method: 'GET', url: '/metrics' });
+/** GET /metrics, with the admin key unless another key (or null: none) is given. */
+async function scrape(key: string | null = gw.adminKey): Promise<{ status: number; type: string; text: string }> {
+  const headers = key === null ? {} : { authorization: `Bearer ${key}` };
+  const res = await app.inject({ method: 'GET', url: '/metrics', headers });
   return { status: res.statusCode, type: String(res.headers['content-type']), text: res.body };
 }
 
@@ -44,14 +49,65 @@ async function linkNewSession(sessionId: string): Promise<void> {
   await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('connected'));
 }
 
-describe('/metrics', () => {
-  beforeEach(start);
+describe('/metrics access', () => {
   afterEach(async () => {
     await app.close();
     await gw.close();
   });
 
-  it('serves the Prometheus text format without authentication, with Node process metrics', async () => {
+  it('needs a key by default: none or a wrong one → 401, a session key → 403, the admin key → 200', async () => {
+    await start();
+    const none = await scrape(null);
+    expect(none.status).toBe(401);
+    expect(none.text).toContain('WAGATE_METRICS_KEY');
+    expect(none.text).not.toContain('wagate_sessions');
+    expect((await scrape('wg_wrong')).status).toBe(401);
+    await gw.core.sessions.create({ sessionId: 's1' });
+    const scoped = await gw.core.apiKeys.createSessionKey('s1');
+    expect((await scrape(scoped.key)).status).toBe(403);
+    expect((await scrape()).status).toBe(200);
+  });
+
+  it('takes the metrics-only key, which opens nothing else', async () => {
+    await start({ metricsKey: METRICS_KEY });
+    expect((await scrape(METRICS_KEY)).status).toBe(200);
+    expect((await scrape(`${METRICS_KEY}x`)).status).toBe(401);
+    const api = await app.inject({ method: 'GET', url: '/api/v1/sessions', headers: { authorization: `Bearer ${METRICS_KEY}` } });
+    expect(api.statusCode).toBe(401);
+  });
+
+  it('is open without a key when made public', async () => {
+    await start({ public: true });
+    const { status, text } = await scrape(null);
+    expect(status).toBe(200);
+    expect(text).toContain('# TYPE wagate_sessions gauge');
+  });
+});
+
+describe('/metrics in a started gateway', () => {
+  it.each([
+    [{}, null, 401],
+    [{ WAGATE_METRICS_KEY: METRICS_KEY }, METRICS_KEY, 200],
+    [{ WAGATE_METRICS_PUBLIC: '1' }, null, 200],
+  ])('with %j and key %j answers %i', async (env, key, status) => {
+    const e2e = await startE2E({ env });
+    try {
+      const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
+      expect((await fetch(`${e2e.client.baseUrl}/metrics`, { headers })).status).toBe(status);
+    } finally {
+      await e2e.close();
+    }
+  });
+});
+
+describe('/metrics', () => {
+  beforeEach(() => start());
+  afterEach(async () => {
+    await app.close();
+    await gw.close();
+  });
+
+  it('serves the Prometheus text format, with Node process metrics', async () => {
     const { status, type, text } = await scrape();
     expect(status).toBe(200);
     expect(type).toMatch(/^text\/plain; version=0\.0\.4/);

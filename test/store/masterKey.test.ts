@@ -92,14 +92,17 @@ describe('master key handling (sqlite)', () => {
     expect(fs.existsSync(path.join(dataDir, 'master.key'))).toBe(false);
   });
 
-  it('uses a key file with loose permissions but warns', async () => {
+  it('uses a key file with loose permissions, restricts it to 0600 and says so', async () => {
     const file = path.join(dataDir, 'master.key');
     fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o644 });
     fs.chmodSync(file, 0o644);
     const { logger, text } = captureLogger();
     const store = await openStore({ url: url(), dataDir }, logger);
     await store.close();
-    if (process.platform !== 'win32') expect(text()).toMatch(/"level":40.*chmod 600/);
+    if (process.platform !== 'win32') {
+      expect(text()).toMatch(/"level":40.*chmod 600/);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    }
   });
 
   it('refuses a key file that does not hold a key, naming the file', async () => {

@@ -1,5 +1,5 @@
 /**
- * Seed 001: the single-session bridge. One session (config.bridgeSessionId)
+ * Seed 001: the single-session bridge. One session (config.dialects.bridge.sessionId)
  * created on first use; `/session/status|qr|pairing-code|groups|logout`.
  * Auth: `x-admin-token` (also `x-api-key` or `?apiKey=`) holding the admin
  * key or a key scoped to the bridge's session; `/session/status` is open.
@@ -42,7 +42,7 @@ async function ensureRunning(core: GatewayCore, sessionId: string): Promise<Sess
 
 export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core, config } = opts;
-  const sessionId = config.bridgeSessionId;
+  const sessionId = config.dialects.bridge.sessionId;
   const log = app.log.child({ sessionId, dialect: 'bridge' });
   installDialectHandlers(app, { name: 'bridge', render: renderBridgeError, rootPaths: BRIDGE_ROOT_PATHS, sessionIdOf: () => sessionId });
 

@@ -43,7 +43,7 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
   }
 
   const signIns = new SignInSessions({ now });
-  const guard = new OtpGuard({ ownerNumber: config.ownerNumber, sessions: core.sessions, settings: core.settings, now, logger: log });
+  const guard = new OtpGuard({ ownerNumber: config.dashboard.ownerNumber, sessions: core.sessions, settings: core.settings, now, logger: log });
   // Before any route is served, so an enabled authenticator guards from the first request.
   await guard.load();
 
@@ -64,7 +64,7 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
     return serve(reply, file);
   });
 
-  await registerAuth(app, { core, signIns, publicUrl: config.publicUrl });
+  await registerAuth(app, { core, signIns, publicUrl: config.server.publicUrl });
   await registerSessionRoutes(app, { core, guard });
   await registerEventStream(app, { core });
   await registerOtpRoutes(app, { guard });

@@ -1,5 +1,5 @@
 /**
- * GOWA's HTTP Basic auth. Users come from config.gowaUsers
+ * GOWA's HTTP Basic auth. Users come from config.dialects.gowa.users
  * (`user:pass[,user:pass]`); with none configured, any user name with the
  * admin API key as password is accepted.
  */

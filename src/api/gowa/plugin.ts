@@ -25,7 +25,7 @@ type DeviceParams = { device_id: string };
 
 export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core, config } = opts;
-  const users = parseGowaUsers(config.gowaUsers);
+  const users = parseGowaUsers(config.dialects.gowa.users);
   const files = new QrFiles();
   app.addHook('onClose', async () => files.clear());
   installDialectHandlers(app, {
@@ -46,7 +46,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   app.get('/statics/qrcode/:file', servePng);
 
   const baseUrl = (request: FastifyRequest): string =>
-    (config.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`) + app.prefix;
+    (config.server.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`) + app.prefix;
 
   const qrLogin = async (request: FastifyRequest, deviceId: string) => {
     core.sessions.get(deviceId); // 404 for an unknown device before anything starts

@@ -28,7 +28,7 @@ export async function createDialectTestApp(env: Record<string, string> = {}, opt
     core: gw.core,
     config,
     logger: silentLogger,
-    plugins: [{ plugin: async (instance: FastifyInstance) => mountDialects(instance, { core: gw.core, config, rootDialect: config.rootDialect }) }],
+    plugins: [{ plugin: async (instance: FastifyInstance) => mountDialects(instance, { core: gw.core, config, rootDialect: config.dialects.root }) }],
   });
   await app.ready();
   return {

@@ -29,7 +29,7 @@ beforeAll(async () => {
     logger: silentLogger,
     plugins: [
       { plugin: dashboardPlugin, prefix: '/dashboard' },
-      { plugin: async (instance: FastifyInstance) => mountDialects(instance, { core: gw.core, config, rootDialect: config.rootDialect }) },
+      { plugin: async (instance: FastifyInstance) => mountDialects(instance, { core: gw.core, config, rootDialect: config.dialects.root }) },
     ],
   });
   // As the gateway runs it: per-route metrics hooks on every response.

@@ -12,19 +12,33 @@ afterEach(async () => {
 });
 
 describe('/health and /ready', () => {
-  it('reports status, version, uptime and sessions by state without a key', async () => {
+  it('tells a load balancer only status, version and sandbox without a key; the admin key adds uptime and sessions by state', async () => {
     t = await createNativeTestApp({ health: () => ({ engine: 'fake' }) });
     await t.call({ method: 'POST', url: '/api/v1/sessions', payload: { sessionId: 'a' } });
     await t.call({ method: 'POST', url: '/api/v1/sessions', payload: { sessionId: 'b' } });
     await t.call({ method: 'POST', url: '/api/v1/sessions/b/connect' });
-    const res = await t.call({ method: 'GET', url: '/health', key: null });
+    const open = await t.call({ method: 'GET', url: '/health', key: null });
+    expect(open.statusCode).toBe(200);
+    expect(open.headers['content-type']).toContain('application/json');
+    expect(open.json()).toEqual({ status: 'ok', sandbox: true, version: expect.any(String) });
+
+    const res = await t.call({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toContain('application/json');
     const body = res.json();
     expect(body).toMatchObject({ status: 'ok', sandbox: true, version: expect.any(String), engine: 'fake' });
     expect(body.uptimeS).toBeGreaterThanOrEqual(0);
     expect(body.sessions.total).toBe(2);
     expect(body.sessions.created).toBe(1);
+  });
+
+  it('refuses the details to a wrong key (401) and to a session key (403)', async () => {
+    t = await createNativeTestApp();
+    await t.call({ method: 'POST', url: '/api/v1/sessions', payload: { sessionId: 'a' } });
+    const scoped = (await t.call({ method: 'POST', url: '/api/v1/sessions/a/keys', payload: {} })).json().data.key as string;
+    expect((await t.call({ method: 'GET', url: '/health', key: 'wg_wrong' })).statusCode).toBe(401);
+    const forbidden = await t.call({ method: 'GET', url: '/health', key: scoped });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.body).not.toContain('sessions');
   });
 
   it('answers /ready with 503 until ready() is true', async () => {
@@ -113,7 +127,7 @@ describe('API plugins', () => {
         const code = err instanceof GatewayError ? err.code : 'X';
         return reply.status(418).send({ ok: false, reason: code });
       });
-      app.get('/sessions', async () => ({ count: core.sessions.list().length, sandbox: config.sandbox }));
+      app.get('/sessions', async () => ({ count: core.sessions.list().length, sandbox: config.sandbox.enabled }));
       app.get('/boom', async () => {
         throw new GatewayError('SESSION_NOT_FOUND');
       });

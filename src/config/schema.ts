@@ -1,0 +1,183 @@
+/**
+ * Every setting wagate reads, in one table: environment variable, kind,
+ * default and the line README's configuration table shows (a test keeps the
+ * two the same). The Config type is derived from this table, so a setting
+ * exists in the type exactly when it exists here.
+ */
+import path from 'node:path';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../core/sessions/restorePacer.js';
+import { SESSION_ID_PATTERN } from '../core/sessions/sessionId.js';
+import {
+  checkDatabaseUrl,
+  checkMasterKey,
+  checkNameList,
+  checkPhone,
+  checkUrl,
+  checkUserList,
+  computed,
+  directory,
+  flag,
+  integer,
+  matching,
+  oneOf,
+  optional,
+  text,
+  trustProxy,
+  type Setting,
+} from './kinds.js';
+
+/** Sandbox mode keeps all its data in this subfolder of DATA_DIR, apart from real WhatsApp's. */
+export const SANDBOX_SUBDIR = 'sandbox';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const SCHEMA = {
+  server: {
+    host: text({ env: 'HOST', default: '127.0.0.1', description: 'address the HTTP server listens on' }),
+    port: integer({ env: 'PORT', default: 3000, min: 0, max: 65535, what: 'a port number', description: 'port the HTTP server listens on (`0` = any free port)' }),
+    publicUrl: optional({
+      env: 'WAGATE_PUBLIC_URL',
+      shownDefault: 'the request\'s scheme and host',
+      check: checkUrl(['http:', 'https:'], 'https://wa.example.com'),
+      description: 'the URL clients reach wagate at (behind a proxy): absolute links (GOWA\'s `qr_link`) and the dashboard\'s allowed origin',
+    }),
+    trustProxy: trustProxy({
+      env: 'WAGATE_TRUST_PROXY',
+      description:
+        'trust `X-Forwarded-For`/`-Proto`/`-Host` from these proxy addresses/CIDRs (`127.0.0.1`, `10.0.0.0/8,::1`, `loopback`); see [docs/deployment.md](docs/deployment.md)',
+    }),
+    apiKey: optional({
+      env: 'WAGATE_API_KEY',
+      secret: true,
+      shownDefault: 'generated at first start',
+      check: (raw) => raw,
+      description: 'the admin API key',
+    }),
+    metricsKey: optional({
+      env: 'WAGATE_METRICS_KEY',
+      secret: true,
+      check: (raw) => raw,
+      description: 'a key that may read `/metrics` only (`Authorization: Bearer <key>`); the admin key works too',
+    }),
+    metricsPublic: flag({ env: 'WAGATE_METRICS_PUBLIC', description: 'serve `/metrics` without a key (for a private scrape network)' }),
+    logLevel: oneOf({ env: 'LOG_LEVEL', default: 'info', values: LOG_LEVELS, description: 'log level: fatal, error, warn, info, debug, trace or silent' }),
+  },
+  store: {
+    dataDir: directory({
+      env: 'DATA_DIR',
+      default: './data',
+      sandboxSubdir: SANDBOX_SUBDIR,
+      description: 'SQLite file and master key file; sandbox mode keeps its own in `$DATA_DIR/sandbox`',
+    }),
+    databaseUrl: computed({
+      env: 'DATABASE_URL',
+      shownDefault: '`sqlite:$DATA_DIR/wagate.db`',
+      fallback: (ctx) => `sqlite:${path.join(ctx.dataDir, 'wagate.db')}`,
+      check: checkDatabaseUrl,
+      description: 'or `postgres://user@host:5432/db`',
+    }),
+    masterKey: optional({
+      env: 'WAGATE_MASTER_KEY',
+      secret: true,
+      shownDefault: '`$DATA_DIR/master.key` (generated, 0600)',
+      check: checkMasterKey,
+      description: '32-byte key (64 hex chars or base64) encrypting credentials at rest',
+    }),
+    allowNetworkSwitch: flag({
+      env: 'WAGATE_ALLOW_NETWORK_SWITCH',
+      description: 'start against real WhatsApp on data written in sandbox mode (or the reverse) instead of refusing',
+    }),
+  },
+  engine: {
+    waUrl: optional({
+      env: 'WAGATE_WA_URL',
+      shownDefault: 'WhatsApp\'s',
+      check: checkUrl(['ws:', 'wss:'], 'ws://127.0.0.1:9000/ws/chat'),
+      description: 'WhatsApp web socket URL override (tests and benchmarks point it at a simulated network)',
+    }),
+    restoreConcurrency: integer({
+      env: 'WAGATE_RESTORE_CONCURRENCY',
+      default: DEFAULT_RESTORE_CONCURRENCY,
+      min: 1,
+      max: 10_000,
+      description: 'most sessions restored at once after a start (the ceiling of the adaptive pacing)',
+    }),
+    restoreLoopDelayMs: integer({
+      env: 'WAGATE_RESTORE_LOOP_DELAY_MS',
+      default: DEFAULT_RESTORE_LOOP_DELAY_MS,
+      min: 0,
+      max: 60_000,
+      description:
+        'event-loop delay target of restore pacing: more in flight while under it, halved above; `0` = always `WAGATE_RESTORE_CONCURRENCY` at once',
+    }),
+  },
+  messaging: {
+    sendRatePerMinute: integer({
+      env: 'WAGATE_SEND_RATE_PER_MINUTE',
+      default: 0,
+      min: 0,
+      max: 100_000,
+      description: 'most messages a session sends per minute; the rest wait in its queue (protection against bans); `0` = off',
+    }),
+    messageRetentionDays: integer({
+      env: 'WAGATE_MESSAGE_RETENTION_DAYS',
+      default: 30,
+      min: 1,
+      max: 36_500,
+      description: 'days messages (and their encrypted bodies) are kept',
+    }),
+    mediaMaxMb: integer({ env: 'WAGATE_MEDIA_MAX_MB', default: 16, min: 1, max: 2_048, description: 'largest media a message may carry, in MB' }),
+    allowPrivateUrls: flag({
+      env: 'WAGATE_ALLOW_PRIVATE_URLS',
+      description: 'let media URLs point at loopback or private addresses (tests, closed networks)',
+    }),
+  },
+  sandbox: {
+    enabled: flag({ env: 'WAGATE_SANDBOX', description: 'use the simulated WhatsApp network (same as `--sandbox`)' }),
+    phone: text({ env: 'WAGATE_SANDBOX_PHONE', default: '15550000001', check: checkPhone, description: 'the sandbox\'s default simulated phone' }),
+  },
+  dashboard: {
+    ownerNumber: optional({
+      env: 'WAGATE_OWNER_NUMBER',
+      check: checkPhone,
+      description: 'owner\'s WhatsApp number for one-time codes in the dashboard',
+    }),
+  },
+  dialects: {
+    root: optional({
+      env: 'WAGATE_ROOT_DIALECT',
+      check: checkNameList,
+      description: 'also mount compatibility dialects (comma-separated) at their original root paths',
+    }),
+    bridge: {
+      sessionId: text({
+        env: 'WAGATE_BRIDGE_SESSION',
+        default: 'default',
+        check: matching(SESSION_ID_PATTERN, 'a session id (1-64 letters, digits, _ or -)'),
+        description: 'the one session the `bridge` dialect drives',
+      }),
+    },
+    gowa: {
+      users: optional({ env: 'WAGATE_GOWA_USERS', check: checkUserList, description: '`user:pass[,user:pass]` for the `gowa` dialect\'s Basic auth' }),
+    },
+  },
+};
+
+/** A schema subtree: settings, or sections of settings. */
+export interface SchemaTree {
+  [key: string]: Setting<unknown> | SchemaTree;
+}
+
+/** The configuration's shape, read off the table. */
+export type ConfigOf<T> = { readonly [K in keyof T]: T[K] extends Setting<infer V> ? V : ConfigOf<T[K]> };
+
+export function isSetting(node: Setting<unknown> | SchemaTree): node is Setting<unknown> {
+  return typeof (node as Setting<unknown>).parse === 'function' && typeof (node as Setting<unknown>).env === 'string';
+}
+
+/** Every setting with its place in the Config (`server.port`), in table order. */
+export function listSettings(tree: SchemaTree = SCHEMA, prefix = ''): Array<{ path: string; setting: Setting<unknown> }> {
+  return Object.entries(tree).flatMap(([key, node]) =>
+    isSetting(node) ? [{ path: `${prefix}${key}`, setting: node }] : listSettings(node, `${prefix}${key}.`),
+  );
+}
