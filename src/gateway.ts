@@ -16,6 +16,7 @@ import { SANDBOX_SUBDIR, type Config } from './config.js';
 import { ensureAdminKey } from './core/apiKeys.js';
 import { createCore, type Core } from './core/index.js';
 import { BaileysEngine } from './engine/baileys/index.js';
+import { SandboxMediaAgent, sandboxMediaDispatcher } from './engine/baileys/sandboxMedia.js';
 import { installFastCurve } from './engine/baileys/fastCurve.js';
 import { trustSandboxRoot } from './engine/baileys/sandboxTrust.js';
 import { registerMetrics } from './observability/metrics.js';
@@ -96,6 +97,8 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
     const engine = new BaileysEngine({
       socketUrl,
       logger,
+      // The simulated network's media host is plain HTTP on loopback; real hosts keep TLS either way.
+      ...(sandbox ? { mediaAgent: new SandboxMediaAgent(), mediaDispatcher: sandboxMediaDispatcher() } : {}),
       // 20 s keepalive: a half-open connection is noticed within ~45 s.
       keepAliveIntervalMs: 20_000,
       ...overrides.engine,

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import makeWASocket, { getBinaryNodeChild, type BinaryNode, type ConnectionState } from 'baileys';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type WebSocket from 'ws';
 import { EngineError } from '../errors.js';
 import type {
@@ -44,6 +45,8 @@ export interface ConnectionSettings {
   connectTimeoutMs?: number;
   /** Sandbox mode: media uploads through this agent (Baileys' fetchAgent). */
   mediaAgent?: HttpsAgent;
+  /** Media downloads' dispatcher (sandbox mode: plain HTTP to the loopback media host). */
+  mediaDispatcher?: Dispatcher;
   /** null: each socket builds its own caches, as stock Baileys does (the benchmark's "off" setting). */
   caches: SharedCaches | null;
   /** Create each socket's AsyncLocalStorage as a view over one shared storage (sharedAsyncStorage.ts). */
@@ -117,7 +120,7 @@ export class BaileysConnection implements EngineConnection {
     this.log = opts.logger;
     this.noiseKey = Buffer.from(auth.state.creds.noiseKey.public).toString('base64');
     this.recentSent = settings.caches?.recentSent ?? new BoundedCache(1_000, 24 * 60 * 60_000);
-    this.messaging = new SocketMessaging(() => this.requireOpen(), (id) => `${opts.sessionId}\u0000${id}`, this.recentSent);
+    this.messaging = new SocketMessaging(() => this.requireOpen(), (id) => `${opts.sessionId}\u0000${id}`, this.recentSent, settings.mediaDispatcher);
   }
 
   // ---- EngineConnection -------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { Engine, EngineConnectOptions, EngineConnection } from '../types.js';
 import { loadAuthState } from './authState.js';
 import { makeBaileysLogger } from './baileysLogger.js';
@@ -24,6 +25,8 @@ export interface BaileysEngineOptions {
   connectTimeoutMs?: number;
   /** Sandbox mode only: the agent media uploads go through (a SandboxMediaAgent, see sandboxMedia.ts). */
   mediaAgent?: HttpsAgent;
+  /** Media downloads' dispatcher; with mediaAgent, what sandbox mode sets. */
+  mediaDispatcher?: Dispatcher;
   /** Levers the benchmark switches off to measure them (both default on). */
   sharedAsyncStorage?: boolean;
   sharedCaches?: boolean;
@@ -42,7 +45,7 @@ export class BaileysEngine implements Engine {
 
   async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
     const auth = await loadAuthState(opts.auth);
-    const { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs, mediaAgent } = this.options;
+    const { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs, mediaAgent, mediaDispatcher } = this.options;
     const connection = new BaileysConnection(
       opts,
       auth,
@@ -52,6 +55,7 @@ export class BaileysEngine implements Engine {
         keepAliveIntervalMs,
         connectTimeoutMs,
         mediaAgent,
+        mediaDispatcher,
         caches: this.options.sharedCaches === false ? null : this.caches,
         sharedAsyncStorage: this.options.sharedAsyncStorage !== false,
       },

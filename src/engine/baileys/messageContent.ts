@@ -13,6 +13,7 @@ import {
   type WAMessage,
   type WAMessageKey,
 } from 'baileys';
+import type { Dispatcher } from 'undici';
 import type {
   EngineDeliveryStatus,
   EngineMessage,
@@ -169,9 +170,10 @@ function contentOf(message: proto.IMessage, type: keyof proto.IMessage): Incomin
 }
 
 /** Download and decrypt the media a `mediaRef` names. */
-export async function downloadMedia(mediaRef: string): Promise<Buffer> {
+export async function downloadMedia(mediaRef: string, dispatcher?: Dispatcher): Promise<Buffer> {
   const message = proto.Message.fromObject(JSON.parse(mediaRef) as Record<string, unknown>);
-  return downloadMediaMessage({ key: {}, message } as WAMessage, 'buffer', {});
+  const options = dispatcher ? { options: { dispatcher } as RequestInit } : {};
+  return downloadMediaMessage({ key: {}, message } as WAMessage, 'buffer', options);
 }
 
 const STATUS_BY_PROTO: Partial<Record<number, EngineDeliveryStatus>> = {

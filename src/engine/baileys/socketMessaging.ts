@@ -5,6 +5,7 @@
  * about the socket's life.
  */
 import type { proto, WASocket } from 'baileys';
+import type { Dispatcher } from 'undici';
 import { EngineError } from '../errors.js';
 import type { EngineEvent, EngineGroup, OutgoingContent, PresenceState, SendOptions } from '../types.js';
 import { downloadMedia, fromBaileysMessage, statusFromReceipt, statusFromUpdate, toBaileysMessage } from './messageContent.js';
@@ -17,6 +18,8 @@ export class SocketMessaging {
     /** The key a message id has in the shared recent-sent cache (scoped to the session). */
     private readonly cacheKey: (messageId: string) => string,
     private readonly recentSent: BoundedCache,
+    /** How media downloads reach the media host (the sandbox's plain-HTTP loopback host in sandbox mode). */
+    private readonly mediaDispatcher?: Dispatcher,
   ) {}
 
   /** Listen to a (new) socket; `current()` is false once a newer socket replaced it. */
@@ -81,7 +84,7 @@ export class SocketMessaging {
 
   async downloadMedia(mediaRef: string): Promise<Buffer> {
     try {
-      return await downloadMedia(mediaRef);
+      return await downloadMedia(mediaRef, this.mediaDispatcher);
     } catch (err) {
       throw new EngineError('FAILED', 'Could not download the media', { cause: err });
     }
