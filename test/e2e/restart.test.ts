@@ -39,7 +39,7 @@ describe('restart', () => {
     sse.close();
     expect(sse.events.some((e) => e.type === 'auth.qr')).toBe(false);
     expect(running.output()).not.toMatch(/Admin API key/);
-  });
+  }, 120_000);
 
   it('kill -9 right after pairing: the next start restores it connected', async () => {
     await pair(running!, 'killed', '15559990002');
@@ -49,5 +49,5 @@ describe('restart', () => {
     const status = await running.client.waitForState('killed', 'connected', 30_000);
     expect(status.me.phoneNumber).toBe('15559990002');
     expect((await running.client.status('graceful')).state).toBe('connected');
-  });
+  }, 120_000);
 });
