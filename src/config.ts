@@ -38,6 +38,19 @@ export interface Config {
   mediaMaxMb: number;
   /** Media URLs may point at private addresses (loopback, LAN): for tests and closed networks only. */
   allowPrivateUrls: boolean;
+  webhooks: {
+    /** Let webhook URLs reach private, loopback and link-local addresses. */
+    allowPrivate: boolean;
+    /** Host names, IPs or CIDRs webhooks may reach even when private. */
+    allowHosts: string[];
+    timeoutMs: number;
+    /** Most deliveries in flight at once. */
+    concurrency: number;
+    /** How long a rotated-out secret keeps signing. */
+    secretOverlapHours: number;
+    deliveredRetentionDays: number;
+    failedRetentionDays: number;
+  };
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -75,5 +88,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     messageRetentionDays: int(env.WAGATE_MESSAGE_RETENTION_DAYS, 30),
     mediaMaxMb: int(env.WAGATE_MEDIA_MAX_MB, 16),
     allowPrivateUrls: flag(env.WAGATE_ALLOW_PRIVATE_URLS),
+    webhooks: {
+      allowPrivate: flag(env.WAGATE_WEBHOOK_ALLOW_PRIVATE),
+      allowHosts: (env.WAGATE_WEBHOOK_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
+      timeoutMs: int(env.WAGATE_WEBHOOK_TIMEOUT_MS, 15_000),
+      concurrency: int(env.WAGATE_WEBHOOK_CONCURRENCY, 64),
+      secretOverlapHours: int(env.WAGATE_WEBHOOK_SECRET_OVERLAP_HOURS, 24),
+      deliveredRetentionDays: int(env.WAGATE_WEBHOOK_RETENTION_DELIVERED_DAYS, 3),
+      failedRetentionDays: int(env.WAGATE_WEBHOOK_RETENTION_FAILED_DAYS, 7),
+    },
   };
 }

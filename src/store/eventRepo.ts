@@ -1,35 +1,54 @@
 /**
- * Per-session event log (plain JSON; events carry no secrets). Only the
- * newest events of each session are kept, so a session that sits in QR
- * state for weeks cannot grow the database without bound.
+ * Per-session event log (plain JSON; events carry no secrets) and the
+ * webhook outbox's write path. Only the newest events of each session are
+ * kept in the log, so a session that sits in QR state for weeks cannot grow
+ * the database without bound; deliveries keep their own copy of the body.
+ *
+ * `commit` writes a session row change, its events (with the bus's ids and
+ * seqs), the session's sequence and the events' deliveries in one
+ * transaction: a crash leaves all of them or none.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
-import type { EventRepo, EventRow } from './types.js';
+import { sessionPatchColumns } from './sessionRepo.js';
+import type { EventBatch, EventRepo, EventRow } from './types.js';
 
 export const EVENTS_KEPT_PER_SESSION = 1000;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+async function trim(db: Db, sessionId: string, keepPerSession: number): Promise<void> {
+  // Drop everything older than the keepPerSession-th newest (an index range on (session_id, id)).
+  await db
+    .deleteFrom('events')
+    .where('session_id', '=', sessionId)
+    .where('id', '<', (eb) =>
+      eb
+        .selectFrom('events')
+        .select('id')
+        .where('session_id', '=', sessionId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .offset(keepPerSession - 1),
+    )
+    .execute();
+}
 
 export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KEPT_PER_SESSION): EventRepo {
   return {
     async append(row: EventRow): Promise<void> {
       await db
         .insertInto('events')
-        .values({ session_id: row.sessionId, type: row.type, data: row.data, created_at: row.createdAt })
+        .values({
+          ...(row.id !== undefined ? { id: row.id } : {}),
+          session_id: row.sessionId,
+          type: row.type,
+          data: row.data,
+          created_at: row.createdAt,
+          seq: row.seq ?? 0,
+        })
         .execute();
-      // Drop everything older than the keepPerSession-th newest (an index range on (session_id, id)).
-      await db
-        .deleteFrom('events')
-        .where('session_id', '=', row.sessionId)
-        .where('id', '<', (eb) =>
-          eb
-            .selectFrom('events')
-            .select('id')
-            .where('session_id', '=', row.sessionId)
-            .orderBy('id', 'desc')
-            .limit(1)
-            .offset(keepPerSession - 1),
-        )
-        .execute();
+      await trim(db, row.sessionId, keepPerSession);
     },
 
     async list(sessionId: string, limit: number): Promise<EventRow[]> {
@@ -49,7 +68,72 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
         type: r.type,
         data: r.data,
         createdAt: r.created_at,
+        seq: Number(r.seq),
       }));
+    },
+
+    async commit(batch: EventBatch): Promise<number[]> {
+      return db.transaction().execute(async (trx) => {
+        if (batch.session) {
+          const set = sessionPatchColumns(batch.session.patch);
+          if (Object.keys(set).length > 0) await trx.updateTable('sessions').set(set).where('id', '=', batch.session.id).execute();
+        }
+        const trimmed = new Set<string>();
+        const last = new Map<string, { seq: number; id: number }>();
+        for (const e of batch.events) {
+          if (e.history) {
+            await trx
+              .insertInto('events')
+              .values({ id: e.id, session_id: e.sessionId, type: e.type, data: e.data, created_at: e.createdAt, seq: e.seq })
+              .execute();
+            trimmed.add(e.sessionId);
+          }
+          last.set(e.sessionId, { seq: e.seq, id: e.id });
+        }
+        for (const sessionId of trimmed) await trim(trx, sessionId, keepPerSession);
+        for (const [sessionId, { seq, id }] of last) {
+          await trx
+            .insertInto('event_sequences')
+            .values({ session_id: sessionId, seq, last_event_id: id })
+            .onConflict((oc) => oc.column('session_id').doUpdateSet({ seq, last_event_id: id }))
+            .execute();
+        }
+        const ids: number[] = [];
+        for (const d of batch.deliveries) {
+          const row = await trx
+            .insertInto('webhook_deliveries')
+            .values({
+              event_id: d.eventId,
+              endpoint_id: d.endpointId,
+              session_id: d.sessionId,
+              event_type: d.eventType,
+              seq: d.seq,
+              payload: d.payload,
+              status: 'pending',
+              attempts: 0,
+              next_attempt_at: 0,
+              created_at: d.createdAt,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          ids.push(Number(row.id));
+        }
+        return ids;
+      });
+    },
+
+    async sequences(): Promise<{ lastEventId: number; seqBySession: Map<string, number> }> {
+      const rows = await db.selectFrom('event_sequences').selectAll().execute();
+      const seqBySession = new Map<string, number>();
+      let lastEventId = 0;
+      for (const r of rows) {
+        seqBySession.set(r.session_id, Number(r.seq));
+        lastEventId = Math.max(lastEventId, Number(r.last_event_id));
+      }
+      // Ids from before this table existed (plain history rows).
+      const max = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+      lastEventId = Math.max(lastEventId, Number(max?.max ?? 0));
+      return { lastEventId, seqBySession };
     },
   };
 }
