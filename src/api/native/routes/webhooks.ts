@@ -75,7 +75,9 @@ const UpdateBody = Type.Object(
   {
     url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     events: Type.Optional(Type.Array(EventFilter, { minItems: 1, maxItems: 64 })),
-    enabled: Type.Optional(Type.Boolean({ description: 'false stops deliveries (they wait); true resumes them' })),
+    enabled: Type.Optional(
+      Type.Boolean({ description: 'false stops deliveries: pending ones wait, new events are not queued for it; true resumes' }),
+    ),
     rotateSecret: Type.Optional(
       Type.Boolean({ description: 'Issue a new secret (in this response only); the old one keeps signing for the overlap period' }),
     ),
