@@ -186,7 +186,8 @@ export class StoreWebhookService implements WebhookService, Outbox {
   // ---- API
 
   async create(input: CreateWebhookInput, scope: WebhookScope): Promise<WebhookWithSecret> {
-    const sessionId = input.sessionId ?? scope ?? null;
+    // Absent = the key's own session (or all, for the admin); an explicit null asks for every session.
+    const sessionId = input.sessionId === undefined ? (scope ?? null) : input.sessionId;
     if (scope !== undefined && sessionId !== scope) {
       throw new GatewayError('FORBIDDEN', 'A session key can only create webhooks for its own session', { keySessionId: scope });
     }
