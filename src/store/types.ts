@@ -199,6 +199,8 @@ export interface WebhookRepo {
   pendingInLane(endpointId: string, sessionId: string, afterId: number, limit: number): Promise<DeliveryRow[]>;
   /** Failed deliveries of an endpoint created in [from, to), set back to pending now; returns them. */
   requeueFailed(endpointId: string, from: string, to: string, limit: number): Promise<DeliveryRow[]>;
+  /** How many deliveries are pending, and when the oldest was created (null when none). */
+  pendingSummary(): Promise<{ count: number; oldestCreatedAt: string | null }>;
   /** Deletes delivered rows created before `deliveredBefore` and failed ones before `failedBefore`. */
   purge(deliveredBefore: string, failedBefore: string): Promise<number>;
 }

@@ -210,6 +210,15 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
       });
     },
 
+    async pendingSummary(): Promise<{ count: number; oldestCreatedAt: string | null }> {
+      const row = await db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min('created_at').as('oldest')])
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return { count: Number(row?.count ?? 0), oldestCreatedAt: (row?.oldest as string | null | undefined) ?? null };
+    },
+
     async purge(deliveredBefore: string, failedBefore: string): Promise<number> {
       const result = await db
         .deleteFrom('webhook_deliveries')

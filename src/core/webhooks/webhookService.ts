@@ -25,6 +25,15 @@ import type {
   WebhookWithSecret,
 } from './types.js';
 
+export interface WebhookStats {
+  outcomes: DispatcherStats['outcomes'];
+  inFlight: number;
+  /** Pending deliveries in the store (due now or waiting for a retry). */
+  pending: number;
+  /** Age of the oldest pending delivery, 0 when none. */
+  oldestPendingAgeS: number;
+}
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -150,8 +159,16 @@ export class StoreWebhookService implements WebhookService, Outbox {
     await this.dispatcher.stop();
   }
 
-  stats(): DispatcherStats {
-    return this.dispatcher.stats();
+  /** Delivery outcomes since start, what is in flight, and the store's pending queue. */
+  async stats(): Promise<WebhookStats> {
+    const { outcomes, inFlight } = this.dispatcher.stats();
+    const pending = await this.deps.store.webhooks.pendingSummary();
+    return {
+      outcomes,
+      inFlight,
+      pending: pending.count,
+      oldestPendingAgeS: pending.oldestCreatedAt === null ? 0 : Math.max(0, (Date.now() - Date.parse(pending.oldestCreatedAt)) / 1000),
+    };
   }
 
   // ---- Outbox (called by the bus on the event path: synchronous, no I/O)
