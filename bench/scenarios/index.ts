@@ -7,6 +7,7 @@ import { restoreScenario } from './restore.js';
 import { sandboxLoadScenario } from './sandboxLoad.js';
 import { scaleScenario } from './scale.js';
 import type { Scenario } from './types.js';
+import { webhooksScenario } from './webhooks.js';
 
 export const SCENARIOS: Record<string, Scenario> = {
   pair: pairScenario,
@@ -17,4 +18,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   scale: scaleScenario,
   sandbox: sandboxLoadScenario,
   messaging: messagingScenario,
+  webhooks: webhooksScenario,
 };

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { EventBus, EventListener } from './gateway.js';
 import { TRANSIENT_EVENT_TYPES, type GatewayEvent, type GatewayEventType } from './model.js';
 import type { DurableEvent, EventBatch, EventRepo, NewDelivery, SessionPatch } from '../store/types.js';
+import { GroupCommitter } from './groupCommit.js';
 
 /** The audit history: a session's life, not its traffic. */
 const HISTORY_TYPES: ReadonlySet<GatewayEventType> = new Set([
@@ -29,8 +30,8 @@ const HISTORY_TYPES: ReadonlySet<GatewayEventType> = new Set([
 export interface Outbox {
   /** Deliveries for one event (synchronous: an in-memory match of the subscriptions). */
   match(event: GatewayEvent): NewDelivery[];
-  /** Called after the deliveries were committed, with their ids. */
-  committed(deliveries: Array<NewDelivery & { id: number }>): void;
+  /** Called after the deliveries were committed, in commit order. */
+  committed(deliveries: NewDelivery[]): void;
 }
 
 export interface EventBusOptions {
@@ -55,9 +56,14 @@ export class InMemoryEventBus implements EventBus {
   /** One persistence chain per session: its writes and events commit in order. */
   private readonly chains = new Map<string, Promise<void>>();
   private outbox: Outbox | undefined;
+  /** Batches from every session, committed together per turn of the event loop, in submission order. */
+  private readonly committer: GroupCommitter<EventBatch>;
+  /** Event-only commits not awaited by their chain (flush and history wait for them). */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly opts: EventBusOptions) {
     this.bufferSize = opts.bufferSize ?? 5_000;
+    this.committer = new GroupCommitter((batches) => this.commitGroup(batches));
     // Start from the clock so ids stay increasing across restarts: a client
     // resuming with an id from the previous process gets no stale replay.
     this.nextId = Date.now() * 1000;
@@ -102,7 +108,8 @@ export class InMemoryEventBus implements EventBus {
     if (durable && this.opts.repo) {
       const batch = this.batchOf(event);
       if (write) void this.enqueue(sessionId, () => write(batch));
-      else void this.enqueue(sessionId, () => this.commitQuietly(batch));
+      // Submitted in chain order; the chain need not wait for it (the group keeps the order).
+      else void this.enqueue(sessionId, async () => this.track(this.commitQuietly(batch)));
     } else if (write) {
       void this.enqueue(sessionId, () => write({ events: [], deliveries: [] }));
     }
@@ -128,22 +135,27 @@ export class InMemoryEventBus implements EventBus {
     return run;
   }
 
-  /** Commit a batch (and a session change with it); throws when the store does. */
+  /** Commit a batch (and a session change with it) with the current group; throws when the store does. */
   async commit(batch: EventBatch, session?: EventCommit): Promise<void> {
-    const repo = this.opts.repo;
-    if (!repo) return;
+    if (!this.opts.repo) return;
     if (batch.events.length === 0 && !session) return;
-    const ids = await repo.commit({
-      ...batch,
-      ...(session ? { session: { id: session.sessionId, patch: session.patch } } : {}),
-    });
-    if (ids.length > 0 && this.outbox) {
-      try {
-        this.outbox.committed(batch.deliveries.map((d, i) => ({ ...d, id: ids[i]! })));
-      } catch (err) {
-        this.opts.logger.warn({ err }, 'the webhook dispatcher could not take committed deliveries');
-      }
+    await this.committer.submit(session ? { ...batch, session: { id: session.sessionId, patch: session.patch } } : batch);
+  }
+
+  private async commitGroup(batches: EventBatch[]): Promise<void> {
+    await this.opts.repo!.commit(batches);
+    const deliveries = batches.flatMap((b) => b.deliveries);
+    if (deliveries.length === 0 || !this.outbox) return;
+    try {
+      this.outbox.committed(deliveries);
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'the webhook dispatcher could not take committed deliveries');
     }
+  }
+
+  private track(commit: Promise<void>): void {
+    this.inflight.add(commit);
+    void commit.finally(() => this.inflight.delete(commit));
   }
 
   subscribe(sessionId: string | undefined, listener: EventListener): () => void {
@@ -170,6 +182,7 @@ export class InMemoryEventBus implements EventBus {
   async history(sessionId: string, limit: number): Promise<GatewayEvent[]> {
     if (!this.opts.repo) return this.buffer.filter((e) => e.sessionId === sessionId).slice(-limit);
     await this.chains.get(sessionId);
+    await Promise.all([...this.inflight]);
     const rows = await this.opts.repo.list(sessionId, limit);
     return rows.map((row) => ({
       id: row.id ?? 0,
@@ -183,7 +196,9 @@ export class InMemoryEventBus implements EventBus {
 
   /** Wait until every queued write is done (shutdown, tests). */
   async flush(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+    while (this.chains.size > 0 || this.inflight.size > 0) {
+      await Promise.all([...this.chains.values(), ...this.inflight]);
+    }
   }
 
   listenerCount(): number {

@@ -8,12 +8,14 @@
  * seqs), the session's sequence and the events' deliveries in one
  * transaction: a crash leaves all of them or none.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Database, EventsTable, WebhookDeliveriesTable } from './schema.js';
 import { sessionPatchColumns } from './sessionRepo.js';
 import type { EventBatch, EventRepo, EventRow } from './types.js';
 
 export const EVENTS_KEPT_PER_SESSION = 1000;
+/** Rows per multi-row INSERT (well under SQLite's and PostgreSQL's bound-parameter limits). */
+const ROWS_PER_INSERT = 200;
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -72,37 +74,24 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
       }));
     },
 
-    async commit(batch: EventBatch): Promise<number[]> {
-      return db.transaction().execute(async (trx) => {
-        if (batch.session) {
-          const set = sessionPatchColumns(batch.session.patch);
-          if (Object.keys(set).length > 0) await trx.updateTable('sessions').set(set).where('id', '=', batch.session.id).execute();
-        }
-        const trimmed = new Set<string>();
+    async commit(batches: readonly EventBatch[]): Promise<void> {
+      if (batches.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        // In order: a session change, then its events; a later batch's change after an earlier one's.
+        const history: Array<Insertable<EventsTable>> = [];
         const last = new Map<string, { seq: number; id: number }>();
-        for (const e of batch.events) {
-          if (e.history) {
-            await trx
-              .insertInto('events')
-              .values({ id: e.id, session_id: e.sessionId, type: e.type, data: e.data, created_at: e.createdAt, seq: e.seq })
-              .execute();
-            trimmed.add(e.sessionId);
+        const deliveries: Array<Insertable<WebhookDeliveriesTable>> = [];
+        for (const batch of batches) {
+          if (batch.session) {
+            const set = sessionPatchColumns(batch.session.patch);
+            if (Object.keys(set).length > 0) await trx.updateTable('sessions').set(set).where('id', '=', batch.session.id).execute();
           }
-          last.set(e.sessionId, { seq: e.seq, id: e.id });
-        }
-        for (const sessionId of trimmed) await trim(trx, sessionId, keepPerSession);
-        for (const [sessionId, { seq, id }] of last) {
-          await trx
-            .insertInto('event_sequences')
-            .values({ session_id: sessionId, seq, last_event_id: id })
-            .onConflict((oc) => oc.column('session_id').doUpdateSet({ seq, last_event_id: id }))
-            .execute();
-        }
-        const ids: number[] = [];
-        for (const d of batch.deliveries) {
-          const row = await trx
-            .insertInto('webhook_deliveries')
-            .values({
+          for (const e of batch.events) {
+            if (e.history) history.push({ id: e.id, session_id: e.sessionId, type: e.type, data: e.data, created_at: e.createdAt, seq: e.seq });
+            last.set(e.sessionId, { seq: e.seq, id: e.id });
+          }
+          for (const d of batch.deliveries) {
+            deliveries.push({
               event_id: d.eventId,
               endpoint_id: d.endpointId,
               session_id: d.sessionId,
@@ -113,12 +102,27 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
               attempts: 0,
               next_attempt_at: 0,
               created_at: d.createdAt,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          ids.push(Number(row.id));
+            });
+          }
         }
-        return ids;
+        // Multi-row statements: a group of many events costs a few statements, not a few per event.
+        for (let i = 0; i < history.length; i += ROWS_PER_INSERT) {
+          await trx.insertInto('events').values(history.slice(i, i + ROWS_PER_INSERT)).execute();
+        }
+        for (const sessionId of new Set(history.map((h) => h.session_id))) await trim(trx, sessionId, keepPerSession);
+        const sequences = [...last].map(([sessionId, { seq, id }]) => ({ session_id: sessionId, seq, last_event_id: id }));
+        for (let i = 0; i < sequences.length; i += ROWS_PER_INSERT) {
+          await trx
+            .insertInto('event_sequences')
+            .values(sequences.slice(i, i + ROWS_PER_INSERT))
+            .onConflict((oc) =>
+              oc.column('session_id').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), last_event_id: eb.ref('excluded.last_event_id') })),
+            )
+            .execute();
+        }
+        for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) {
+          await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + ROWS_PER_INSERT)).execute();
+        }
       });
     },
 

@@ -200,7 +200,7 @@ function webhooks(dialect: StoreDialect): Migration {
       await db.schema
         .createIndex('webhook_deliveries_status_idx')
         .on('webhook_deliveries')
-        .columns(['status', 'endpoint_id', 'session_id', 'id'])
+        .columns(['status', 'endpoint_id', 'session_id', 'event_id'])
         .execute();
     },
   };

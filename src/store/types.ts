@@ -126,8 +126,8 @@ export interface EventRepo {
   append(row: EventRow): Promise<void>;
   /** Newest last. */
   list(sessionId: string, limit: number): Promise<EventRow[]>;
-  /** Everything in `batch` in one transaction; returns the delivery ids, in order. */
-  commit(batch: EventBatch): Promise<number[]>;
+  /** Every batch in one transaction, in order. */
+  commit(batches: readonly EventBatch[]): Promise<void>;
   /** Highest event id and, per session, the last seq (to continue after a restart). */
   sequences(): Promise<{ lastEventId: number; seqBySession: Map<string, number> }>;
 }
@@ -189,14 +189,15 @@ export interface WebhookRepo {
   /** Removes a session's endpoints and their deliveries. */
   deleteForSession(sessionId: string): Promise<void>;
   insertDelivery(row: NewDelivery): Promise<number>;
-  updateDelivery(id: number, update: DeliveryUpdate): Promise<void>;
+  /** By (event, endpoint), all in one transaction. */
+  updateDeliveries(updates: ReadonlyArray<DeliveryUpdate & { eventId: number; endpointId: string }>): Promise<void>;
   getDelivery(id: number): Promise<DeliveryRow | undefined>;
   /** Newest first; `before` is a delivery id cursor. */
   listDeliveries(endpointId: string, opts: { before?: number; limit: number; status?: DeliveryStatus }): Promise<DeliveryRow[]>;
   /** The (endpoint, session) pairs with pending deliveries. */
   pendingLanes(): Promise<Array<{ endpointId: string; sessionId: string }>>;
-  /** A lane's pending deliveries after `afterId`, oldest first. */
-  pendingInLane(endpointId: string, sessionId: string, afterId: number, limit: number): Promise<DeliveryRow[]>;
+  /** A lane's pending deliveries with an event id after `afterEventId`, oldest first. */
+  pendingInLane(endpointId: string, sessionId: string, afterEventId: number, limit: number): Promise<DeliveryRow[]>;
   /** Failed deliveries of an endpoint created in [from, to), set back to pending now; returns them. */
   requeueFailed(endpointId: string, from: string, to: string, limit: number): Promise<DeliveryRow[]>;
   /** How many deliveries are pending, and when the oldest was created (null when none). */

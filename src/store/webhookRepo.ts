@@ -8,7 +8,6 @@ import type { Database, WebhookDeliveriesTable, WebhooksTable } from './schema.j
 import type {
   DeliveryRow,
   DeliveryStatus,
-  DeliveryUpdate,
   NewDelivery,
   WebhookEndpointPatch,
   WebhookEndpointRow,
@@ -132,19 +131,25 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
       return Number(row.id);
     },
 
-    async updateDelivery(id: number, u: DeliveryUpdate): Promise<void> {
-      await db
-        .updateTable('webhook_deliveries')
-        .set({
-          status: u.status,
-          attempts: u.attempts,
-          next_attempt_at: u.nextAttemptAt,
-          last_status_code: u.lastStatusCode,
-          last_error: u.lastError,
-          last_attempt_at: u.lastAttemptAt,
-        })
-        .where('id', '=', id)
-        .execute();
+    async updateDeliveries(updates): Promise<void> {
+      if (updates.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const u of updates) {
+          await trx
+            .updateTable('webhook_deliveries')
+            .set({
+              status: u.status,
+              attempts: u.attempts,
+              next_attempt_at: u.nextAttemptAt,
+              last_status_code: u.lastStatusCode,
+              last_error: u.lastError,
+              last_attempt_at: u.lastAttemptAt,
+            })
+            .where('event_id', '=', u.eventId)
+            .where('endpoint_id', '=', u.endpointId)
+            .execute();
+        }
+      });
     },
 
     async getDelivery(id: number): Promise<DeliveryRow | undefined> {
@@ -170,15 +175,15 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
       return rows.map((r) => ({ endpointId: r.endpoint_id, sessionId: r.session_id }));
     },
 
-    async pendingInLane(endpointId, sessionId, afterId, limit): Promise<DeliveryRow[]> {
+    async pendingInLane(endpointId, sessionId, afterEventId, limit): Promise<DeliveryRow[]> {
       const rows = await db
         .selectFrom('webhook_deliveries')
         .selectAll()
         .where('status', '=', 'pending')
         .where('endpoint_id', '=', endpointId)
         .where('session_id', '=', sessionId)
-        .where('id', '>', afterId)
-        .orderBy('id')
+        .where('event_id', '>', afterEventId)
+        .orderBy('event_id')
         .limit(limit)
         .execute();
       return rows.map(toDelivery);

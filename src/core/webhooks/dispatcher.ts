@@ -13,7 +13,8 @@
 import type { Logger } from 'pino';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
-import type { DeliveryRow, WebhookRepo } from '../../store/types.js';
+import type { DeliveryRow, DeliveryUpdate, WebhookRepo } from '../../store/types.js';
+import { GroupCommitter } from '../groupCommit.js';
 import { assertPublicAddress, parseHttpUrl, pinnedLookup, type PublicUrlOptions } from '../net/publicUrl.js';
 import { nextDelayMs, parseRetryAfter } from './retryPolicy.js';
 import { signatureHeaders } from './signing.js';
@@ -66,8 +67,8 @@ export interface DispatcherStats {
   inFlight: number;
 }
 
+/** One delivery; (eventId, endpoint) is its key, and eventId its place in the lane. */
 interface Job {
-  id: number;
   eventId: number;
   eventType: string;
   payload: string;
@@ -81,7 +82,7 @@ interface Lane {
   endpointId: string;
   sessionId: string;
   jobs: Job[];
-  /** Highest delivery id read into memory in order; later ones may be only in the store. */
+  /** Highest event id read into memory in order; later ones may be only in the store. */
   lastLoadedId: number;
   /** The store holds pending deliveries of this lane that are not in memory. */
   spilled: boolean;
@@ -91,9 +92,8 @@ interface Lane {
   timer: NodeJS.Timeout | null;
 }
 
-function toJob(row: Pick<DeliveryRow, 'id' | 'eventId' | 'eventType' | 'payload' | 'attempts' | 'nextAttemptAt' | 'createdAt'>): Job {
+function toJob(row: Pick<DeliveryRow, 'eventId' | 'eventType' | 'payload' | 'attempts' | 'nextAttemptAt' | 'createdAt'>): Job {
   return {
-    id: row.id,
     eventId: row.eventId,
     eventType: row.eventType,
     payload: row.payload,
@@ -109,11 +109,15 @@ export class WebhookDispatcher {
   private inFlight = 0;
   private stopped = false;
   private readonly agent: Agent;
-  private readonly stopController = new AbortController();
   private readonly idle = new Set<() => void>();
+  /** Attempt results of one turn, written in one transaction. */
+  private readonly updates: GroupCommitter<DeliveryUpdate & { eventId: number; endpointId: string }>;
   readonly outcomes: Record<DeliveryOutcome, number> = { delivered: 0, retry: 0, failed: 0, gone: 0 };
 
   constructor(private readonly opts: DispatcherOptions) {
+    this.updates = new GroupCommitter((items) => opts.repo.updateDeliveries(items));
+    // The timeout bounds connecting, then waiting for the response headers, then each body read:
+    // the agent's own timers, cheaper than an AbortSignal per request.
     this.agent = new Agent({
       // The socket connects only to an address that passed the SSRF rule (DNS rebinding).
       connect: { lookup: pinnedLookup(opts.net) as never, timeout: opts.timeoutMs },
@@ -135,15 +139,15 @@ export class WebhookDispatcher {
   }
 
   /** New deliveries, just committed (in commit order). */
-  enqueue(rows: ReadonlyArray<Pick<DeliveryRow, 'id' | 'eventId' | 'endpointId' | 'sessionId' | 'eventType' | 'payload' | 'createdAt'>>): void {
+  enqueue(rows: ReadonlyArray<Pick<DeliveryRow, 'eventId' | 'endpointId' | 'sessionId' | 'eventType' | 'payload' | 'createdAt'>>): void {
     for (const row of rows) {
       const lane = this.lane(row.endpointId, row.sessionId);
-      if (row.id <= lane.lastLoadedId) continue;
+      if (row.eventId <= lane.lastLoadedId) continue;
       if (lane.spilled || lane.loading || lane.jobs.length >= LANE_CAP) {
         lane.spilled = true; // in the store; read when the lane gets there
       } else {
         lane.jobs.push(toJob({ ...row, attempts: 0, nextAttemptAt: 0 }));
-        lane.lastLoadedId = row.id;
+        lane.lastLoadedId = row.eventId;
       }
       this.schedule(lane);
     }
@@ -153,10 +157,10 @@ export class WebhookDispatcher {
   requeue(rows: readonly DeliveryRow[]): void {
     for (const row of rows) {
       const lane = this.lane(row.endpointId, row.sessionId);
-      if (lane.jobs.some((j) => j.id === row.id)) continue;
+      if (lane.jobs.some((j) => j.eventId === row.eventId)) continue;
       const job = toJob({ ...row, attempts: row.attempts, nextAttemptAt: 0 });
       const from = lane.busy ? 1 : 0;
-      let at = lane.jobs.findIndex((j, i) => i >= from && j.id > row.id);
+      let at = lane.jobs.findIndex((j, i) => i >= from && j.eventId > row.eventId);
       if (at === -1) at = lane.jobs.length;
       lane.jobs.splice(Math.max(at, from), 0, job);
       this.schedule(lane);
@@ -194,11 +198,11 @@ export class WebhookDispatcher {
   async stop(graceMs = 2_000): Promise<void> {
     this.stopped = true;
     for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
-    const abort = setTimeout(() => this.stopController.abort(), graceMs);
-    abort.unref();
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Requests still in flight are cut off; their deliveries stay pending and go out after the next start.
+    await this.agent.destroy().catch(() => undefined);
     while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    clearTimeout(abort);
-    await this.agent.close().catch(() => undefined);
   }
 
   private lane(endpointId: string, sessionId: string): Lane {
@@ -247,9 +251,9 @@ export class WebhookDispatcher {
       (rows) => {
         lane.loading = false;
         for (const row of rows) {
-          if (lane.jobs.some((j) => j.id === row.id)) continue;
+          if (lane.jobs.some((j) => j.eventId === row.eventId)) continue;
           lane.jobs.push(toJob(row));
-          lane.lastLoadedId = Math.max(lane.lastLoadedId, row.id);
+          lane.lastLoadedId = Math.max(lane.lastLoadedId, row.eventId);
         }
         if (rows.length === LANE_CAP) lane.spilled = true;
         this.schedule(lane);
@@ -301,7 +305,7 @@ export class WebhookDispatcher {
     const result = await this.send(endpoint, job, now);
     const attempts = job.attempts + 1;
     const at = new Date().toISOString();
-    const log = this.opts.logger.child({ webhookId: endpoint.id, sessionId: lane.sessionId, deliveryId: job.id });
+    const log = this.opts.logger.child({ webhookId: endpoint.id, sessionId: lane.sessionId, eventId: job.eventId });
     let outcome: DeliveryOutcome;
     let nextAttemptAt = 0;
     if (result.status !== null && result.status >= 200 && result.status < 300) {
@@ -317,7 +321,9 @@ export class WebhookDispatcher {
         nextAttemptAt = now + Math.max(delay, result.retryAfterMs ?? 0);
       }
     }
-    await this.opts.repo.updateDelivery(job.id, {
+    await this.updates.submit({
+      eventId: job.eventId,
+      endpointId: endpoint.id,
       status: outcome === 'delivered' ? 'delivered' : outcome === 'retry' ? 'pending' : 'failed',
       attempts,
       nextAttemptAt,
@@ -367,7 +373,6 @@ export class WebhookDispatcher {
         headers,
         body: job.payload,
         dispatcher: this.agent,
-        signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.stopController.signal]),
       });
       // Nobody reads the answer; take at most a little of it so the socket can be reused.
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
@@ -376,7 +381,7 @@ export class WebhookDispatcher {
     } catch (err) {
       const e = err as { name?: string; code?: string; message?: string };
       const text =
-        e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+        e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
           ? `timed out after ${this.opts.timeoutMs} ms`
           : `${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}`;
       return { status: null, error: text.slice(0, ERROR_TEXT_MAX) };

@@ -18,6 +18,18 @@ import { Webhook } from 'standardwebhooks';
 
 export const SECRET_PREFIX = 'whsec_';
 
+// A Webhook decodes its key once; endpoints sign thousands of times with the same secret.
+const signers = new Map<string, Webhook>();
+function signer(secret: string): Webhook {
+  let w = signers.get(secret);
+  if (!w) {
+    if (signers.size >= 10_000) signers.clear();
+    w = new Webhook(secret);
+    signers.set(secret, w);
+  }
+  return w;
+}
+
 /** `whsec_` + base64 of 32 random bytes. */
 export function generateSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
@@ -36,7 +48,7 @@ export interface SignInput {
 export function signatureHeaders(input: SignInput): Record<string, string> {
   const { eventId, eventType, body, timestamp, secrets } = input;
   const at = new Date(timestamp * 1000);
-  const standard = secrets.map((s) => new Webhook(s).sign(eventId, at, body)).join(' ');
+  const standard = secrets.map((s) => signer(s).sign(eventId, at, body)).join(' ');
   const wadial = secrets.map((s) => `v1=${createHmac('sha256', s).update(`${timestamp}.${body}`).digest('hex')}`).join(',');
   return {
     'webhook-id': eventId,

@@ -196,7 +196,7 @@ export class StoreWebhookService implements WebhookService, Outbox {
     return out;
   }
 
-  committed(deliveries: Array<NewDelivery & { id: number }>): void {
+  committed(deliveries: NewDelivery[]): void {
     this.dispatcher.enqueue(deliveries);
   }
 
@@ -297,7 +297,7 @@ export class StoreWebhookService implements WebhookService, Outbox {
       createdAt: event.createdAt,
     };
     const deliveryId = await this.deps.store.webhooks.insertDelivery(delivery);
-    this.dispatcher.enqueue([{ ...delivery, id: deliveryId }]);
+    this.dispatcher.enqueue([delivery]);
     return toDeliveryView({
       ...delivery,
       id: deliveryId,
@@ -329,14 +329,16 @@ export class StoreWebhookService implements WebhookService, Outbox {
     if (!row || row.endpointId !== id) throw new GatewayError('DELIVERY_NOT_FOUND', undefined, { webhookId: id, deliveryId });
     const requeued: DeliveryRow = { ...row, status: 'pending', nextAttemptAt: 0 };
     if (row.status !== 'pending') {
-      await this.deps.store.webhooks.updateDelivery(row.id, {
+      await this.deps.store.webhooks.updateDeliveries([{
+        eventId: row.eventId,
+        endpointId: row.endpointId,
         status: 'pending',
         attempts: row.attempts,
         nextAttemptAt: 0,
         lastStatusCode: row.lastStatusCode,
         lastError: row.lastError,
         lastAttemptAt: row.lastAttemptAt ?? row.createdAt,
-      });
+      }]);
       this.dispatcher.requeue([requeued]);
     }
     return toDeliveryView(requeued);
