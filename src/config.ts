@@ -38,6 +38,10 @@ export interface Config {
   mediaMaxMb: number;
   /** Media URLs may point at private addresses (loopback, LAN): for tests and closed networks only. */
   allowPrivateUrls: boolean;
+  /** GOWA's WHATSAPP_WEBHOOK: URLs that get every event in GOWA's shape. */
+  gowaWebhooks: string[];
+  /** GOWA's WHATSAPP_WEBHOOK_SECRET (X-Hub-Signature-256); GOWA's default `secret` when unset. */
+  gowaWebhookSecret: string | undefined;
   webhooks: {
     /** Let webhook URLs reach private, loopback and link-local addresses. */
     allowPrivate: boolean;
@@ -88,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     messageRetentionDays: int(env.WAGATE_MESSAGE_RETENTION_DAYS, 30),
     mediaMaxMb: int(env.WAGATE_MEDIA_MAX_MB, 16),
     allowPrivateUrls: flag(env.WAGATE_ALLOW_PRIVATE_URLS),
+    gowaWebhooks: (env.WAGATE_GOWA_WEBHOOK ?? env.WHATSAPP_WEBHOOK ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''),
+    gowaWebhookSecret: env.WAGATE_GOWA_WEBHOOK_SECRET || env.WHATSAPP_WEBHOOK_SECRET || undefined,
     webhooks: {
       allowPrivate: flag(env.WAGATE_WEBHOOK_ALLOW_PRIVATE),
       allowHosts: (env.WAGATE_WEBHOOK_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),

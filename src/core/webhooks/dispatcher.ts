@@ -17,7 +17,6 @@ import type { DeliveryRow, DeliveryUpdate, WebhookRepo } from '../../store/types
 import { GroupCommitter } from '../groupCommit.js';
 import { assertPublicAddress, parseHttpUrl, pinnedLookup, type PublicUrlOptions } from '../net/publicUrl.js';
 import { nextDelayMs, parseRetryAfter } from './retryPolicy.js';
-import { signatureHeaders } from './signing.js';
 
 const LANE_CAP = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -28,10 +27,8 @@ export interface DispatchEndpoint {
   id: string;
   url: string;
   enabled: boolean;
-  /** Newest first: the current secret, then the previous one while it overlaps. */
-  secrets(now: number): string[];
-  /** Extra headers of a dialect format (e.g. WAHA's HMAC), from the body. */
-  extraHeaders?(body: string): Record<string, string>;
+  /** Signature (and id) headers for one attempt's body. */
+  headers(body: string, ctx: { eventId: string; eventType: string; timestamp: number }): Record<string, string>;
 }
 
 export interface EndpointHealth {
@@ -359,14 +356,7 @@ export class WebhookDispatcher {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'user-agent': this.opts.userAgent,
-        ...signatureHeaders({
-          eventId: String(job.eventId),
-          eventType: job.eventType,
-          body: job.payload,
-          timestamp,
-          secrets: endpoint.secrets(now),
-        }),
-        ...endpoint.extraHeaders?.(job.payload),
+        ...endpoint.headers(job.payload, { eventId: String(job.eventId), eventType: job.eventType, timestamp }),
       };
       const res = await request(url, {
         method: 'POST',

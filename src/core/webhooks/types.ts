@@ -1,5 +1,27 @@
 /** What the API layers see of webhooks: views, inputs and the service. */
-import type { GatewayEventType } from '../model.js';
+import type { GatewayEvent, GatewayEventType } from '../model.js';
+
+/**
+ * A webhook body and signature of another product (a dialect's), so its
+ * clients' receivers work unchanged. Registered by the dialect; the core
+ * only knows it by name.
+ */
+export interface WebhookFormat {
+  /** The body for an event, or null when the product has no such event (or `options` filter it out). */
+  render(event: GatewayEvent, options: Record<string, unknown> | null): string | null;
+  /** The product's signature headers for a body (`secret` may be '' when none was given). */
+  headers(body: string, secret: string, ctx: { eventId: string; eventType: string; timestamp: number }): Record<string, string>;
+}
+
+/** A webhook a dialect creates for its clients (WAHA's session config, GOWA's settings). */
+export interface DialectWebhookInput {
+  url: string;
+  format: string;
+  sessionId: string | null;
+  /** The product's signing key ('' = unsigned). */
+  secret: string;
+  options?: Record<string, unknown> | null;
+}
 
 export type WebhookEventFilter = GatewayEventType | '*';
 
@@ -79,4 +101,10 @@ export interface WebhookService {
   replay(id: string, deliveryId: number, scope: WebhookScope): Promise<DeliveryView>;
   /** Send every failed delivery created in [from, to) again; returns how many. */
   replayFailed(id: string, range: { from: string; to: string }, scope: WebhookScope): Promise<{ replayed: number }>;
+  /** Throws URL_NOT_ALLOWED unless a webhook may call this URL (for a dialect checking before it changes anything). */
+  checkUrl(url: string): Promise<void>;
+  /** A dialect's webhook body and signature, by name. */
+  registerFormat(name: string, format: WebhookFormat): void;
+  /** Make the dialect webhooks of one format (and session) exactly `wanted`: create the missing, remove the others. */
+  syncDialectWebhooks(format: string, sessionId: string | null, wanted: readonly DialectWebhookInput[]): Promise<void>;
 }

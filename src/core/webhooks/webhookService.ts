@@ -15,8 +15,11 @@ import { assertPublicUrl, type PublicUrlOptions } from '../net/publicUrl.js';
 import { WebhookDispatcher, type DispatchEndpoint, type DispatcherStats } from './dispatcher.js';
 import { DEFAULT_RETRY_DELAYS_MS } from './retryPolicy.js';
 import { generateSecret } from './signing.js';
+import { signatureHeaders } from './signing.js';
 import type {
   CreateWebhookInput,
+  DialectWebhookInput,
+  WebhookFormat,
   DeliveryView,
   UpdateWebhookInput,
   WebhookScope,
@@ -121,6 +124,7 @@ function toDeliveryView(row: DeliveryRow): DeliveryView {
 
 export class StoreWebhookService implements WebhookService, Outbox {
   private readonly endpoints = new Map<string, WebhookEndpointRow>();
+  private readonly formats = new Map<string, WebhookFormat>();
   readonly settings: WebhookSettings;
   readonly dispatcher: WebhookDispatcher;
   private purgeTimer: NodeJS.Timeout | null = null;
@@ -182,14 +186,21 @@ export class StoreWebhookService implements WebhookService, Outbox {
       if (!row.enabled) continue;
       if (row.sessionId !== null && row.sessionId !== event.sessionId) continue;
       if (!row.events.includes('*') && !row.events.includes(event.type)) continue;
-      payload ??= webhookBody(event);
+      let body: string;
+      if (row.format === 'native') {
+        body = payload ??= webhookBody(event);
+      } else {
+        const rendered = this.formats.get(row.format)?.render(event, row.options) ?? null;
+        if (rendered === null) continue;
+        body = rendered;
+      }
       out.push({
         eventId: event.id,
         endpointId: row.id,
         sessionId: event.sessionId,
         eventType: event.type,
         seq: event.seq,
-        payload,
+        payload: body,
         createdAt: event.createdAt,
       });
     }
@@ -236,7 +247,55 @@ export class StoreWebhookService implements WebhookService, Outbox {
   }
 
   list(scope: WebhookScope): WebhookView[] {
-    return [...this.endpoints.values()].filter((r) => scope === undefined || r.sessionId === scope).map((r) => this.view(r));
+    return [...this.endpoints.values()]
+      .filter((r) => r.format === 'native' && (scope === undefined || r.sessionId === scope))
+      .map((r) => this.view(r));
+  }
+
+  async checkUrl(url: string): Promise<void> {
+    await assertPublicUrl(url, this.settings.net);
+  }
+
+  registerFormat(name: string, format: WebhookFormat): void {
+    this.formats.set(name, format);
+  }
+
+  async syncDialectWebhooks(format: string, sessionId: string | null, wanted: readonly DialectWebhookInput[]): Promise<void> {
+    const key = (w: { url: string; secret: string; options?: Record<string, unknown> | null }): string =>
+      JSON.stringify([w.url, w.secret, w.options ?? null]);
+    const existing = [...this.endpoints.values()].filter((r) => r.format === format && r.sessionId === sessionId);
+    const keep = new Set<string>();
+    for (const w of wanted) {
+      await assertPublicUrl(w.url, this.settings.net);
+      const k = key(w);
+      keep.add(k);
+      if (existing.some((r) => key(r) === k)) continue;
+      const now = new Date().toISOString();
+      const row: WebhookEndpointRow = {
+        id: `wh_${randomUUID().replace(/-/g, '')}`,
+        sessionId,
+        url: w.url,
+        events: ['*'],
+        enabled: true,
+        secret: w.secret,
+        previousSecret: null,
+        previousSecretUntil: null,
+        format,
+        options: w.options ?? null,
+        failingSince: null,
+        disabledReason: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.deps.store.webhooks.create(row);
+      this.endpoints.set(row.id, row);
+    }
+    for (const r of existing) {
+      if (keep.has(key(r))) continue;
+      await this.deps.store.webhooks.delete(r.id);
+      this.endpoints.delete(r.id);
+      this.dispatcher.forget(r.id);
+    }
   }
 
   get(id: string, scope: WebhookScope): WebhookView {
@@ -362,9 +421,10 @@ export class StoreWebhookService implements WebhookService, Outbox {
     }
   }
 
+  /** Native webhooks only: a dialect's are managed through the dialect. */
   private require(id: string, scope: WebhookScope): WebhookEndpointRow {
     const row = this.endpoints.get(id);
-    if (!row || (scope !== undefined && row.sessionId !== scope)) throw new GatewayError('WEBHOOK_NOT_FOUND', undefined, { webhookId: id });
+    if (!row || row.format !== 'native' || (scope !== undefined && row.sessionId !== scope)) throw new GatewayError('WEBHOOK_NOT_FOUND', undefined, { webhookId: id });
     return row;
   }
 
@@ -387,14 +447,16 @@ export class StoreWebhookService implements WebhookService, Outbox {
   private dispatchView(id: string): DispatchEndpoint | undefined {
     const row = this.endpoints.get(id);
     if (!row) return undefined;
+    const format = row.format === 'native' ? undefined : this.formats.get(row.format);
     return {
       id: row.id,
       url: row.url,
       enabled: row.enabled,
-      secrets: (now) =>
-        row.previousSecret !== null && row.previousSecretUntil !== null && Date.parse(row.previousSecretUntil) > now
-          ? [row.secret, row.previousSecret]
-          : [row.secret],
+      headers: (body, ctx) => {
+        if (format) return format.headers(body, row.secret, ctx);
+        const overlap = row.previousSecret !== null && row.previousSecretUntil !== null && Date.parse(row.previousSecretUntil) > ctx.timestamp * 1000;
+        return signatureHeaders({ ...ctx, body, secrets: overlap ? [row.secret, row.previousSecret!] : [row.secret] });
+      },
     };
   }
 
