@@ -22,6 +22,9 @@ await ensureAdminKey(store, 'wg_bench_webhooks_admin_key_0000');
 const engine: Engine = {
   name: 'none',
   connect: () => Promise.reject(new Error('the webhook benchmark connects no session')),
+  newMessageId: () => {
+    throw new Error('the webhook benchmark sends no message');
+  },
 };
 const core = await createCore({ store, engine, logger, sandbox: false, webhooks: { net: { allowPrivate: true } } });
 const eld = monitorEventLoopDelay({ resolution: 5 });
