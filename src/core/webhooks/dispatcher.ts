@@ -315,7 +315,8 @@ export class WebhookDispatcher {
         outcome = 'failed';
       } else {
         outcome = 'retry';
-        nextAttemptAt = now + Math.max(delay, result.retryAfterMs ?? 0);
+        // From the answer, not the start: Retry-After counts from when it was said.
+        nextAttemptAt = Date.now() + Math.max(delay, result.retryAfterMs ?? 0);
       }
     }
     await this.updates.submit({
