@@ -26,7 +26,7 @@ afterAll(async () => {
 const ENV = { WAGATE_WEBHOOK_ALLOW_PRIVATE: '1' };
 
 describe('webhooks across a kill -9', () => {
-  it('a delivery in flight when the process is killed is delivered after the restart with the same webhook-id', async () => {
+  it('a delivery in flight when the process is killed is delivered after the restart with the same webhook-id', { timeout: 120_000 }, async () => {
     running = await spawnGateway(dataDir, ENV);
     const created = await running.client.post('/api/v1/webhooks', { url: rx.url, events: ['session.created', 'session.deleted'] });
     expect(created.status).toBe(201);
