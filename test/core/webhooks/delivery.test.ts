@@ -188,7 +188,7 @@ describe('webhook deliveries', () => {
     rx.respond = () => ({ status: 200 });
     const second = await createTestGateway({ dataDir: first.dataDir, webhooks: FAST });
     open.push(second, { close: () => first.close() });
-    await eventually(() => expect(rx.requests.some((r, i) => i > 0 && r.headers['webhook-id'] === sentId)).toBe(true));
+    await eventually(() => expect(rx.requests.some((r, i) => i > 0 && r.headers['webhook-id'] === sentId)).toBe(true), 15_000);
     const { items } = await second.core.webhooks.deliveries(hook.id, { limit: 50 }, undefined);
     expect(items.find((d) => String(d.eventId) === sentId)?.status).toBe('delivered');
   });
