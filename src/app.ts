@@ -108,6 +108,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         { name: 'Messages', description: 'Send and receive messages; chats, media, read receipts, presence' },
         { name: 'Groups', description: 'Groups of the linked account' },
         { name: 'Events', description: 'Live events (SSE) and history' },
+        { name: 'Webhooks', description: 'Signed, retried, ordered HTTP callbacks for events, with delivery logs and replay' },
         { name: 'Operations', description: 'Health and readiness' },
       ],
     },

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from './app.js';
+import { buildApp, VERSION } from './app.js';
 import { dashboardPlugin } from './api/dashboard/index.js';
 import { mountDialects } from './api/dialects.js';
 import { sandboxRoutes } from './api/sandbox/index.js';
@@ -15,6 +15,7 @@ import type { ApiPlugin } from './api/types.js';
 import { SANDBOX_SUBDIR, type Config } from './config.js';
 import { ensureAdminKey } from './core/apiKeys.js';
 import { createCore, type Core } from './core/index.js';
+import type { WebhookSettings } from './core/webhooks/webhookService.js';
 import { BaileysEngine } from './engine/baileys/index.js';
 import { SandboxMediaAgent, sandboxMediaDispatcher } from './engine/baileys/sandboxMedia.js';
 import { installFastCurve } from './engine/baileys/fastCurve.js';
@@ -118,10 +119,13 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
         fetchTimeoutMs: 20_000,
         urlRule: { allowPrivate: config.messaging.allowPrivateUrls },
       },
+      webhooks: webhookSettings(config),
     });
     const stopRetention = core.messages.startRetention(config.messaging.messageRetentionDays);
     cleanup.unshift(async () => stopRetention());
     cleanup.unshift(() => core.sessions.shutdown());
+    // Deliveries stop first; what is still pending is delivered after the next start.
+    cleanup.unshift(() => core.webhooks.stop());
 
     let ready = false;
     const app = await buildApp({
@@ -183,6 +187,19 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
 function describeStore(url: string): string {
   const file = sqlitePath(url);
   return file === undefined ? 'The PostgreSQL database (DATABASE_URL)' : `The database ${file}`;
+}
+
+function webhookSettings(config: Config): Partial<WebhookSettings> {
+  const w = config.webhooks;
+  return {
+    net: { allowPrivate: w.allowPrivate, allowList: w.allowHosts },
+    timeoutMs: w.timeoutMs,
+    concurrency: w.concurrency,
+    secretOverlapMs: w.secretOverlapHours * 3_600_000,
+    deliveredRetentionMs: w.deliveredRetentionDays * 86_400_000,
+    failedRetentionMs: w.failedRetentionDays * 86_400_000,
+    userAgent: `wagate/${VERSION} (webhooks)`,
+  };
 }
 
 function sandboxPlugin(network: SandboxNetwork): ApiPlugin {

@@ -33,7 +33,7 @@ export interface BenchOptions {
   rate: number;
 }
 
-export const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|sandbox-relay|messaging> [--sessions N] [--duration S]
+export const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|sandbox-relay|messaging|webhooks> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
   [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]

@@ -8,6 +8,7 @@ import { sandboxLoadScenario } from './sandboxLoad.js';
 import { sandboxRelayScenario } from './sandboxRelay.js';
 import { scaleScenario } from './scale.js';
 import type { Scenario } from './types.js';
+import { webhooksScenario } from './webhooks.js';
 
 export const SCENARIOS: Record<string, Scenario> = {
   pair: pairScenario,
@@ -19,4 +20,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   sandbox: sandboxLoadScenario,
   messaging: messagingScenario,
   'sandbox-relay': sandboxRelayScenario,
+  webhooks: webhooksScenario,
 };

@@ -95,6 +95,18 @@ export function matching(pattern: RegExp, expected: string): (raw: string) => st
 const TRUE = ['1', 'true', 'yes', 'on'];
 const FALSE = ['0', 'false', 'no', 'off'];
 
+/** A comma-separated list (empty when unset); `check` validates each item. */
+export function list(common: Common & { check?: (item: string) => string }): Setting<string[]> {
+  const check = common.check ?? ((item: string) => item);
+  return define(common, 'none', () => [], (raw) =>
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+      .map(check),
+  );
+}
+
 export function flag(common: Common): Setting<boolean> {
   return define(common, 'off', () => false, (raw) => {
     const value = raw.trim().toLowerCase();

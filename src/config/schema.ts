@@ -18,6 +18,7 @@ import {
   directory,
   flag,
   integer,
+  list,
   matching,
   oneOf,
   optional,
@@ -132,6 +133,24 @@ export const SCHEMA = {
       description: 'let media URLs point at loopback or private addresses (tests, closed networks)',
     }),
   },
+  webhooks: {
+    allowPrivate: flag({
+      env: 'WAGATE_WEBHOOK_ALLOW_PRIVATE',
+      description: 'let webhook URLs reach loopback, private and link-local addresses (tests, closed networks)',
+    }),
+    allowHosts: list({ env: 'WAGATE_WEBHOOK_ALLOW_HOSTS', description: 'host names, IPs or CIDRs webhooks may reach even when private (comma-separated)' }),
+    timeoutMs: integer({ env: 'WAGATE_WEBHOOK_TIMEOUT_MS', default: 15_000, min: 100, max: 120_000, description: 'how long a delivery waits for the receiver\'s answer' }),
+    concurrency: integer({ env: 'WAGATE_WEBHOOK_CONCURRENCY', default: 64, min: 1, max: 10_000, description: 'most webhook deliveries in flight at once' }),
+    secretOverlapHours: integer({
+      env: 'WAGATE_WEBHOOK_SECRET_OVERLAP_HOURS',
+      default: 24,
+      min: 0,
+      max: 720,
+      description: 'hours a rotated-out webhook secret still signs beside the new one',
+    }),
+    deliveredRetentionDays: integer({ env: 'WAGATE_WEBHOOK_RETENTION_DELIVERED_DAYS', default: 3, min: 1, max: 3_650, description: 'days delivered webhook deliveries are kept' }),
+    failedRetentionDays: integer({ env: 'WAGATE_WEBHOOK_RETENTION_FAILED_DAYS', default: 7, min: 1, max: 3_650, description: 'days failed webhook deliveries are kept' }),
+  },
   sandbox: {
     enabled: flag({ env: 'WAGATE_SANDBOX', description: 'use the simulated WhatsApp network (same as `--sandbox`)' }),
     phone: text({ env: 'WAGATE_SANDBOX_PHONE', default: '15550000001', check: checkPhone, description: 'the sandbox\'s default simulated phone' }),
@@ -159,6 +178,17 @@ export const SCHEMA = {
     },
     gowa: {
       users: optional({ env: 'WAGATE_GOWA_USERS', check: checkUserList, description: '`user:pass[,user:pass]` for the `gowa` dialect\'s Basic auth' }),
+      webhooks: list({
+        env: 'WAGATE_GOWA_WEBHOOK',
+        check: checkUrl(['http:', 'https:'], 'https://example.com/hook'),
+        description: 'URLs that get every event in GOWA\'s webhook shape (GOWA\'s `WHATSAPP_WEBHOOK`, comma-separated)',
+      }),
+      webhookSecret: optional({
+        env: 'WAGATE_GOWA_WEBHOOK_SECRET',
+        shownDefault: '`secret` (GOWA\'s default)',
+        check: (raw: string) => raw,
+        description: 'key of GOWA\'s `X-Hub-Signature-256` (GOWA\'s `WHATSAPP_WEBHOOK_SECRET`)',
+      }),
     },
   },
 };

@@ -41,6 +41,8 @@ export const ERRORS = {
   QR_NOT_FOUND: { status: 404, message: 'No QR code is available' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No message with this id in this session' },
   MEDIA_NOT_AVAILABLE: { status: 404, message: 'This message has no media to download' },
+  WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this id' },
+  DELIVERY_NOT_FOUND: { status: 404, message: 'No delivery with this id for this webhook' },
   // 408
   REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   // 409

@@ -1,16 +1,23 @@
 /**
- * Fans gateway events out to subscribers (SSE streams, dashboard, dialects)
- * and keeps a bounded in-memory buffer so a reconnecting SSE client can
- * resume with Last-Event-ID. Events that describe a session's life (state
- * changes, pairing, logout) are also persisted as its audit history.
+ * Fans gateway events out to subscribers (SSE streams, dashboard, dialects,
+ * metrics) and keeps a bounded in-memory buffer so a reconnecting SSE client
+ * can resume with Last-Event-ID.
+ *
+ * The bus assigns every event its id (increasing across restarts) and its
+ * per-session `seq`. Durable events (all but auth.qr) are committed on the
+ * session's persistence chain, in emit order, in one transaction with the
+ * webhook deliveries they cause (the outbox) and, for a state change, with
+ * the session row change itself (SessionWriter passes it in). Events that
+ * describe a session's life are also kept as its audit history.
  */
 import type { Logger } from 'pino';
 import type { EventBus, EventListener } from './gateway.js';
-import type { GatewayEvent, GatewayEventType } from './model.js';
-import type { EventRepo } from '../store/types.js';
+import { TRANSIENT_EVENT_TYPES, type GatewayEvent, type GatewayEventType } from './model.js';
+import type { DurableEvent, EventBatch, EventRepo, NewDelivery, SessionPatch } from '../store/types.js';
+import { GroupCommitter } from './groupCommit.js';
 
-/** Rotating QR codes are frequent and carry a secret payload: not audit history. */
-const PERSISTED_TYPES: ReadonlySet<GatewayEventType> = new Set([
+/** The audit history: a session's life, not its traffic. */
+const HISTORY_TYPES: ReadonlySet<GatewayEventType> = new Set([
   'session.created',
   'connection.state',
   'auth.pairing_code',
@@ -19,42 +26,136 @@ const PERSISTED_TYPES: ReadonlySet<GatewayEventType> = new Set([
   'auth.logged_out',
 ]);
 
+/** Where durable events find their webhook deliveries, and hear that they were committed. */
+export interface Outbox {
+  /** Deliveries for one event (synchronous: an in-memory match of the subscriptions). */
+  match(event: GatewayEvent): NewDelivery[];
+  /** Called after the deliveries were committed, in commit order. */
+  committed(deliveries: NewDelivery[]): void;
+}
+
 export interface EventBusOptions {
   repo?: EventRepo;
   logger: Logger;
   bufferSize?: number;
 }
 
+/** A write that goes with an event: the session row change it describes. */
+export interface EventCommit {
+  sessionId: string;
+  patch: SessionPatch;
+}
+
 export class InMemoryEventBus implements EventBus {
   private nextId: number;
+  private readonly seqs = new Map<string, number>();
   private readonly buffer: GatewayEvent[] = [];
   private readonly bufferSize: number;
   private readonly all = new Set<EventListener>();
   private readonly bySession = new Map<string, Set<EventListener>>();
-  private persistChain: Promise<void> = Promise.resolve();
+  /** One persistence chain per session: its writes and events commit in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private outbox: Outbox | undefined;
+  /** Batches from every session, committed together per turn of the event loop, in submission order. */
+  private readonly committer: GroupCommitter<EventBatch>;
+  /** Event-only commits not awaited by their chain (flush and history wait for them). */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly opts: EventBusOptions) {
     this.bufferSize = opts.bufferSize ?? 5_000;
+    this.committer = new GroupCommitter((batches) => this.commitGroup(batches));
     // Start from the clock so ids stay increasing across restarts: a client
     // resuming with an id from the previous process gets no stale replay.
     this.nextId = Date.now() * 1000;
   }
 
-  emit(type: GatewayEventType, sessionId: string, data: Record<string, unknown>): GatewayEvent {
-    const event: GatewayEvent = {
-      id: this.nextId++,
-      type,
-      sessionId,
-      createdAt: new Date().toISOString(),
-      data,
-    };
+  /** Continue ids and per-session seqs after the last committed ones (call before the first emit). */
+  async init(): Promise<void> {
+    if (!this.opts.repo) return;
+    const { lastEventId, seqBySession } = await this.opts.repo.sequences();
+    this.nextId = Math.max(this.nextId, lastEventId + 1);
+    for (const [sessionId, seq] of seqBySession) this.seqs.set(sessionId, Math.max(seq, this.seqs.get(sessionId) ?? 0));
+  }
+
+  attachOutbox(outbox: Outbox): void {
+    this.outbox = outbox;
+  }
+
+  /** A fresh event id (for events that are not emitted, e.g. a webhook test ping). */
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  /**
+   * Announce an event. `write` (SessionWriter) takes over committing it: it
+   * receives the batch and must commit it with its row change via `commit`.
+   */
+  emit(
+    type: GatewayEventType,
+    sessionId: string,
+    data: Record<string, unknown>,
+    write?: (batch: EventBatch) => Promise<void>,
+  ): GatewayEvent {
+    const durable = !TRANSIENT_EVENT_TYPES.has(type);
+    const seq = durable ? (this.seqs.get(sessionId) ?? 0) + 1 : (this.seqs.get(sessionId) ?? 0);
+    if (durable) this.seqs.set(sessionId, seq);
+    const event: GatewayEvent = { id: this.nextId++, type, sessionId, seq, createdAt: new Date().toISOString(), data };
     this.buffer.push(event);
     if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
     this.deliver(this.all, event);
     const listeners = this.bySession.get(sessionId);
     if (listeners) this.deliver(listeners, event);
-    if (this.opts.repo && PERSISTED_TYPES.has(type)) this.persist(event);
+    if (durable && this.opts.repo) {
+      const batch = this.batchOf(event);
+      if (write) void this.enqueue(sessionId, () => write(batch));
+      // Submitted in chain order; the chain need not wait for it (the group keeps the order).
+      else void this.enqueue(sessionId, async () => this.track(this.commitQuietly(batch)));
+    } else if (write) {
+      void this.enqueue(sessionId, () => write({ events: [], deliveries: [] }));
+    }
     return event;
+  }
+
+  /**
+   * Run `task` on the session's persistence chain, after everything queued
+   * before it. The returned promise settles with the task; the chain goes on
+   * whatever the task does.
+   */
+  enqueue(sessionId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.chains.get(sessionId) ?? Promise.resolve();
+    const run = previous.then(task);
+    const tail = run.then(
+      () => undefined,
+      (err: unknown) => this.opts.logger.warn({ err, sessionId }, 'a queued store write failed'),
+    );
+    this.chains.set(sessionId, tail);
+    void tail.then(() => {
+      if (this.chains.get(sessionId) === tail) this.chains.delete(sessionId);
+    });
+    return run;
+  }
+
+  /** Commit a batch (and a session change with it) with the current group; throws when the store does. */
+  async commit(batch: EventBatch, session?: EventCommit): Promise<void> {
+    if (!this.opts.repo) return;
+    if (batch.events.length === 0 && !session) return;
+    await this.committer.submit(session ? { ...batch, session: { id: session.sessionId, patch: session.patch } } : batch);
+  }
+
+  private async commitGroup(batches: EventBatch[]): Promise<void> {
+    await this.opts.repo!.commit(batches);
+    const deliveries = batches.flatMap((b) => b.deliveries);
+    if (deliveries.length === 0 || !this.outbox) return;
+    try {
+      this.outbox.committed(deliveries);
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'the webhook dispatcher could not take committed deliveries');
+    }
+  }
+
+  private track(commit: Promise<void>): void {
+    this.inflight.add(commit);
+    void commit.finally(() => this.inflight.delete(commit));
   }
 
   subscribe(sessionId: string | undefined, listener: EventListener): () => void {
@@ -80,26 +181,59 @@ export class InMemoryEventBus implements EventBus {
 
   async history(sessionId: string, limit: number): Promise<GatewayEvent[]> {
     if (!this.opts.repo) return this.buffer.filter((e) => e.sessionId === sessionId).slice(-limit);
-    await this.persistChain;
+    await this.chains.get(sessionId);
+    await Promise.all([...this.inflight]);
     const rows = await this.opts.repo.list(sessionId, limit);
     return rows.map((row) => ({
       id: row.id ?? 0,
       type: row.type as GatewayEventType,
       sessionId: row.sessionId,
+      seq: row.seq ?? 0,
       createdAt: row.createdAt,
       data: JSON.parse(row.data) as Record<string, unknown>,
     }));
   }
 
-  /** Wait until every persisted event is written (shutdown, tests). */
+  /** Wait until every queued write is done (shutdown, tests). */
   async flush(): Promise<void> {
-    await this.persistChain;
+    while (this.chains.size > 0 || this.inflight.size > 0) {
+      await Promise.all([...this.chains.values(), ...this.inflight]);
+    }
   }
 
   listenerCount(): number {
     let n = this.all.size;
     for (const set of this.bySession.values()) n += set.size;
     return n;
+  }
+
+  private batchOf(event: GatewayEvent): EventBatch {
+    const durable: DurableEvent = {
+      id: event.id,
+      sessionId: event.sessionId,
+      type: event.type,
+      seq: event.seq,
+      createdAt: event.createdAt,
+      data: JSON.stringify(event.data),
+      history: HISTORY_TYPES.has(event.type),
+    };
+    let deliveries: NewDelivery[] = [];
+    if (this.outbox) {
+      try {
+        deliveries = this.outbox.match(event);
+      } catch (err) {
+        this.opts.logger.warn({ err, sessionId: event.sessionId }, 'could not match webhook subscriptions');
+      }
+    }
+    return { events: [durable], deliveries };
+  }
+
+  private async commitQuietly(batch: EventBatch): Promise<void> {
+    try {
+      await this.commit(batch);
+    } catch (err) {
+      this.opts.logger.warn({ err, sessionId: batch.events[0]?.sessionId }, 'could not persist event');
+    }
   }
 
   private deliver(listeners: Set<EventListener>, event: GatewayEvent): void {
@@ -110,21 +244,5 @@ export class InMemoryEventBus implements EventBus {
         this.opts.logger.warn({ err, sessionId: event.sessionId, type: event.type }, 'event listener failed');
       }
     }
-  }
-
-  private persist(event: GatewayEvent): void {
-    const repo = this.opts.repo!;
-    this.persistChain = this.persistChain
-      .then(() =>
-        repo.append({
-          sessionId: event.sessionId,
-          type: event.type,
-          data: JSON.stringify(event.data),
-          createdAt: event.createdAt,
-        }),
-      )
-      .catch((err: unknown) => {
-        this.opts.logger.warn({ err, sessionId: event.sessionId }, 'could not persist event');
-      });
   }
 }

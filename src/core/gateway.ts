@@ -15,6 +15,7 @@ import type {
   SessionView,
 } from './model.js';
 import type { ChatView, MessageView, Page, SendMessageInput } from './messaging/model.js';
+import type { WebhookService } from './webhooks/types.js';
 
 export interface SessionService {
   /** 201 semantics. Throws INVALID_SESSION_ID, SESSION_EXISTS. Generated ids are UUIDv7. */
@@ -115,6 +116,7 @@ export interface GatewayCore {
   messages: MessagingApi;
   events: EventBus;
   apiKeys: ApiKeyService;
+  webhooks: WebhookService;
   /** True in sandbox mode. */
   sandbox: boolean;
   /**

@@ -14,6 +14,7 @@ import type { BackoffOptions } from './sessions/reconnectPolicy.js';
 import { SessionManager } from './sessions/sessionManager.js';
 import { MessageService } from './messaging/messageService.js';
 import type { MediaLimits } from './messaging/mediaSource.js';
+import { StoreWebhookService, type WebhookSettings } from './webhooks/webhookService.js';
 
 export interface CoreDeps {
   store: Store;
@@ -30,6 +31,8 @@ export interface CoreDeps {
   media?: MediaLimits;
   /** Messages per minute per session (0 = off). */
   sendRatePerMinute?: number;
+  /** Webhook delivery settings (timeouts, retries, SSRF rule …); defaults in webhookService.ts. */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export interface Core extends GatewayCore {
@@ -38,10 +41,12 @@ export interface Core extends GatewayCore {
   events: InMemoryEventBus;
   /** Failures the gateway survived (for /metrics). */
   faults: FaultCounter;
+  webhooks: StoreWebhookService;
 }
 
 export async function createCore(deps: CoreDeps): Promise<Core> {
   const events = new InMemoryEventBus({ repo: deps.store.events, logger: deps.logger });
+  await events.init();
   const faults = new FaultCounter();
   const rateLimiter =
     deps.rateLimiter ??
@@ -67,6 +72,15 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     backoff: deps.backoff,
     rateLimiter,
   });
+  // Subscriptions are matched from the first event on, and what the last run left pending is delivered.
+  const webhooks = new StoreWebhookService({
+    store: deps.store,
+    events,
+    logger: deps.logger,
+    sessionExists: (id) => sessions.has(id),
+    settings: deps.webhooks,
+  });
+  await webhooks.start();
   await sessions.load();
   const messages = new MessageService({
     store: deps.store,
@@ -84,6 +98,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     messages,
     events,
     faults,
+    webhooks,
     apiKeys: new StoreApiKeyService(deps.store),
     sandbox: deps.sandbox,
     deriveSecret: (purpose) => deps.store.deriveSecret(purpose),

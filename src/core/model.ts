@@ -77,26 +77,49 @@ export interface GroupDetails {
   participants: Array<{ jid: string; phoneNumber: string | null; lid: string | null; admin: 'admin' | 'superadmin' | null }>;
 }
 
-export type GatewayEventType =
-  | 'session.created'
-  | 'session.deleted'
-  | 'connection.state'
-  | 'auth.qr'
-  | 'auth.pairing_code'
-  | 'auth.pairing_failed'
-  | 'auth.paired'
-  | 'auth.logged_out'
-  | 'message.received'
-  | 'message.sent'
-  | 'message.receipt'
-  | 'message.failed';
+/**
+ * Every event type, in one list: the SSE stream, the persisted history and
+ * webhook subscriptions all derive their sets from it.
+ */
+export const GATEWAY_EVENT_TYPES = [
+  'session.created',
+  'session.deleted',
+  'connection.state',
+  'auth.qr',
+  'auth.pairing_code',
+  'auth.pairing_failed',
+  'auth.paired',
+  'auth.logged_out',
+  'message.received',
+  'message.sent',
+  'message.receipt',
+  'message.failed',
+  'webhook.disabled',
+] as const;
 
-/** One event; also the SSE payload (after seed 000's webhook shape). */
+export type GatewayEventType = (typeof GATEWAY_EVENT_TYPES)[number];
+
+/**
+ * Events that are never written down: a QR payload is a live secret (whoever
+ * holds it can link the account) that expires within a minute, so it is neither
+ * persisted nor offered to webhooks; clients read it from SSE or GET …/auth/qr.
+ */
+export const TRANSIENT_EVENT_TYPES: ReadonlySet<GatewayEventType> = new Set(['auth.qr']);
+
+/** Types a webhook may subscribe to: every durable event. */
+export const WEBHOOK_EVENT_TYPES: readonly GatewayEventType[] = GATEWAY_EVENT_TYPES.filter((t) => !TRANSIENT_EVENT_TYPES.has(t));
+
+/** One event; also the SSE payload and the webhook body (after WADial's webhook shape). */
 export interface GatewayEvent {
-  /** Monotonic per process; used as the SSE id for Last-Event-ID resume. */
+  /** Increasing across restarts; the SSE id (Last-Event-ID), the history row id and the webhook id. */
   id: number;
   type: GatewayEventType;
   sessionId: string;
+  /**
+   * Per-session sequence of durable events (1, 2, 3 …, kept across restarts).
+   * A transient event (auth.qr) carries the seq of the durable event before it.
+   */
+  seq: number;
   createdAt: string;
   data: Record<string, unknown>;
 }

@@ -18,6 +18,7 @@ import { GatewayError } from '../core/errors.js';
 import type { ApiKeyService, EventBus, SessionService } from '../core/gateway.js';
 import { SESSION_STATES, type GatewayEvent, type SessionState } from '../core/model.js';
 import { FAULT_KINDS, type FaultCounter } from '../core/faults.js';
+import type { WebhookStats } from '../core/webhooks/webhookService.js';
 import { closeReasonLabel, codeLabel } from './closeCodes.js';
 import { unhandledRejectionCount } from './processGuards.js';
 import { LastSeenTracker, type HeartbeatSource } from './lastSeen.js';
@@ -37,6 +38,8 @@ export interface MetricsCore {
   faults?: Pick<FaultCounter, 'count'>;
   /** Admin keys are checked here. */
   apiKeys: ApiKeyService;
+  /** Webhook delivery figures (the core's webhook service has them). */
+  webhooks?: { stats(): Promise<WebhookStats> };
 }
 
 export interface MetricsOptions {
@@ -101,6 +104,8 @@ export function registerMetrics(app: FastifyInstance, core: MetricsCore, opts: M
       this.inc(unhandledRejectionCount());
     },
   });
+
+  if (core.webhooks) registerWebhookMetrics(registry, prefix, core.webhooks);
 
   const connects = new Counter({
     name: `${prefix}session_connects_total`,
@@ -273,4 +278,53 @@ function countByState(core: MetricsCore): Partial<Record<SessionState, number>> 
   const counts: Partial<Record<SessionState, number>> = {};
   for (const view of core.sessions.list()) counts[view.state] = (counts[view.state] ?? 0) + 1;
   return counts;
+}
+
+/** Deliveries by outcome, the pending queue and its oldest entry (one store query per scrape). */
+function registerWebhookMetrics(registry: Registry, prefix: string, webhooks: { stats(): Promise<WebhookStats> }): void {
+  let latest: Promise<WebhookStats> | undefined;
+  // The three collectors of one scrape share one query.
+  const stats = (): Promise<WebhookStats> => {
+    latest ??= webhooks.stats().finally(() => setImmediate(() => (latest = undefined)));
+    return latest;
+  };
+  new Counter({
+    name: `${prefix}webhook_deliveries_total`,
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (failed, will retry), failed (gave up), gone (410, endpoint disabled)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const { outcomes } = await stats().catch(() => ({ outcomes: undefined }));
+      if (!outcomes) return;
+      this.reset();
+      for (const [outcome, n] of Object.entries(outcomes)) this.inc({ outcome }, n);
+    },
+  });
+  new Gauge({
+    name: `${prefix}webhook_queue_depth`,
+    help: 'Webhook deliveries pending (due now or waiting for a retry)',
+    registers: [registry],
+    async collect() {
+      const s = await stats().catch(() => undefined);
+      if (s) this.set(s.pending);
+    },
+  });
+  new Gauge({
+    name: `${prefix}webhook_oldest_pending_age_seconds`,
+    help: 'Age of the oldest pending webhook delivery (0 when none)',
+    registers: [registry],
+    async collect() {
+      const s = await stats().catch(() => undefined);
+      if (s) this.set(s.oldestPendingAgeS);
+    },
+  });
+  new Gauge({
+    name: `${prefix}webhook_deliveries_in_flight`,
+    help: 'Webhook requests in flight now',
+    registers: [registry],
+    async collect() {
+      const s = await stats().catch(() => undefined);
+      if (s) this.set(s.inFlight);
+    },
+  });
 }

@@ -1,35 +1,56 @@
 /**
- * Per-session event log (plain JSON; events carry no secrets). Only the
- * newest events of each session are kept, so a session that sits in QR
- * state for weeks cannot grow the database without bound.
+ * Per-session event log (plain JSON; events carry no secrets) and the
+ * webhook outbox's write path. Only the newest events of each session are
+ * kept in the log, so a session that sits in QR state for weeks cannot grow
+ * the database without bound; deliveries keep their own copy of the body.
+ *
+ * `commit` writes a session row change, its events (with the bus's ids and
+ * seqs), the session's sequence and the events' deliveries in one
+ * transaction: a crash leaves all of them or none.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
-import type { EventRepo, EventRow } from './types.js';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Database, EventsTable, WebhookDeliveriesTable } from './schema.js';
+import { sessionPatchColumns } from './sessionRepo.js';
+import type { EventBatch, EventRepo, EventRow } from './types.js';
 
 export const EVENTS_KEPT_PER_SESSION = 1000;
+/** Rows per multi-row INSERT (well under SQLite's and PostgreSQL's bound-parameter limits). */
+const ROWS_PER_INSERT = 200;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+async function trim(db: Db, sessionId: string, keepPerSession: number): Promise<void> {
+  // Drop everything older than the keepPerSession-th newest (an index range on (session_id, id)).
+  await db
+    .deleteFrom('events')
+    .where('session_id', '=', sessionId)
+    .where('id', '<', (eb) =>
+      eb
+        .selectFrom('events')
+        .select('id')
+        .where('session_id', '=', sessionId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .offset(keepPerSession - 1),
+    )
+    .execute();
+}
 
 export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KEPT_PER_SESSION): EventRepo {
   return {
     async append(row: EventRow): Promise<void> {
       await db
         .insertInto('events')
-        .values({ session_id: row.sessionId, type: row.type, data: row.data, created_at: row.createdAt })
+        .values({
+          ...(row.id !== undefined ? { id: row.id } : {}),
+          session_id: row.sessionId,
+          type: row.type,
+          data: row.data,
+          created_at: row.createdAt,
+          seq: row.seq ?? 0,
+        })
         .execute();
-      // Drop everything older than the keepPerSession-th newest (an index range on (session_id, id)).
-      await db
-        .deleteFrom('events')
-        .where('session_id', '=', row.sessionId)
-        .where('id', '<', (eb) =>
-          eb
-            .selectFrom('events')
-            .select('id')
-            .where('session_id', '=', row.sessionId)
-            .orderBy('id', 'desc')
-            .limit(1)
-            .offset(keepPerSession - 1),
-        )
-        .execute();
+      await trim(db, row.sessionId, keepPerSession);
     },
 
     async list(sessionId: string, limit: number): Promise<EventRow[]> {
@@ -49,7 +70,74 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
         type: r.type,
         data: r.data,
         createdAt: r.created_at,
+        seq: Number(r.seq),
       }));
+    },
+
+    async commit(batches: readonly EventBatch[]): Promise<void> {
+      if (batches.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        // In order: a session change, then its events; a later batch's change after an earlier one's.
+        const history: Array<Insertable<EventsTable>> = [];
+        const last = new Map<string, { seq: number; id: number }>();
+        const deliveries: Array<Insertable<WebhookDeliveriesTable>> = [];
+        for (const batch of batches) {
+          if (batch.session) {
+            const set = sessionPatchColumns(batch.session.patch);
+            if (Object.keys(set).length > 0) await trx.updateTable('sessions').set(set).where('id', '=', batch.session.id).execute();
+          }
+          for (const e of batch.events) {
+            if (e.history) history.push({ id: e.id, session_id: e.sessionId, type: e.type, data: e.data, created_at: e.createdAt, seq: e.seq });
+            last.set(e.sessionId, { seq: e.seq, id: e.id });
+          }
+          for (const d of batch.deliveries) {
+            deliveries.push({
+              event_id: d.eventId,
+              endpoint_id: d.endpointId,
+              session_id: d.sessionId,
+              event_type: d.eventType,
+              seq: d.seq,
+              payload: d.payload,
+              status: 'pending',
+              attempts: 0,
+              next_attempt_at: 0,
+              created_at: d.createdAt,
+            });
+          }
+        }
+        // Multi-row statements: a group of many events costs a few statements, not a few per event.
+        for (let i = 0; i < history.length; i += ROWS_PER_INSERT) {
+          await trx.insertInto('events').values(history.slice(i, i + ROWS_PER_INSERT)).execute();
+        }
+        for (const sessionId of new Set(history.map((h) => h.session_id))) await trim(trx, sessionId, keepPerSession);
+        const sequences = [...last].map(([sessionId, { seq, id }]) => ({ session_id: sessionId, seq, last_event_id: id }));
+        for (let i = 0; i < sequences.length; i += ROWS_PER_INSERT) {
+          await trx
+            .insertInto('event_sequences')
+            .values(sequences.slice(i, i + ROWS_PER_INSERT))
+            .onConflict((oc) =>
+              oc.column('session_id').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), last_event_id: eb.ref('excluded.last_event_id') })),
+            )
+            .execute();
+        }
+        for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) {
+          await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + ROWS_PER_INSERT)).execute();
+        }
+      });
+    },
+
+    async sequences(): Promise<{ lastEventId: number; seqBySession: Map<string, number> }> {
+      const rows = await db.selectFrom('event_sequences').selectAll().execute();
+      const seqBySession = new Map<string, number>();
+      let lastEventId = 0;
+      for (const r of rows) {
+        seqBySession.set(r.session_id, Number(r.seq));
+        lastEventId = Math.max(lastEventId, Number(r.last_event_id));
+      }
+      // Ids from before this table existed (plain history rows).
+      const max = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+      lastEventId = Math.max(lastEventId, Number(max?.max ?? 0));
+      return { lastEventId, seqBySession };
     },
   };
 }

@@ -137,10 +137,84 @@ function messages(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Webhooks: endpoints, the delivery outbox (one row per event and endpoint,
+ * written in the event's transaction) and per-session event sequences.
+ * Event rows now carry the bus's id (inserted explicitly) and their seq.
+ */
+function webhooks(dialect: StoreDialect): Migration {
+  const binary = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('events').addColumn('seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('event_sequences')
+        .addColumn('session_id', 'text', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('last_event_id', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('webhooks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('session_id', 'text')
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('secret', binary, (c) => c.notNull())
+        .addColumn('previous_secret', binary)
+        .addColumn('previous_secret_until', 'text')
+        .addColumn('format', 'text', (c) => c.notNull().defaultTo('native'))
+        .addColumn('options', 'text')
+        .addColumn('failing_since', 'text')
+        .addColumn('disabled_reason', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhooks_session_idx').on('webhooks').column('session_id').execute();
+      let deliveries = db.schema.createTable('webhook_deliveries');
+      deliveries =
+        dialect === 'postgres'
+          ? deliveries.addColumn('id', 'bigserial', (c) => c.primaryKey())
+          : deliveries.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+      await deliveries
+        .addColumn('event_id', 'bigint', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_status_code', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('last_attempt_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('webhook_deliveries_event_endpoint_uq', ['event_id', 'endpoint_id'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_endpoint_idx')
+        .on('webhook_deliveries')
+        .columns(['endpoint_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_status_idx')
+        .on('webhook_deliveries')
+        .columns(['status', 'endpoint_id', 'session_id', 'event_id'])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001_initial': initial(dialect), '0002_pairing_code_requests': pairingCodeRequests, '0003_messages': messages(dialect) };
+      return {
+        '0001_initial': initial(dialect),
+        '0002_pairing_code_requests': pairingCodeRequests,
+        '0003_messages': messages(dialect),
+        '0004_webhooks': webhooks(dialect),
+      };
     },
   };
 }

@@ -52,6 +52,56 @@ export interface EventsTable {
   type: string;
   data: string;
   created_at: string;
+  /** Per-session sequence (0 for rows written before webhooks existed). */
+  seq: Generated<number>;
+}
+
+/** Last durable event sequence and id per session, bumped in the event's transaction. */
+export interface EventSequencesTable {
+  session_id: string;
+  seq: number;
+  last_event_id: number | string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  /** null = every session (admin); else only this session's events. */
+  session_id: string | null;
+  url: string;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  enabled: number;
+  /** Encrypted `whsec_…`. */
+  secret: Buffer;
+  /** The secret before the last rotation, signed with too until `previous_secret_until`. */
+  previous_secret: Buffer | null;
+  previous_secret_until: string | null;
+  /** Body shape and signature headers: `native` (Standard Webhooks + WADial), or a dialect's. */
+  format: string;
+  /** JSON of format-specific options (e.g. WAHA's HMAC key, encrypted separately when secret). */
+  options: string | null;
+  failing_since: string | null;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number | string>;
+  event_id: number | string;
+  endpoint_id: string;
+  session_id: string;
+  event_type: string;
+  seq: number;
+  /** The JSON body sent (the event), fixed at creation so retries send the same bytes. */
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | string;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  created_at: string;
 }
 
 export interface SettingsTable {
@@ -103,6 +153,9 @@ export interface Database {
   settings: SettingsTable;
   pairing_code_requests: PairingCodeRequestsTable;
   messages: MessagesTable;
+  event_sequences: EventSequencesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -44,6 +44,18 @@ function toRow(r: Selectable<SessionsTable>): SessionRow {
   };
 }
 
+/** A patch as column values (empty when it changes nothing). */
+export function sessionPatchColumns(patch: SessionPatch): Updateable<SessionsTable> {
+  const set: Updateable<SessionsTable> = {};
+  const target = set as Record<Column, unknown>;
+  for (const [field, column] of Object.entries(COLUMNS) as [keyof SessionPatch, Column][]) {
+    const value = patch[field];
+    if (value === undefined) continue;
+    target[column] = field === 'wantConnected' ? (value ? 1 : 0) : value;
+  }
+  return set;
+}
+
 export function createSessionRepo(db: Kysely<Database>): SessionRepo {
   return {
     async create(row: SessionRow): Promise<void> {
@@ -87,13 +99,7 @@ export function createSessionRepo(db: Kysely<Database>): SessionRepo {
     },
 
     async update(id: string, patch: SessionPatch): Promise<void> {
-      const set: Updateable<SessionsTable> = {};
-      const target = set as Record<Column, unknown>;
-      for (const [field, column] of Object.entries(COLUMNS) as [keyof SessionPatch, Column][]) {
-        const value = patch[field];
-        if (value === undefined) continue;
-        target[column] = field === 'wantConnected' ? (value ? 1 : 0) : value;
-      }
+      const set = sessionPatchColumns(patch);
       if (Object.keys(set).length === 0) return;
       await db.updateTable('sessions').set(set).where('id', '=', id).execute();
     },
@@ -105,6 +111,10 @@ export function createSessionRepo(db: Kysely<Database>): SessionRepo {
         await trx.deleteFrom('api_keys').where('session_id', '=', id).execute();
         await trx.deleteFrom('events').where('session_id', '=', id).execute();
         await trx.deleteFrom('messages').where('session_id', '=', id).execute();
+        // The session's own webhook endpoints go with it (global endpoints keep their deliveries).
+        const endpoints = trx.selectFrom('webhooks').select('id').where('session_id', '=', id);
+        await trx.deleteFrom('webhook_deliveries').where('endpoint_id', 'in', endpoints).execute();
+        await trx.deleteFrom('webhooks').where('session_id', '=', id).execute();
         await trx.deleteFrom('sessions').where('id', '=', id).execute();
       });
     },

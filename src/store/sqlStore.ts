@@ -17,6 +17,7 @@ import { createMessageRepo } from './messageRepo.js';
 import { createPairingRequestRepo } from './pairingRequestRepo.js';
 import { createSessionRepo } from './sessionRepo.js';
 import { createSettingsRepo } from './settingsRepo.js';
+import { createWebhookRepo } from './webhookRepo.js';
 import { isMissingTable } from './sqlErrors.js';
 import type { Store, StoreOptions } from './types.js';
 
@@ -113,6 +114,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
       settings,
       pairingRequests: createPairingRequestRepo(db),
       messages: createMessageRepo(db, openCipher),
+      webhooks: createWebhookRepo(db, openCipher),
       deriveSecret: (purpose: string) => openCipher.deriveSecret(purpose),
       async close(): Promise<void> {
         if (closed) return;

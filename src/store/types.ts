@@ -90,12 +90,122 @@ export interface EventRow {
   /** JSON */
   data: string;
   createdAt: string;
+  seq?: number;
+}
+
+/** One durable event as the bus commits it: its id and seq are the bus's. */
+export interface DurableEvent {
+  id: number;
+  sessionId: string;
+  type: string;
+  seq: number;
+  createdAt: string;
+  /** JSON of `data`, for the history row. */
+  data: string;
+  /** false = not part of the audit history (outbox and sequence only). */
+  history: boolean;
+}
+
+/** A webhook delivery to create with its event (status pending, no attempt yet). */
+export interface NewDelivery {
+  eventId: number;
+  endpointId: string;
+  sessionId: string;
+  eventType: string;
+  seq: number;
+  payload: string;
+  createdAt: string;
+}
+
+/** What one transaction writes: optionally a session row change, the events, their deliveries. */
+export interface EventBatch {
+  session?: { id: string; patch: SessionPatch };
+  events: DurableEvent[];
+  deliveries: NewDelivery[];
 }
 
 export interface EventRepo {
   append(row: EventRow): Promise<void>;
   /** Newest last. */
   list(sessionId: string, limit: number): Promise<EventRow[]>;
+  /** Every batch in one transaction, in order. */
+  commit(batches: readonly EventBatch[]): Promise<void>;
+  /** Highest event id and, per session, the last seq (to continue after a restart). */
+  sequences(): Promise<{ lastEventId: number; seqBySession: Map<string, number> }>;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookEndpointRow {
+  id: string;
+  sessionId: string | null;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: string | null;
+  format: string;
+  options: Record<string, unknown> | null;
+  failingSince: string | null;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type WebhookEndpointPatch = Partial<Omit<WebhookEndpointRow, 'id' | 'createdAt'>>;
+
+export interface DeliveryRow {
+  id: number;
+  eventId: number;
+  endpointId: string;
+  sessionId: string;
+  eventType: string;
+  seq: number;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** Epoch ms of the next attempt (pending only). */
+  nextAttemptAt: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  createdAt: string;
+}
+
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastAttemptAt: string;
+}
+
+export interface WebhookRepo {
+  create(row: WebhookEndpointRow): Promise<void>;
+  list(): Promise<WebhookEndpointRow[]>;
+  update(id: string, patch: WebhookEndpointPatch): Promise<void>;
+  /** Removes the endpoint and its deliveries. */
+  delete(id: string): Promise<boolean>;
+  /** Removes a session's endpoints and their deliveries. */
+  deleteForSession(sessionId: string): Promise<void>;
+  insertDelivery(row: NewDelivery): Promise<number>;
+  /** By (event, endpoint), all in one transaction. */
+  updateDeliveries(updates: ReadonlyArray<DeliveryUpdate & { eventId: number; endpointId: string }>): Promise<void>;
+  getDelivery(id: number): Promise<DeliveryRow | undefined>;
+  /** Newest first; `before` is a delivery id cursor. */
+  listDeliveries(endpointId: string, opts: { before?: number; limit: number; status?: DeliveryStatus }): Promise<DeliveryRow[]>;
+  /** The (endpoint, session) pairs with pending deliveries. */
+  pendingLanes(): Promise<Array<{ endpointId: string; sessionId: string }>>;
+  /** A lane's pending deliveries with an event id after `afterEventId`, oldest first. */
+  pendingInLane(endpointId: string, sessionId: string, afterEventId: number, limit: number): Promise<DeliveryRow[]>;
+  /** Failed deliveries of an endpoint created in [from, to), set back to pending now; returns them. */
+  requeueFailed(endpointId: string, from: string, to: string, limit: number): Promise<DeliveryRow[]>;
+  /** How many deliveries are pending, and when the oldest was created (null when none). */
+  pendingSummary(): Promise<{ count: number; oldestCreatedAt: string | null }>;
+  /** Deletes delivered rows created before `deliveredBefore` and failed ones before `failedBefore`. */
+  purge(deliveredBefore: string, failedBefore: string): Promise<number>;
 }
 
 /** Small key/value settings (e.g. admin key hash, TOTP secret), encrypted when `secret` is set. */
@@ -186,6 +296,7 @@ export interface Store {
   readonly settings: SettingsRepo;
   readonly pairingRequests: PairingRequestRepo;
   readonly messages: MessageRepo;
+  readonly webhooks: WebhookRepo;
   /** A stable 32-byte secret for one purpose, derived (HKDF) from the master key. */
   deriveSecret(purpose: string): Buffer;
   close(): Promise<void>;

@@ -18,16 +18,26 @@ function memoryRepo(): EventRepo & { rows: EventRow[] } {
     async list(sessionId, limit) {
       return rows.filter((r) => r.sessionId === sessionId).slice(-limit);
     },
+    async commit(batches) {
+      for (const batch of batches) {
+        for (const e of batch.events) if (e.history) rows.push({ id: e.id, sessionId: e.sessionId, type: e.type, data: e.data, createdAt: e.createdAt, seq: e.seq });
+      }
+    },
+    async sequences() {
+      const seqBySession = new Map<string, number>();
+      for (const r of rows) seqBySession.set(r.sessionId, Math.max(r.seq ?? 0, seqBySession.get(r.sessionId) ?? 0));
+      return { lastEventId: Math.max(0, ...rows.map((r) => r.id ?? 0)), seqBySession };
+    },
   };
 }
 
 describe('InMemoryEventBus', () => {
-  it('gives every event a strictly increasing id, in the {id, type, sessionId, createdAt, data} shape', () => {
+  it('gives every event a strictly increasing id, in the {id, type, sessionId, seq, createdAt, data} shape', () => {
     const bus = new InMemoryEventBus({ logger: silent });
     const a = bus.emit('session.created', 's1', { x: 1 });
     const b = bus.emit('connection.state', 's2', { state: 'connecting' });
     expect(b.id).toBeGreaterThan(a.id);
-    expect(a).toEqual({ id: a.id, type: 'session.created', sessionId: 's1', createdAt: expect.any(String), data: { x: 1 } });
+    expect(a).toEqual({ id: a.id, type: 'session.created', sessionId: 's1', seq: 1, createdAt: expect.any(String), data: { x: 1 } });
     expect(Number.isNaN(Date.parse(a.createdAt))).toBe(false);
   });
 
@@ -89,23 +99,48 @@ describe('InMemoryEventBus', () => {
     ]);
   });
 
-  it('a failing history write is logged, never thrown, and later writes still land', async () => {
+  it('a failing write is logged, never thrown, and fails only its own event: the others of the group still land', async () => {
     const repo = memoryRepo();
-    let fail = true;
+    // The store refuses any write holding the session.created event (e.g. a constraint), whatever else is with it.
     const flaky: EventRepo = {
-      append: async (row) => {
-        if (fail) {
-          fail = false;
-          throw new Error('disk full');
-        }
-        return repo.append(row);
+      ...repo,
+      commit: async (batches) => {
+        if (batches.some((b) => b.events.some((e) => e.type === 'session.created'))) throw new Error('constraint failed');
+        return repo.commit(batches);
       },
-      list: repo.list,
     };
     const bus = new InMemoryEventBus({ logger: silent, repo: flaky });
     bus.emit('session.created', 's1', {});
     bus.emit('connection.state', 's1', { state: 'connecting' });
     await bus.flush();
     expect(repo.rows.map((r) => r.type)).toEqual(['connection.state']);
+  });
+
+  it('numbers each session\'s durable events 1, 2, 3 …; a QR carries the seq before it; history ids are the bus ids', async () => {
+    const repo = memoryRepo();
+    const bus = new InMemoryEventBus({ logger: silent, repo });
+    const a = bus.emit('session.created', 's1', {});
+    const qr = bus.emit('auth.qr', 's1', {});
+    const b = bus.emit('connection.state', 's1', { state: 'qr' });
+    const other = bus.emit('session.created', 's2', {});
+    expect([a.seq, qr.seq, b.seq, other.seq]).toEqual([1, 1, 2, 1]);
+    await bus.flush();
+    expect((await bus.history('s1', 10)).map((e) => [e.id, e.seq])).toEqual([
+      [a.id, 1],
+      [b.id, 2],
+    ]);
+  });
+
+  it('continues ids and seqs after a restart from what was committed', async () => {
+    const repo = memoryRepo();
+    const first = new InMemoryEventBus({ logger: silent, repo });
+    first.emit('session.created', 's1', {});
+    const last = first.emit('connection.state', 's1', {});
+    await first.flush();
+    const second = new InMemoryEventBus({ logger: silent, repo });
+    await second.init();
+    const next = second.emit('connection.state', 's1', {});
+    expect(next.seq).toBe(3);
+    expect(next.id).toBeGreaterThan(last.id);
   });
 });

@@ -50,11 +50,13 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
     readyTimeoutMs: opts.readyTimeoutMs ?? 2_000,
     backoff: opts.backoff ?? { baseMs: 20, maxMs: 200 },
     rateLimiter: opts.rateLimiter,
+    webhooks: opts.webhooks,
   });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    await core.webhooks.stop();
     await core.sessions.shutdown();
     await store.close();
   };

@@ -18,6 +18,7 @@ import { basicCredentials, checkBasicAuth, parseGowaUsers } from './basicAuth.js
 import { gowaDevice, gowaStatus } from './deviceState.js';
 import { QrFiles } from './qrFiles.js';
 import { gowaSuccess, renderGowaError } from './render.js';
+import { GOWA_FORMAT, gowaWebhookFormat, gowaWebhooks } from './webhooks.js';
 
 export const GOWA_ROOT_PATHS = ['/devices', '/app', '/statics'];
 
@@ -25,6 +26,11 @@ type DeviceParams = { device_id: string };
 
 export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core, config } = opts;
+  // The dialect's own renderEvent (index.ts imports this module, so it is read once both are loaded).
+  const { gowaDialect } = await import('./index.js');
+  core.webhooks.registerFormat(GOWA_FORMAT, gowaWebhookFormat((event) => gowaDialect.renderEvent?.(event) ?? null));
+  // The configured URLs, exactly: added ones are created, removed ones (and their pending deliveries) dropped.
+  await core.webhooks.syncDialectWebhooks(GOWA_FORMAT, null, gowaWebhooks(config.dialects.gowa.webhooks, config.dialects.gowa.webhookSecret));
   const users = parseGowaUsers(config.dialects.gowa.users);
   const files = new QrFiles();
   app.addHook('onClose', async () => files.clear());

@@ -17,6 +17,13 @@ declare module 'fastify' {
     /** The key that authenticated this request; undefined on routes without auth or before the auth hook. */
     principal?: Principal;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route scopes session keys itself (e.g. /webhooks: a session key
+     * sees its own session's webhooks), so the hook only authenticates.
+     */
+    scopedByRoute?: boolean;
+  }
 }
 
 /** The presented key, or undefined when none was sent. */
@@ -77,6 +84,8 @@ export function authorizeRequest(request: FastifyRequest, access: AccessRequest)
 export function apiKeyHook(apiKeys: ApiKeyService): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const principal = await authenticate(request, apiKeys);
+    // A route that scopes its answers to the key itself (e.g. /webhooks) lets any key list what it may see.
+    if (request.routeOptions.config?.scopedByRoute === true) return authorize(principal, { action: 'session.list' });
     const sessionId = (request.params as Record<string, string | undefined> | undefined)?.sessionId;
     authorize(principal, sessionId === undefined ? { action: 'gateway.operate' } : { action: 'session.use', sessionId });
   };

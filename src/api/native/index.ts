@@ -17,6 +17,7 @@ import { keyRoutes } from './routes/keys.js';
 import { messageRoutes, SEND_BODY_LIMIT_BYTES } from './routes/messages.js';
 import { pairingRoutes } from './routes/pairing.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface NativeApiOptions {
   /** SSE heartbeat interval (default 15 s; tests shorten it). */
@@ -58,6 +59,7 @@ export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
     eventRoutes(app, context);
     messageRoutes(app, context);
     groupRoutes(app, context);
+    webhookRoutes(app, context);
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, type ErrorCode } from '../../core/errors.js';
-import { CONNECTION_STATES, SESSION_STATES } from '../../core/model.js';
+import { CONNECTION_STATES, GATEWAY_EVENT_TYPES, SESSION_STATES } from '../../core/model.js';
 
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 time' });
 const Nullable = <T extends TSchema>(schema: T, description?: string) =>
@@ -107,8 +107,9 @@ export const CreatedApiKeySchema = Type.Object({
 
 export const GatewayEventSchema = Type.Object({
   id: Type.Integer({ description: 'Monotonic id; send it back as Last-Event-ID to resume' }),
-  type: Type.String({ description: 'session.created, session.deleted, connection.state, auth.qr, auth.pairing_code, auth.pairing_failed, auth.paired, auth.logged_out' }),
+  type: Type.String({ description: GATEWAY_EVENT_TYPES.join(', ') }),
   sessionId: Type.String(),
+  seq: Type.Integer({ description: 'Per-session sequence of durable events, increasing across restarts' }),
   createdAt: IsoTime,
   data: Type.Record(Type.String(), Type.Unknown()),
 });

@@ -17,12 +17,14 @@ import { requireScanQrCode } from '../compat-shared/scanQrGuard.js';
 import { wahaStatus } from '../compat-shared/wahaStatus.js';
 import { makeWahaRenderer } from './render.js';
 import { wahaSession } from './sessionInfo.js';
+import { WAHA_FORMAT, wahaWebhookFormat, wahaWebhooksOf } from './webhooks.js';
 
 export const WAHA_ROOT_PATHS = ['/api/sessions', '/api/:session/auth'];
 
 type SessionParams = { session: string };
 
 export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
+  opts.core.webhooks.registerFormat(WAHA_FORMAT, wahaWebhookFormat);
   const { core } = opts;
   installDialectHandlers(app, { name: 'waha', render: makeWahaRenderer(core), rootPaths: WAHA_ROOT_PATHS });
 
@@ -57,6 +59,9 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     const name = stringField(request.body, 'name');
     const config = (request.body as { config?: { metadata?: Record<string, unknown> } } | undefined)?.config;
     const displayName = stringField(config?.metadata, 'displayName');
+    // Checked before anything is created: a bad webhook is a 400 that changes nothing.
+    const webhooks = wahaWebhooksOf(config);
+    for (const w of webhooks ?? []) await core.webhooks.checkUrl(w.url);
     let view: SessionView;
     try {
       view = await core.sessions.create({ ...(name === undefined ? {} : { sessionId: name }), ...(displayName === undefined ? {} : { displayName }) });
@@ -66,6 +71,7 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
       }
       throw err;
     }
+    if (webhooks) await core.webhooks.syncDialectWebhooks(WAHA_FORMAT, view.sessionId, webhooks.map((w) => ({ ...w, sessionId: view.sessionId })));
     request.log.child({ sessionId: view.sessionId }).info('waha session created');
     if (booleanField(request.body, 'start') !== false) view = await start(view.sessionId);
     return reply.code(201).send(wahaSession(view));
@@ -89,10 +95,16 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   app.get<{ Params: SessionParams }>('/api/sessions/:session', async (request) =>
     wahaSession(sessionFor(request, request.params.session)),
   );
-  // We keep no WAHA config; PUT answers with the session as it is.
-  app.put<{ Params: SessionParams }>('/api/sessions/:session', async (request) =>
-    wahaSession(sessionFor(request, request.params.session)),
-  );
+  // Of WAHA's config we keep the webhooks; PUT answers with the session as it is.
+  app.put<{ Params: SessionParams }>('/api/sessions/:session', async (request) => {
+    const view = sessionFor(request, request.params.session);
+    const webhooks = wahaWebhooksOf((request.body as { config?: unknown } | undefined)?.config);
+    if (webhooks) {
+      for (const w of webhooks) await core.webhooks.checkUrl(w.url);
+      await core.webhooks.syncDialectWebhooks(WAHA_FORMAT, view.sessionId, webhooks.map((w) => ({ ...w, sessionId: view.sessionId })));
+    }
+    return wahaSession(view);
+  });
   app.delete<{ Params: SessionParams }>('/api/sessions/:session', async (request, reply) => {
     sessionFor(request, request.params.session, 'session.delete');
     await core.sessions.delete(request.params.session);

@@ -1,13 +1,15 @@
 /**
  * Every change of a session's row goes through here: applied in memory at
- * once, persisted in order, and — for state changes — checked against the
- * state machine, recorded with its reason and announced as
- * `connection.state`. A failed write never rejects and never ends the
- * process: it is logged with the session id, counted, and carried by the
- * session's next write.
+ * once, persisted in order on the session's persistence chain (shared with
+ * its events), and — for state changes — checked against the state machine,
+ * recorded with its reason and announced as `connection.state`, the event
+ * committed in the same transaction as the row change (so a webhook for it
+ * exists exactly when the change does). A failed write never rejects and
+ * never ends the process: it is logged with the session id, counted, and
+ * carried by the session's next write.
  */
 import type { Logger } from 'pino';
-import type { SessionPatch, SessionRow, Store } from '../../store/types.js';
+import type { EventBatch, SessionPatch, SessionRow, Store } from '../../store/types.js';
 import type { InMemoryEventBus } from '../eventBus.js';
 import type { FaultCounter } from '../faults.js';
 import type { SessionState } from '../model.js';
@@ -36,7 +38,7 @@ export class SessionWriter {
   patch(entry: SessionEntry, patch: SessionPatch): Promise<void> {
     const updatedAt = new Date().toISOString();
     Object.assign(entry.row, patch, { updatedAt });
-    entry.writes = entry.writes.then(() => this.write(entry, { ...patch, updatedAt }));
+    entry.writes = this.deps.events.enqueue(entry.row.id, () => this.write(entry, { ...patch, updatedAt }));
     return entry.writes;
   }
 
@@ -54,37 +56,52 @@ export class SessionWriter {
       patch.lastDisconnectReason = why.reason;
       patch.lastDisconnectAt = new Date().toISOString();
     }
-    const done = this.patch(entry, patch);
-    this.deps.events.emit('connection.state', entry.row.id, {
-      state: to,
-      previous: from,
-      connectionState: toConnectionState(to),
-      code: why.code,
-      reason: why.reason,
+    const updatedAt = new Date().toISOString();
+    Object.assign(entry.row, patch, { updatedAt });
+    // The bus queues the write on the session's chain and hands it the event's batch.
+    const written = new Promise<void>((resolve) => {
+      this.deps.events.emit(
+        'connection.state',
+        entry.row.id,
+        { state: to, previous: from, connectionState: toConnectionState(to), code: why.code, reason: why.reason },
+        (batch) => this.write(entry, { ...patch, updatedAt }, batch).finally(resolve),
+      );
     });
+    entry.writes = written;
     this.log(entry).info({ from, to, code: why.code, reason: why.reason }, 'state changed');
-    await done;
+    await written;
   }
 
   /** Wait for the session's writes, and try once more what failed (shutdown, delete). */
   async flush(entry: SessionEntry): Promise<void> {
     await entry.writes;
     if (entry.unsaved !== null) {
-      entry.writes = entry.writes.then(() => this.write(entry, {}));
+      entry.writes = this.deps.events.enqueue(entry.row.id, () => this.write(entry, {}));
       await entry.writes;
     }
   }
 
-  private async write(entry: SessionEntry, patch: SessionPatch): Promise<void> {
-    if (!this.deps.registry.isCurrent(entry)) return;
+  /** Never rejects. `batch` = the event(s) that describe this change, committed with it. */
+  private async write(entry: SessionEntry, patch: SessionPatch, batch?: EventBatch): Promise<void> {
+    const { events } = this.deps;
+    if (!this.deps.registry.isCurrent(entry)) {
+      // The session is gone; its event still tells subscribers what happened.
+      if (batch) await events.commit(batch).catch((err: unknown) => this.log(entry).warn({ err }, 'could not persist event'));
+      return;
+    }
     const pending: SessionPatch = { ...entry.unsaved, ...patch };
     entry.unsaved = null;
     try {
-      await this.deps.store.sessions.update(entry.row.id, pending);
+      if (batch && batch.events.length > 0) await events.commit(batch, { sessionId: entry.row.id, patch: pending });
+      else await this.deps.store.sessions.update(entry.row.id, pending);
     } catch (err) {
       entry.unsaved = pending;
       this.deps.faults.record('store_write');
       this.log(entry).error({ err }, 'could not persist a session change; it is kept in memory and retried with the next write');
+      // The event is still worth keeping on its own (a failed row write may be a constraint, not the disk).
+      if (batch && batch.events.length > 0) {
+        await events.commit(batch).catch((e: unknown) => this.log(entry).warn({ err: e }, 'could not persist event'));
+      }
     }
   }
 

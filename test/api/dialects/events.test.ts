@@ -5,7 +5,7 @@ import { renderWahaEvent } from '../../../src/api/waha/events.js';
 import type { GatewayEvent, GatewayEventType } from '../../../src/core/model.js';
 
 function event(type: GatewayEventType, data: Record<string, unknown>, sessionId = 'default'): GatewayEvent {
-  return { id: 1, type, sessionId, createdAt: '2026-01-01T00:00:00.000Z', data };
+  return { id: 1, type, sessionId, seq: 1, createdAt: '2026-01-01T00:00:00.000Z', data };
 }
 
 const stateChange = (previous: string, state: string): GatewayEvent =>

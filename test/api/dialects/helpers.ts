@@ -7,7 +7,7 @@ import { mountDialects } from '../../../src/api/dialects.js';
 import { buildApp } from '../../../src/app.js';
 import { loadConfig, type Config } from '../../../src/config.js';
 import type { SessionView } from '../../../src/core/model.js';
-import { createTestGateway, eventually, silentLogger, type TestGateway } from '../../support/harness.js';
+import { createTestGateway, eventually, silentLogger, type TestGateway, type TestGatewayOptions } from '../../support/harness.js';
 
 export interface DialectTestApp {
   app: FastifyInstance;
@@ -21,8 +21,14 @@ export interface DialectTestApp {
 }
 
 /** `dataDir`: reuse a data dir (a restart); the caller removes it. */
-export async function createDialectTestApp(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<DialectTestApp> {
-  const gw = await createTestGateway(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir });
+export async function createDialectTestApp(
+  env: Record<string, string> = {},
+  opts: { dataDir?: string; webhooks?: TestGatewayOptions['webhooks'] } = {},
+): Promise<DialectTestApp> {
+  const gw = await createTestGateway({
+    ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+    ...(opts.webhooks === undefined ? {} : { webhooks: opts.webhooks }),
+  });
   const config = loadConfig({ WAGATE_SANDBOX: '1', DATA_DIR: gw.dataDir, ...env }, []);
   const app = await buildApp({
     core: gw.core,

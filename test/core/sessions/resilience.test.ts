@@ -110,16 +110,28 @@ describe('engine events that do not fit', () => {
   });
 });
 
+/** Session rows and events (a state change commits both together) fail while `failure` returns an error. */
+function failWrites(store: Store, failure: () => Error | undefined): void {
+  const update = store.sessions.update.bind(store.sessions);
+  const commit = store.events.commit.bind(store.events);
+  store.sessions.update = async (id, patch) => {
+    const err = failure();
+    if (err) throw err;
+    return update(id, patch);
+  };
+  store.events.commit = async (batch) => {
+    const err = failure();
+    if (err) throw err;
+    return commit(batch);
+  };
+}
+
 describe('a store that fails writes', () => {
   it('keeps the session in memory, logs and counts each failure with the session id, and persists it with the next write that works', async () => {
     const r = await rig();
     await r.core.sessions.create({ sessionId: 'flaky' });
-    const update = r.store.sessions.update.bind(r.store.sessions);
     let failing = true;
-    r.store.sessions.update = async (id, patch) => {
-      if (failing) throw new Error('disk I/O error');
-      return update(id, patch);
-    };
+    failWrites(r.store, () => (failing ? new Error('disk I/O error') : undefined));
     await r.core.sessions.connect('flaky');
     await eventually(() => expect(r.core.sessions.get('flaky').state).toBe('qr'));
     await r.engine.last('flaky').link('15550000002');
@@ -142,12 +154,8 @@ describe('a store that fails writes', () => {
   it('a failed write never reaches the caller as an unhandled rejection, and the last state survives a restart', async () => {
     const r = await rig();
     await linkedSession(r, 'keep');
-    const update = r.store.sessions.update.bind(r.store.sessions);
     let failures = 0;
-    r.store.sessions.update = async (id, patch) => {
-      if (failures++ < 1) throw new Error('database is locked');
-      return update(id, patch);
-    };
+    failWrites(r.store, () => (failures++ < 1 ? new Error('database is locked') : undefined));
     r.engine.last('keep').drop(503, 'Service Unavailable');
     await eventually(() => expect(r.core.sessions.get('keep').state).toBe('connected'));
     await r.close();
@@ -169,9 +177,7 @@ describe('timers', () => {
     await eventually(() => expect(core.sessions.get('code').state).toBe('qr'));
     await core.sessions.requestPairingCode('code', '15550000003');
     expect(core.sessions.get('code').state).toBe('pairing_code');
-    store.sessions.update = async () => {
-      throw new Error('read-only file system');
-    };
+    failWrites(store, () => new Error('read-only file system'));
     await eventually(() => expect(core.sessions.get('code').state).toBe('qr'));
     expect(core.faults.count('store_write')).toBeGreaterThan(0);
   });

@@ -1,0 +1,381 @@
+/**
+ * Delivers the outbox. Deliveries run in lanes, one lane per (endpoint,
+ * session): at most one delivery of a lane is in flight and a lane delivers
+ * in commit order (= the session's seq order), so each session's events
+ * arrive in order. Lanes share a bounded number of concurrent requests; a
+ * slow or dead endpoint holds up only its own lanes. A lane keeps at most
+ * LANE_CAP deliveries in memory and reads the rest from the store when it
+ * gets there, so a dead endpoint cannot grow the heap.
+ *
+ * Nothing here throws into the event path or ends the process: every
+ * attempt, store write and timer is caught and logged.
+ */
+import type { Logger } from 'pino';
+import { isIP } from 'node:net';
+import { Agent, request } from 'undici';
+import type { DeliveryRow, DeliveryUpdate, WebhookRepo } from '../../store/types.js';
+import { GroupCommitter } from '../groupCommit.js';
+import { assertPublicAddress, parseHttpUrl, pinnedLookup, type PublicUrlOptions } from '../net/publicUrl.js';
+import { nextDelayMs, parseRetryAfter } from './retryPolicy.js';
+
+const LANE_CAP = 500;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const ERROR_TEXT_MAX = 300;
+
+/** What the dispatcher needs to know about an endpoint. */
+export interface DispatchEndpoint {
+  id: string;
+  url: string;
+  enabled: boolean;
+  /** Signature (and id) headers for one attempt's body. */
+  headers(body: string, ctx: { eventId: string; eventType: string; timestamp: number }): Record<string, string>;
+}
+
+export interface EndpointHealth {
+  get(id: string): DispatchEndpoint | undefined;
+  /** A 2xx arrived. */
+  healthy(id: string): void;
+  /** An attempt failed; the owner disables the endpoint after failing long enough. */
+  failing(id: string, at: number): void;
+  /** The endpoint answered 410 Gone. */
+  gone(id: string): void;
+}
+
+export interface DispatcherOptions {
+  repo: WebhookRepo;
+  endpoints: EndpointHealth;
+  logger: Logger;
+  net: PublicUrlOptions;
+  timeoutMs: number;
+  concurrency: number;
+  retryDelaysMs: readonly number[];
+  userAgent: string;
+  random?: () => number;
+}
+
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone';
+
+export interface DispatcherStats {
+  outcomes: Record<DeliveryOutcome, number>;
+  /** Pending deliveries the dispatcher holds in memory (a lower bound when lanes spilled). */
+  pending: number;
+  /** Creation time (epoch ms) of the oldest pending delivery, or null. */
+  oldestPendingAt: number | null;
+  inFlight: number;
+}
+
+/** One delivery; (eventId, endpoint) is its key, and eventId its place in the lane. */
+interface Job {
+  eventId: number;
+  eventType: string;
+  payload: string;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
+interface Lane {
+  key: string;
+  endpointId: string;
+  sessionId: string;
+  jobs: Job[];
+  /** Highest event id read into memory in order; later ones may be only in the store. */
+  lastLoadedId: number;
+  /** The store holds pending deliveries of this lane that are not in memory. */
+  spilled: boolean;
+  loading: boolean;
+  busy: boolean;
+  queued: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+function toJob(row: Pick<DeliveryRow, 'eventId' | 'eventType' | 'payload' | 'attempts' | 'nextAttemptAt' | 'createdAt'>): Job {
+  return {
+    eventId: row.eventId,
+    eventType: row.eventType,
+    payload: row.payload,
+    attempts: row.attempts,
+    nextAttemptAt: row.nextAttemptAt,
+    createdAt: Date.parse(row.createdAt) || Date.now(),
+  };
+}
+
+export class WebhookDispatcher {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly ready: Lane[] = [];
+  private inFlight = 0;
+  private stopped = false;
+  private readonly agent: Agent;
+  private readonly idle = new Set<() => void>();
+  /** Attempt results of one turn, written in one transaction. */
+  private readonly updates: GroupCommitter<DeliveryUpdate & { eventId: number; endpointId: string }>;
+  readonly outcomes: Record<DeliveryOutcome, number> = { delivered: 0, retry: 0, failed: 0, gone: 0 };
+
+  constructor(private readonly opts: DispatcherOptions) {
+    this.updates = new GroupCommitter((items) => opts.repo.updateDeliveries(items));
+    // The timeout bounds connecting, then waiting for the response headers, then each body read:
+    // the agent's own timers, cheaper than an AbortSignal per request.
+    this.agent = new Agent({
+      // The socket connects only to an address that passed the SSRF rule (DNS rebinding).
+      connect: { lookup: pinnedLookup(opts.net) as never, timeout: opts.timeoutMs },
+      keepAliveTimeout: 4_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+  }
+
+  /** Pick up every pending delivery in the store (start, re-enabled endpoint). */
+  async load(endpointId?: string): Promise<void> {
+    const lanes = await this.opts.repo.pendingLanes();
+    for (const { endpointId: e, sessionId } of lanes) {
+      if (endpointId !== undefined && e !== endpointId) continue;
+      const lane = this.lane(e, sessionId);
+      lane.spilled = true;
+      this.schedule(lane);
+    }
+  }
+
+  /** New deliveries, just committed (in commit order). */
+  enqueue(rows: ReadonlyArray<Pick<DeliveryRow, 'eventId' | 'endpointId' | 'sessionId' | 'eventType' | 'payload' | 'createdAt'>>): void {
+    for (const row of rows) {
+      const lane = this.lane(row.endpointId, row.sessionId);
+      if (row.eventId <= lane.lastLoadedId) continue;
+      if (lane.spilled || lane.loading || lane.jobs.length >= LANE_CAP) {
+        lane.spilled = true; // in the store; read when the lane gets there
+      } else {
+        lane.jobs.push(toJob({ ...row, attempts: 0, nextAttemptAt: 0 }));
+        lane.lastLoadedId = row.eventId;
+      }
+      this.schedule(lane);
+    }
+  }
+
+  /** Deliveries set back to pending (replay): sent next in their lane, before newer ones. */
+  requeue(rows: readonly DeliveryRow[]): void {
+    for (const row of rows) {
+      const lane = this.lane(row.endpointId, row.sessionId);
+      if (lane.jobs.some((j) => j.eventId === row.eventId)) continue;
+      const job = toJob({ ...row, attempts: row.attempts, nextAttemptAt: 0 });
+      const from = lane.busy ? 1 : 0;
+      let at = lane.jobs.findIndex((j, i) => i >= from && j.eventId > row.eventId);
+      if (at === -1) at = lane.jobs.length;
+      lane.jobs.splice(Math.max(at, from), 0, job);
+      this.schedule(lane);
+    }
+  }
+
+  /** Drop an endpoint's lanes (deleted or disabled); its store rows stay as they are. */
+  forget(endpointId: string): void {
+    for (const lane of [...this.lanes.values()]) {
+      if (lane.endpointId !== endpointId) continue;
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = null;
+      this.lanes.delete(lane.key);
+    }
+  }
+
+  stats(): DispatcherStats {
+    let pending = 0;
+    let oldest: number | null = null;
+    for (const lane of this.lanes.values()) {
+      pending += lane.jobs.length;
+      const head = lane.jobs[0];
+      if (head && (oldest === null || head.createdAt < oldest)) oldest = head.createdAt;
+    }
+    return { outcomes: { ...this.outcomes }, pending, oldestPendingAt: oldest, inFlight: this.inFlight };
+  }
+
+  /** Resolves when nothing is in flight or ready (tests, benchmark). */
+  async drained(): Promise<void> {
+    if (this.inFlight === 0 && this.ready.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.add(resolve));
+  }
+
+  /** Stop starting deliveries; abort those in flight after `graceMs`. */
+  async stop(graceMs = 2_000): Promise<void> {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Requests still in flight are cut off; their deliveries stay pending and go out after the next start.
+    await this.agent.destroy().catch(() => undefined);
+    while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  private lane(endpointId: string, sessionId: string): Lane {
+    const key = `${endpointId}\u0000${sessionId}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { key, endpointId, sessionId, jobs: [], lastLoadedId: 0, spilled: false, loading: false, busy: false, queued: false, timer: null };
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  private schedule(lane: Lane): void {
+    if (this.stopped || lane.busy || lane.queued || lane.timer || lane.loading) return;
+    if (this.lanes.get(lane.key) !== lane) return; // forgotten
+    const head = lane.jobs[0];
+    if (!head) {
+      if (lane.spilled) this.refill(lane);
+      else this.lanes.delete(lane.key);
+      return;
+    }
+    const endpoint = this.opts.endpoints.get(lane.endpointId);
+    if (!endpoint || !endpoint.enabled) {
+      // Parked: picked up again from the store when the endpoint is enabled.
+      this.lanes.delete(lane.key);
+      return;
+    }
+    const wait = head.nextAttemptAt - Date.now();
+    if (wait > 0) {
+      lane.timer = setTimeout(() => {
+        lane.timer = null;
+        this.schedule(lane);
+      }, Math.min(wait, MAX_TIMER_MS));
+      lane.timer.unref();
+      return;
+    }
+    lane.queued = true;
+    this.ready.push(lane);
+    this.pump();
+  }
+
+  private refill(lane: Lane): void {
+    lane.loading = true;
+    lane.spilled = false;
+    this.opts.repo.pendingInLane(lane.endpointId, lane.sessionId, lane.lastLoadedId, LANE_CAP).then(
+      (rows) => {
+        lane.loading = false;
+        for (const row of rows) {
+          if (lane.jobs.some((j) => j.eventId === row.eventId)) continue;
+          lane.jobs.push(toJob(row));
+          lane.lastLoadedId = Math.max(lane.lastLoadedId, row.eventId);
+        }
+        if (rows.length === LANE_CAP) lane.spilled = true;
+        this.schedule(lane);
+      },
+      (err: unknown) => {
+        lane.loading = false;
+        lane.spilled = true;
+        this.opts.logger.error({ err, webhookId: lane.endpointId, sessionId: lane.sessionId }, 'could not read pending webhook deliveries; retrying in 5 s');
+        lane.timer = setTimeout(() => {
+          lane.timer = null;
+          this.schedule(lane);
+        }, 5_000);
+        lane.timer.unref();
+      },
+    );
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.inFlight < this.opts.concurrency && this.ready.length > 0) {
+      const lane = this.ready.shift()!;
+      lane.queued = false;
+      const job = lane.jobs[0];
+      if (!job || this.lanes.get(lane.key) !== lane) continue;
+      lane.busy = true;
+      this.inFlight++;
+      this.attempt(lane, job)
+        .catch((err: unknown) => {
+          this.opts.logger.error({ err, webhookId: lane.endpointId, sessionId: lane.sessionId }, 'webhook delivery step failed');
+          // Try the same delivery again later rather than lose it.
+          job.nextAttemptAt = Date.now() + 5_000;
+        })
+        .finally(() => {
+          this.inFlight--;
+          lane.busy = false;
+          this.schedule(lane);
+          this.pump();
+          if (this.inFlight === 0 && this.ready.length === 0) {
+            for (const resolve of this.idle) resolve();
+            this.idle.clear();
+          }
+        });
+    }
+  }
+
+  private async attempt(lane: Lane, job: Job): Promise<void> {
+    const endpoint = this.opts.endpoints.get(lane.endpointId);
+    if (!endpoint || !endpoint.enabled) return;
+    const now = Date.now();
+    const result = await this.send(endpoint, job, now);
+    const attempts = job.attempts + 1;
+    const at = new Date().toISOString();
+    const log = this.opts.logger.child({ webhookId: endpoint.id, sessionId: lane.sessionId, eventId: job.eventId });
+    let outcome: DeliveryOutcome;
+    let nextAttemptAt = 0;
+    if (result.status !== null && result.status >= 200 && result.status < 300) {
+      outcome = 'delivered';
+    } else if (result.status === 410) {
+      outcome = 'gone';
+    } else {
+      const delay = nextDelayMs(attempts, this.opts.retryDelaysMs, this.opts.random);
+      if (delay === undefined) {
+        outcome = 'failed';
+      } else {
+        outcome = 'retry';
+        // From the answer, not the start: Retry-After counts from when it was said.
+        nextAttemptAt = Date.now() + Math.max(delay, result.retryAfterMs ?? 0);
+      }
+    }
+    await this.updates.submit({
+      eventId: job.eventId,
+      endpointId: endpoint.id,
+      status: outcome === 'delivered' ? 'delivered' : outcome === 'retry' ? 'pending' : 'failed',
+      attempts,
+      nextAttemptAt,
+      lastStatusCode: result.status,
+      lastError: result.error,
+      lastAttemptAt: at,
+    });
+    this.outcomes[outcome]++;
+    if (outcome === 'retry') {
+      job.attempts = attempts;
+      job.nextAttemptAt = nextAttemptAt;
+      log.info({ status: result.status, error: result.error, attempts, nextAttemptAt: new Date(nextAttemptAt).toISOString() }, 'webhook delivery failed; will retry');
+    } else {
+      lane.jobs.shift();
+      if (outcome !== 'delivered') log.warn({ status: result.status, error: result.error, attempts }, 'webhook delivery failed for good');
+    }
+    if (outcome === 'delivered') this.opts.endpoints.healthy(endpoint.id);
+    else if (outcome === 'gone') this.opts.endpoints.gone(endpoint.id);
+    else this.opts.endpoints.failing(endpoint.id, now);
+  }
+
+  private async send(
+    endpoint: DispatchEndpoint,
+    job: Job,
+    now: number,
+  ): Promise<{ status: number | null; error: string | null; retryAfterMs?: number }> {
+    try {
+      const url = parseHttpUrl(endpoint.url);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      // Literal addresses never reach the pinned lookup: check them here, at every attempt.
+      if (isIP(host) !== 0) assertPublicAddress(host, host, this.opts.net, endpoint.url);
+      const timestamp = Math.floor(now / 1000);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'user-agent': this.opts.userAgent,
+        ...endpoint.headers(job.payload, { eventId: String(job.eventId), eventType: job.eventType, timestamp }),
+      };
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body: job.payload,
+        dispatcher: this.agent,
+      });
+      // Nobody reads the answer; take at most a little of it so the socket can be reused.
+      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      const retryAfterMs = res.statusCode === 429 || res.statusCode >= 500 ? parseRetryAfter(res.headers['retry-after']) : undefined;
+      return { status: res.statusCode, error: res.statusCode >= 300 ? `HTTP ${res.statusCode}` : null, retryAfterMs };
+    } catch (err) {
+      const e = err as { name?: string; code?: string; message?: string };
+      const text =
+        e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+          ? `timed out after ${this.opts.timeoutMs} ms`
+          : `${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}`;
+      return { status: null, error: text.slice(0, ERROR_TEXT_MAX) };
+    }
+  }
+}

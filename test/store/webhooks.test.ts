@@ -1,0 +1,116 @@
+/** The outbox write path and the webhook repo on both dialects. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import type { NewDelivery, Store, WebhookEndpointRow } from '../../src/store/types.js';
+import { createTarget, DIALECTS, sessionRow, type Target } from './targets.js';
+
+const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+
+function endpoint(id: string, sessionId: string | null): WebhookEndpointRow {
+  return {
+    id,
+    sessionId,
+    url: 'https://example.com/h',
+    events: ['*'],
+    enabled: true,
+    secret: `whsec_${id}`,
+    previousSecret: null,
+    previousSecretUntil: null,
+    format: 'native',
+    options: null,
+    failingSince: null,
+    disabledReason: null,
+    createdAt: at(0),
+    updatedAt: at(0),
+  };
+}
+
+function delivery(eventId: number, endpointId: string, sessionId: string, seq: number): NewDelivery {
+  return { eventId, endpointId, sessionId, eventType: 'connection.state', seq, payload: `{"id":${eventId}}`, createdAt: at(eventId % 60) };
+}
+
+describe.each(DIALECTS)('webhook store (%s)', (dialect) => {
+  let target: Target;
+  let store: Store;
+
+  beforeEach(async () => {
+    target = await createTarget(dialect);
+    store = await openStore(target.options());
+  });
+  afterEach(async () => {
+    await store?.close();
+    await target?.cleanup();
+  });
+
+  it('commits a session change, its events and their deliveries together, and continues sequences from them', async () => {
+    await store.sessions.create(sessionRow('s1'));
+    await store.webhooks.create(endpoint('wh_a', null));
+    await store.events.commit([
+      {
+        session: { id: 's1', patch: { state: 'connecting' } },
+        events: [{ id: 1_000_001, sessionId: 's1', type: 'connection.state', seq: 1, createdAt: at(1), data: '{}', history: true }],
+        deliveries: [delivery(1_000_001, 'wh_a', 's1', 1)],
+      },
+      {
+        events: [{ id: 1_000_002, sessionId: 's1', type: 'message.received', seq: 2, createdAt: at(2), data: '{}', history: false }],
+        deliveries: [delivery(1_000_002, 'wh_a', 's1', 2)],
+      },
+    ]);
+    expect((await store.sessions.get('s1'))?.state).toBe('connecting');
+    expect((await store.events.list('s1', 10)).map((e) => [e.id, e.seq])).toEqual([[1_000_001, 1]]);
+    const { lastEventId, seqBySession } = await store.events.sequences();
+    expect(lastEventId).toBe(1_000_002);
+    expect(seqBySession.get('s1')).toBe(2);
+    expect(await store.webhooks.pendingLanes()).toEqual([{ endpointId: 'wh_a', sessionId: 's1' }]);
+    expect((await store.webhooks.pendingInLane('wh_a', 's1', 1_000_001, 10)).map((d) => d.eventId)).toEqual([1_000_002]);
+    expect((await store.webhooks.pendingSummary()).count).toBe(2);
+  });
+
+  it('a failing batch commits nothing of itself: the same delivery twice breaks the (event, endpoint) key', async () => {
+    await store.webhooks.create(endpoint('wh_a', null));
+    const d = delivery(5, 'wh_a', 's', 1);
+    await expect(
+      store.events.commit([{ events: [{ id: 5, sessionId: 's', type: 'x', seq: 1, createdAt: at(5), data: '{}', history: true }], deliveries: [d, d] }]),
+    ).rejects.toThrow();
+    expect(await store.events.list('s', 10)).toEqual([]);
+    expect((await store.webhooks.pendingSummary()).count).toBe(0);
+  });
+
+  it('keeps secrets encrypted, records attempts, pages, requeues failed ones, purges old ones', async () => {
+    await store.webhooks.create(endpoint('wh_b', null));
+    const [row] = await store.webhooks.list();
+    expect(row).toMatchObject({ id: 'wh_b', secret: 'whsec_wh_b', events: ['*'], enabled: true });
+    const raw = await target.query<{ secret: Uint8Array }>('SELECT secret FROM webhooks');
+    expect(Buffer.from(raw[0]!.secret).toString('latin1')).not.toContain('whsec_wh_b');
+
+    await store.events.commit([{ events: [], deliveries: [1, 2, 3].map((i) => delivery(i, 'wh_b', 's', i)) }]);
+    await store.webhooks.updateDeliveries([
+      { eventId: 1, endpointId: 'wh_b', status: 'delivered', attempts: 1, nextAttemptAt: 0, lastStatusCode: 204, lastError: null, lastAttemptAt: at(10) },
+      { eventId: 2, endpointId: 'wh_b', status: 'failed', attempts: 11, nextAttemptAt: 0, lastStatusCode: 500, lastError: 'HTTP 500', lastAttemptAt: at(11) },
+    ]);
+    const page = await store.webhooks.listDeliveries('wh_b', { limit: 2 });
+    expect(page.map((d) => [d.eventId, d.status])).toEqual([
+      [3, 'pending'],
+      [2, 'failed'],
+    ]);
+    const next = await store.webhooks.listDeliveries('wh_b', { limit: 2, before: page[1]!.id });
+    expect(next.map((d) => [d.eventId, d.status, d.lastStatusCode])).toEqual([[1, 'delivered', 204]]);
+
+    const requeued = await store.webhooks.requeueFailed('wh_b', at(0), at(59), 100);
+    expect(requeued.map((d) => d.eventId)).toEqual([2]);
+    expect((await store.webhooks.getDelivery(requeued[0]!.id))?.status).toBe('pending');
+
+    expect(await store.webhooks.purge(at(30), at(0))).toBe(1); // the delivered one
+    expect((await store.webhooks.listDeliveries('wh_b', { limit: 10 })).map((d) => d.eventId)).toEqual([3, 2]);
+  });
+
+  it('deleting a session removes its own webhooks and their deliveries, not the global ones', async () => {
+    await store.sessions.create(sessionRow('gone'));
+    await store.webhooks.create(endpoint('wh_own', 'gone'));
+    await store.webhooks.create(endpoint('wh_all', null));
+    await store.events.commit([{ events: [], deliveries: [delivery(7, 'wh_own', 'gone', 1), delivery(7, 'wh_all', 'gone', 1)] }]);
+    await store.sessions.delete('gone');
+    expect((await store.webhooks.list()).map((w) => w.id)).toEqual(['wh_all']);
+    expect(await store.webhooks.pendingLanes()).toEqual([{ endpointId: 'wh_all', sessionId: 'gone' }]);
+  });
+});
