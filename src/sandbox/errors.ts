@@ -15,6 +15,11 @@ export type SandboxErrorCode =
   | 'PAIRING_REFUSED'
   | 'PAIRING_TIMEOUT'
   | 'PAIRING_BUSY'
+  | 'NO_SUCH_GROUP'
+  | 'INVALID_GROUP'
+  | 'INVALID_MESSAGE'
+  | 'NOT_A_PARTICIPANT'
+  | 'ALREADY_A_PARTICIPANT'
   | 'STOPPED';
 
 export class SandboxError extends Error {

@@ -12,6 +12,12 @@ export type {
   SandboxDeviceInfo,
   SandboxConnectionInfo,
   SandboxMessage,
+  SandboxReceipt,
+  SandboxChatState,
+  SandboxPresenceState,
+  SandboxGroupInfo,
+  AccountContentOptions,
   ConnectionPhase,
 } from './types.js';
-export { FAULT_KINDS } from './types.js';
+export { FAULT_KINDS, PRESENCE_STATES } from './types.js';
+export { MAX_TEXT_LENGTH } from './conversations.js';

@@ -69,6 +69,8 @@ export interface CloseInfo {
 export interface ClientOptions {
   qrTimeout?: number;
   keepAliveIntervalMs?: number;
+  /** Process the phone's history sync (default off, like the gateway's engine: events flow as soon as the backlog is in). */
+  syncHistory?: boolean;
 }
 
 /** One Baileys socket, its events turned into awaitable steps. */
@@ -91,6 +93,7 @@ export class TestClient {
       defaultQueryTimeoutMs: 10_000,
       markOnlineOnConnect: false,
       syncFullHistory: false,
+      shouldSyncHistoryMessage: () => opts.syncHistory === true,
     });
     this.sock.ev.on('creds.update', (update) => auth.update(update));
     this.sock.ev.on('connection.update', (update) => {
