@@ -50,7 +50,7 @@ describe('sandbox conversations: replies, receipts, retries', () => {
     expect(onPhone).toMatchObject({ direction: 'in', from: BOB, to: ALICE, text: 'hi Alice' });
     expect(onPhone.receipts.map((r) => r.type)).toEqual(['delivery']);
     // Bob's device hears that it was delivered (Alice's phone and her device both answer).
-    await eventually(() => seenB.updates.some((u) => u.key.id === id && (u.update.status ?? 0) >= 3), 'delivery receipt on Bob\'s device');
+    await eventually(() => seenB.status(id) >= 3, 'delivery receipt on Bob\'s device');
 
     // The device has answered on the session: the phone's next message is a plain `msg`.
     const { id: next } = await net.conversations.sendText(ALICE, BOB, 'second');
@@ -73,8 +73,10 @@ describe('sandbox conversations: replies, receipts, retries', () => {
     // The other way: Bob's device writes, Alice's phone reads it, Bob's device sees READ.
     const sent = await bob.sock.sendMessage(`${ALICE}@s.whatsapp.net`, { text: 'did you read it?' });
     await eventually(() => net.messages(ALICE).find((m) => m.id === sent!.key.id), 'Alice\'s phone to get it');
+    await eventually(() => seenA.text(sent!.key.id!), 'Alice\'s device to get it');
+    await eventually(() => seenB.status(sent!.key.id!) === 3, 'delivered');
     expect(net.conversations.markRead(ALICE, [sent!.key.id!])).toEqual([sent!.key.id]);
-    await eventually(() => seenB.updates.some((u) => u.key.id === sent!.key.id && u.update.status === 4), 'READ on Bob\'s device');
+    await eventually(() => seenB.status(sent!.key.id!) === 4, 'READ on Bob\'s device');
   });
 
   it('a phone that fails to decrypt sends a retry receipt and gets the message again', async () => {
@@ -96,5 +98,91 @@ describe('sandbox conversations: replies, receipts, retries', () => {
     const again = await eventually(() => seenB.stanzas.find((s) => s.id === id && s.counts[0] === '1'), 'the message again');
     expect(again.types).toEqual(['pkmsg']);
     expect(net.messages(ALICE).find((m) => m.id === id)?.receipts.some((r) => r.type === 'retry' && r.by === BOB)).toBe(true);
+  });
+});
+
+describe('sandbox conversations: groups', () => {
+  const CAROL = '15550203003';
+  let groupId: string;
+
+  it('a group among phones and linked devices: created with a notification, skmsg both ways', async () => {
+    const group = net.conversations.createGroup('Team', [ALICE, BOB, CAROL]);
+    groupId = group.id;
+    expect(group).toMatchObject({ subject: 'Team', participants: [ALICE, BOB, CAROL] });
+    await eventually(() => seenB.groupsUpserted.includes(groupId), 'the create notification on Bob\'s device');
+    const meta = await bob.sock.groupMetadata(groupId);
+    expect(meta.participants.map((p) => p.id).sort()).toEqual([ALICE, BOB, CAROL].map((n) => `${n}@s.whatsapp.net`));
+
+    // A device writes to the group: sender key distributed pairwise, text as skmsg; every phone decrypts.
+    const sent = await bob.sock.sendMessage(groupId, { text: 'hello team' });
+    const id = sent!.key.id!;
+    for (const phone of [ALICE, CAROL]) {
+      const got = await eventually(() => net.messages(phone).find((m) => m.id === id), `${phone} to get the group text`);
+      expect(got).toMatchObject({ direction: 'in', from: BOB, to: groupId, text: 'hello team' });
+    }
+    const onAlice = await eventually(() => seenA.text(id), 'Alice\'s device to get it');
+    expect(onAlice).toMatchObject({ remoteJid: groupId, fromMe: false, text: 'hello team' });
+    // The sender key rides pairwise (pkmsg, or msg on the session the 1:1 chat made), the text as skmsg.
+    expect(seenA.stanzas.find((s) => s.id === id)?.types).toEqual([expect.stringMatching(/^(pkmsg|msg)$/), 'skmsg']);
+    // Receipts from the group reach the sender's device, participant by participant.
+    await eventually(() => seenB.hasGroupReceipt(id, `${CAROL}@s.whatsapp.net`), 'Carol\'s receipt');
+
+    // A phone writes to the group: devices get its sender key once, then skmsg alone.
+    const first = await net.conversations.sendText(CAROL, groupId, 'from Carol');
+    const second = await net.conversations.sendText(CAROL, groupId, 'again from Carol');
+    for (const seen of [seenA, seenB]) {
+      expect(await eventually(() => seen.text(first.id), 'first')).toMatchObject({ remoteJid: groupId, text: 'from Carol' });
+      expect(await eventually(() => seen.text(second.id), 'second')).toMatchObject({ remoteJid: groupId, text: 'again from Carol' });
+      // Pairwise on the session Bob's device started with Carol's phone, or a new one.
+      expect(seen.stanzas.find((s) => s.id === first.id)?.types).toEqual([expect.stringMatching(/^(pkmsg|msg)$/), 'skmsg']);
+      expect(seen.stanzas.find((s) => s.id === second.id)?.types).toEqual(['skmsg']);
+    }
+    expect(net.messages(ALICE).find((m) => m.id === first.id)).toMatchObject({ from: CAROL, to: groupId, text: 'from Carol' });
+    const out = await eventually(() => net.messages(CAROL).find((m) => m.id === first.id && m.receipts.length >= 4), 'receipts on Carol\'s message');
+    expect(new Set(out.receipts.map((r) => `${r.by}:${r.deviceId > 0 ? 'device' : 'phone'}`))).toEqual(
+      new Set([`${ALICE}:phone`, `${ALICE}:device`, `${BOB}:phone`, `${BOB}:device`]),
+    );
+  });
+
+  it('participants removed and added: each device gets the w:gp2 notification; metadata follows', async () => {
+    const DAVE = '15550204004';
+    net.conversations.removeParticipant(groupId, CAROL);
+    await eventually(() => seenB.groupEvents.find((e) => e.id === groupId && e.action === 'remove'), 'remove notification');
+    net.conversations.addParticipant(groupId, DAVE);
+    const added = await eventually(() => seenA.groupEvents.find((e) => e.id === groupId && e.action === 'add'), 'add notification');
+    expect(added.participants).toEqual([`${DAVE}@s.whatsapp.net`]);
+    const meta = await alice.sock.groupMetadata(groupId);
+    expect(meta.participants.map((p) => p.id).sort()).toEqual([ALICE, BOB, DAVE].map((n) => `${n}@s.whatsapp.net`));
+    expect(() => net.conversations.addParticipant(groupId, DAVE)).toThrow(expect.objectContaining({ code: 'ALREADY_A_PARTICIPANT' }));
+    expect(() => net.conversations.removeParticipant(groupId, CAROL)).toThrow(expect.objectContaining({ code: 'NOT_A_PARTICIPANT' }));
+
+    // The removed phone no longer gets the group's messages; the new one does.
+    const sent = await alice.sock.sendMessage(groupId, { text: 'after the change' });
+    await eventually(() => net.messages(DAVE).find((m) => m.id === sent!.key.id), 'Dave to get it');
+    expect(net.messages(CAROL).some((m) => m.id === sent!.key.id)).toBe(false);
+    // A phone that is no longer a participant cannot write to the group.
+    await expect(net.conversations.sendText(CAROL, groupId, 'let me in')).rejects.toMatchObject({ code: 'NOT_A_PARTICIPANT' });
+  });
+});
+
+describe('sandbox conversations: presence and typing', () => {
+  it('relays typing and presence between a phone and a linked device', async () => {
+    await bob.sock.presenceSubscribe(`${ALICE}@s.whatsapp.net`);
+    await eventually(() => seenB.presences.find((p) => p.id === `${ALICE}@s.whatsapp.net`), 'Alice\'s current presence');
+    net.conversations.sendPresence(ALICE, BOB, 'available');
+    await eventually(
+      () => seenB.presences.find((p) => p.presences[`${ALICE}@s.whatsapp.net`]?.lastKnownPresence === 'available'),
+      'Alice available',
+    );
+    net.conversations.sendPresence(ALICE, BOB, 'composing');
+    await eventually(
+      () => seenB.presences.find((p) => p.presences[`${ALICE}@s.whatsapp.net`]?.lastKnownPresence === 'composing'),
+      'Alice typing',
+    );
+    await bob.sock.sendPresenceUpdate('composing', `${ALICE}@s.whatsapp.net`);
+    const typing = await eventually(() => net.conversations.chatStates(ALICE).find((s) => s.from === BOB), 'Bob typing on Alice\'s phone');
+    expect(typing).toMatchObject({ chat: BOB, state: 'composing' });
+    // Alice's own linked device sees Bob typing too.
+    await eventually(() => seenA.presences.find((p) => p.presences[`${BOB}@s.whatsapp.net`]?.lastKnownPresence === 'composing'), 'on Alice\'s device');
   });
 });

@@ -58,6 +58,21 @@ export class Observed {
     });
   }
 
+  /** Highest status the client reported for a message of its own (updates merged into a buffered upsert count too). */
+  status(id: string): number {
+    const fromUpdates = this.updates.filter((u) => u.key.id === id).map((u) => u.update.status ?? 0);
+    const fromUpserts = this.messages.filter((m) => m.id === id).map((m) => m.message.status ?? 0);
+    return Math.max(0, ...fromUpdates, ...fromUpserts);
+  }
+
+  /** Whether a group receipt from `userJid` reached this client (as an event, or merged into a buffered upsert). */
+  hasGroupReceipt(id: string, userJid: string): boolean {
+    return (
+      this.groupReceipts.some((r) => r.key.id === id && r.receipt.userJid === userJid) ||
+      this.messages.some((m) => m.id === id && (m.message.userReceipt ?? []).some((r) => r.userJid === userJid))
+    );
+  }
+
   text(id: string): SeenMessage | undefined {
     return this.messages.find((m) => m.id === id && m.text !== undefined);
   }
