@@ -50,6 +50,10 @@ export interface SandboxConversationsControl {
   sendMedia?(phoneNumber: string, to: string, media: SandboxMediaInput): Promise<{ id: string }>;
   messages(phoneNumber: string): SandboxConversationMessage[];
   sendPresence(phoneNumber: string, to: string, state: SandboxPresence): void;
+  /** The phone reads messages (all unread when `ids` is empty); returns the ids it marked. */
+  markRead(phoneNumber: string, ids: string[]): string[];
+  /** The phone's next `count` incoming messages fail to decrypt (it sends retry receipts). */
+  failNextDecrypts(phoneNumber: string, count: number): void;
   createGroup(subject: string, participants: string[]): SandboxGroup;
   group(groupJid: string): SandboxGroup | undefined;
   addParticipant(groupJid: string, phoneNumber: string): SandboxGroup;
@@ -160,6 +164,43 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
         translate(err);
       }
       return { data: { from: phone, to, state: body.state } };
+    },
+  );
+
+  app.post(
+    '/phones/:phoneNumber/read',
+    {
+      schema: {
+        tags,
+        summary: 'The simulated phone reads messages it received (all unread when ids is absent): read receipts go to the senders',
+        params: PhoneParams,
+        body: Type.Object({ ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 200 })) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const phone = known((request.params as { phoneNumber: string }).phoneNumber);
+      const ids = (request.body as { ids?: string[] } | undefined)?.ids ?? [];
+      const unknown = ids.filter((id) => !conversations.messages(phone).some((m) => m.direction === 'in' && m.id === id));
+      if (unknown.length) throw new GatewayError('NOT_FOUND', `+${phone} received no message ${unknown[0]}`, { ids: unknown });
+      return { data: { read: conversations.markRead(phone, ids) } };
+    },
+  );
+
+  app.post(
+    '/phones/:phoneNumber/decrypt-failures',
+    {
+      schema: {
+        tags,
+        summary: "The simulated phone fails to decrypt its next `count` incoming messages and asks for each again (retry receipt), as WhatsApp does",
+        params: PhoneParams,
+        body: Type.Object({ count: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const phone = known((request.params as { phoneNumber: string }).phoneNumber);
+      const { count } = request.body as { count: number };
+      conversations.failNextDecrypts(phone, count);
+      return { data: { phoneNumber: phone, failNext: count } };
     },
   );
 

@@ -1,8 +1,7 @@
 /**
  * What the simulated phones do beyond the protocol itself, set by the
- * developer: play a failed decryption (answer with a retry receipt), what
- * they saw of other people's presence and typing, and what a phone pushes to
- * a device it just linked. In memory; a restart resets it.
+ * developer: play a failed decryption (answer with a retry receipt), the
+ * typing notices they saw, and what a phone pushes to a device it just linked. In memory; a restart resets it.
  */
 import type { AccountContentOptions, SandboxChatState } from '../types.js';
 
@@ -13,8 +12,6 @@ export class PhoneBehaviour {
   private readonly failures = new Map<string, number>();
   private readonly retried = new Map<string, Set<string>>();
   private readonly chatStates = new Map<string, SandboxChatState[]>();
-  /** Presence of accounts whose phone set it through the control API. */
-  private readonly presence = new Map<string, { available: boolean; at: number }>();
 
   constructor(readonly accountContent: AccountContentOptions | null) {}
 
@@ -54,13 +51,5 @@ export class PhoneBehaviour {
 
   chatStatesSeen(phoneNumber: string): SandboxChatState[] {
     return (this.chatStates.get(phoneNumber) ?? []).map((s) => ({ ...s }));
-  }
-
-  setPresence(phoneNumber: string, available: boolean): void {
-    this.presence.set(phoneNumber, { available, at: Date.now() });
-  }
-
-  presenceOf(phoneNumber: string): { available: boolean; at: number } | undefined {
-    return this.presence.get(phoneNumber);
   }
 }

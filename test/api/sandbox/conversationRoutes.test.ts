@@ -71,6 +71,23 @@ describe('/sandbox conversations', () => {
     expect((await messages(LINKED)).find((m) => m.id === id)).toMatchObject({ direction: 'in', from: FRIEND, text: 'hello gateway' });
   });
 
+  it('the phone reads what the gateway sent; a phone that fails to decrypt gets it again from the gateway\'s engine', async () => {
+    const { messageId: first } = await e2e.gateway.core.sessions.sendText('linked', FRIEND, 'please read');
+    await until(FRIEND, (m) => m.id === first && m.direction === 'in', 'the gateway\'s text');
+    const read = await e2e.client.post(`/sandbox/phones/${FRIEND}/read`, { ids: [first] });
+    expect(read.status).toBe(200);
+    expect(read.body.data.read).toEqual([first]);
+    expect((await messages(FRIEND)).find((m) => m.id === first)?.receipts.map((r) => r.type)).toEqual(['delivery', 'read']);
+    expect((await e2e.client.post(`/sandbox/phones/${FRIEND}/read`, { ids: ['NOPE'] })).status).toBe(404);
+
+    expect((await e2e.client.post(`/sandbox/phones/${FRIEND}/decrypt-failures`, { count: 1 })).status).toBe(200);
+    const { messageId: retried } = await e2e.gateway.core.sessions.sendText('linked', FRIEND, 'send it again');
+    const got = await until(FRIEND, (m) => m.id === retried, 'the message sent again after the retry receipt');
+    expect(got).toMatchObject({ direction: 'in', text: 'send it again' });
+    expect(got.receipts.map((r) => r.type)).toEqual(['retry', 'delivery']);
+    expect((await e2e.client.post(`/sandbox/phones/${FRIEND}/decrypt-failures`, { count: -1 })).status).toBe(400);
+  });
+
   it('a group with the gateway\'s account: created, changed, and a phone\'s group message reaches the gateway\'s device', async () => {
     const created = await e2e.client.post('/sandbox/groups', { subject: 'Support', participants: [FRIEND, `+${LINKED}`] });
     expect(created.status).toBe(201);
