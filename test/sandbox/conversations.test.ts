@@ -186,3 +186,15 @@ describe('sandbox conversations: presence and typing', () => {
     await eventually(() => seenA.presences.find((p) => p.presences[`${BOB}@s.whatsapp.net`]?.lastKnownPresence === 'composing'), 'on Alice\'s device');
   });
 });
+
+describe('sandbox conversations: a group message the phone cannot decrypt', () => {
+  it('the phone asks again with a retry receipt; the device sends it to the group again with its sender key', async () => {
+    const ERIN = '15550205005';
+    const group = net.conversations.createGroup('Retry', [ALICE, ERIN]);
+    net.conversations.failNextDecrypts(ERIN);
+    const sent = await alice.sock.sendMessage(group.id, { text: 'in the group, again' });
+    const got = await eventually(() => net.messages(ERIN).find((m) => m.id === sent!.key.id), 'the group message after the retry');
+    expect(got).toMatchObject({ to: group.id, text: 'in the group, again' });
+    expect(got.receipts.map((r) => r.type)).toEqual(['retry', 'delivery']);
+  });
+});

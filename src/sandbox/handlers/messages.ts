@@ -103,10 +103,15 @@ export function registerMessageHandlers(router: StanzaRouter, ctx: HandlerContex
   });
 }
 
-/** `<receipt type="retry">` from a phone that could not decrypt: the client sends the message again. */
-function retryReceipt(ctx: HandlerContext, phone: Account, id: string, from: string): BinaryNode {
+/**
+ * `<receipt type="retry">` from a phone that could not decrypt: the client
+ * sends the message again (in a group: to the whole group, with its sender
+ * key distributed afresh, since the phone names no device).
+ */
+function retryReceipt(ctx: HandlerContext, phone: Account, id: string, from: string, group?: string): BinaryNode {
   const t = unixNow();
-  return node('receipt', { id, from, type: 'retry', t }, [
+  const attrs: Record<string, string> = group ? { id, from: group, participant: from, type: 'retry', t } : { id, from, type: 'retry', t };
+  return node('receipt', attrs, [
     node('retry', { count: '1', id, t, v: '1' }),
     node('registration', {}, uintBE(ctx.registry.phoneSignal(phone).registrationId, 4)),
   ]);
@@ -191,6 +196,15 @@ async function phoneReceivesGroup(
 ): Promise<void> {
   const author = { phoneNumber: sender.account.phoneNumber, deviceId: sender.deviceId };
   const log = ctx.logger.child({ msgId: id, phone: phone.phoneNumber, group: group.id });
+  const askAgain = (): void => {
+    ctx.phones.noteRetry(phone.phoneNumber, id);
+    ctx.delivery.send(sender.account.phoneNumber, sender.deviceId, retryReceipt(ctx, phone, id, `${phone.phoneNumber}@s.whatsapp.net`, group.id));
+  };
+  if (phone !== sender.account && ctx.phones.takeFailure(phone.phoneNumber)) {
+    log.info('phone plays a failed decryption: retry receipt');
+    askAgain();
+    return;
+  }
   let text: string | undefined;
   try {
     if (copy) {
@@ -204,7 +218,9 @@ async function phoneReceivesGroup(
     const ciphertext = contentBytes(skmsg);
     if (ciphertext) text = textOf(proto.Message.decode(unpad(await decryptGroupMessage(phone, group.id, author, ciphertext)))) ?? text;
   } catch (err) {
+    // No sender key (e.g. the sandbox restarted: phones keep group keys in memory): ask for it again.
     log.warn({ err: (err as Error).message }, 'phone could not decrypt a group message');
+    if (phone !== sender.account) askAgain();
     return;
   }
   if (phone === sender.account || text === undefined) return;

@@ -1,7 +1,8 @@
 /**
  * What the simulated phones do beyond the protocol itself, set by the
  * developer: play a failed decryption (answer with a retry receipt), the
- * typing notices they saw, and what a phone pushes to a device it just linked. In memory; a restart resets it.
+ * typing notices they saw, and what a phone pushes to a device it just
+ * linked. In memory; a restart resets it.
  */
 import type { AccountContentOptions, SandboxChatState } from '../types.js';
 
