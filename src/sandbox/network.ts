@@ -14,6 +14,7 @@ import { agreementKey, ephemeralKey, nodeAgreementKey, nodeEphemeralKey, nodeX25
 import { SandboxError } from './errors.js';
 import { applyFault } from './faults.js';
 import { registerEncryptHandlers } from './handlers/encrypt.js';
+import { registerGroupAdminHandlers } from './handlers/groupAdmin.js';
 import { registerGroupHandlers } from './handlers/groups.js';
 import { registerKeyBundleHandlers } from './handlers/keyBundles.js';
 import { registerMdHandlers } from './handlers/md.js';
@@ -95,6 +96,7 @@ export class SandboxNetwork {
     registerKeyBundleHandlers(this.router, ctx);
     registerMessageHandlers(this.router, ctx);
     registerReceiptHandlers(this.router, ctx);
+    registerGroupAdminHandlers(this.router, ctx);
     registerOfflineHandlers(this.router, ctx);
     presence.register(this.router);
   }

@@ -198,3 +198,28 @@ describe('sandbox conversations: a group message the phone cannot decrypt', () =
     expect(got.receipts.map((r) => r.type)).toEqual(['retry', 'delivery']);
   });
 });
+
+describe('sandbox conversations: group admin from a linked device', () => {
+  it('a device creates a group, removes a member and leaves; members\' devices are notified; a non-admin is refused', async () => {
+    const FRANK = '15550206006';
+    net.createPhone(FRANK, 'Frank');
+    const meta = await alice.sock.groupCreate('From a device', [`${BOB}@s.whatsapp.net`, `${FRANK}@s.whatsapp.net`]);
+    expect(meta.participants.map((p) => p.id).sort()).toEqual([ALICE, BOB, FRANK].map((n) => `${n}@s.whatsapp.net`));
+    expect(net.conversations.group(meta.id)).toMatchObject({ subject: 'From a device', participants: [ALICE, BOB, FRANK] });
+    await eventually(() => seenB.groupsUpserted.includes(meta.id), 'the create notification on Bob\'s device');
+
+    const removed = await alice.sock.groupParticipantsUpdate(meta.id, [`${FRANK}@s.whatsapp.net`, '15550299999@s.whatsapp.net'], 'remove');
+    expect(removed.map((r) => r.status)).toEqual(['200', '404']);
+    await eventually(() => seenB.groupEvents.find((e) => e.id === meta.id && e.action === 'remove'), 'remove notification');
+    await expect(bob.sock.groupParticipantsUpdate(meta.id, [`${FRANK}@s.whatsapp.net`], 'add')).rejects.toThrow();
+    expect(net.conversations.group(meta.id)?.participants).toEqual([ALICE, BOB]);
+
+    await alice.sock.groupLeave(meta.id);
+    // The client reports someone leaving as a removal of that participant.
+    await eventually(
+      () => seenB.groupEvents.find((e) => e.id === meta.id && e.action === 'remove' && e.participants.includes(`${ALICE}@s.whatsapp.net`)),
+      'leave notification',
+    );
+    expect(net.conversations.group(meta.id)?.participants).toEqual([BOB]);
+  });
+});

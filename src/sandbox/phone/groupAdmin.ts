@@ -54,18 +54,19 @@ function groupOf(ctx: PhoneContext, groupJid: string): Group {
   return group;
 }
 
-export function addParticipant(ctx: PhoneContext, groupJid: string, phoneNumber: string): Group {
+/** `actor`: who made the change (default: the group's creator). */
+export function addParticipant(ctx: PhoneContext, groupJid: string, phoneNumber: string, actor?: string): Group {
   assertPhoneNumber(phoneNumber);
   const group = groupOf(ctx, groupJid);
   if (group.participants.includes(phoneNumber)) throw new SandboxError('ALREADY_A_PARTICIPANT', `+${phoneNumber} is already in ${groupJid}`);
   ctx.registry.getOrCreate(phoneNumber);
   group.participants.push(phoneNumber);
   ctx.registry.touch();
-  notify(ctx, group, group.creator, node('add', {}, [participantNode(ctx, phoneNumber)]));
+  notify(ctx, group, actor ?? group.creator, node('add', {}, [participantNode(ctx, phoneNumber)]));
   return group;
 }
 
-export function removeParticipant(ctx: PhoneContext, groupJid: string, phoneNumber: string): Group {
+export function removeParticipant(ctx: PhoneContext, groupJid: string, phoneNumber: string, actor?: string): Group {
   const group = groupOf(ctx, groupJid);
   if (!group.participants.includes(phoneNumber)) throw new SandboxError('NOT_A_PARTICIPANT', `+${phoneNumber} is not in ${groupJid}`);
   group.participants = group.participants.filter((p) => p !== phoneNumber);
@@ -75,6 +76,6 @@ export function removeParticipant(ctx: PhoneContext, groupJid: string, phoneNumb
     if (account) rotateKey(account, group.id);
   }
   // The removed participant hears it too (that is how their devices learn they left).
-  notify(ctx, group, group.creator, node('remove', {}, [participantNode(ctx, phoneNumber)]), [phoneNumber]);
+  notify(ctx, group, actor ?? group.creator, node('remove', {}, [participantNode(ctx, phoneNumber)]), [phoneNumber]);
   return group;
 }
