@@ -72,3 +72,33 @@ describe('sandbox: a realistic account', () => {
     await eventually(() => net.messages('15550301005').find((m) => m.id === id)?.receipts.some((r) => r.deviceId > 0), 'the delivery receipt');
   });
 });
+
+describe('sandbox: an account with two linked devices', () => {
+  it('both devices get what a phone sends; what one device sends reaches the other as its own copy', async () => {
+    const net = await SandboxNetwork.start();
+    trustSandbox(net);
+    net.createPhone('15550302001', 'Gina');
+    const first = await pairByQr(net, '15550302002');
+    const second = await pairByQr(net, '15550302002');
+    try {
+      expect(net.devices('15550302002').map((d) => d.deviceId)).toEqual([1, 2]);
+      const seen1 = new Observed(first.client);
+      const seen2 = new Observed(second.client);
+      const { id } = await net.conversations.sendText('15550302001', '15550302002', 'to both');
+      for (const seen of [seen1, seen2]) {
+        expect(await eventually(() => seen.text(id), 'the text on each device')).toMatchObject({ fromMe: false, text: 'to both' });
+      }
+      const out = await eventually(() => net.messages('15550302001').find((m) => m.id === id && m.receipts.filter((r) => r.deviceId > 0).length === 2), 'receipts from both devices');
+      expect(out.receipts.map((r) => r.deviceId).sort()).toEqual([0, 1, 2]);
+
+      const sent = await first.client.sock.sendMessage('15550302001@s.whatsapp.net', { text: 'from device 1' });
+      const copy = await eventually(() => seen2.text(sent!.key.id!), 'the copy on device 2');
+      expect(copy).toMatchObject({ fromMe: true, remoteJid: '15550302001@s.whatsapp.net', text: 'from device 1' });
+      expect(await eventually(() => net.messages('15550302001').find((m) => m.id === sent!.key.id), 'on Gina\'s phone')).toMatchObject({ from: '15550302002' });
+    } finally {
+      first.client.end();
+      second.client.end();
+      await net.stop();
+    }
+  });
+});
