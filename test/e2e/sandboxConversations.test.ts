@@ -87,6 +87,11 @@ describe('sandbox conversations through the gateway', () => {
 
   it('a phone\'s group message lands in the gateway\'s group chat; typing from the gateway reaches the phone', async () => {
     const group = (await e2e.client.post('/sandbox/groups', { subject: 'Ops', participants: [FRIEND, LINKED] })).body.data as { id: string };
+    // The gateway sees the group through the engine's metadata query, answered by the sandbox.
+    const details = await e2e.client.get(`/api/v1/sessions/chat/groups/${group.id}`);
+    expect(details.status).toBe(200);
+    expect(details.body.data).toMatchObject({ id: group.id, subject: 'Ops' });
+    expect(details.body.data.participants.map((p: { phoneNumber: string | null }) => p.phoneNumber).sort()).toEqual([LINKED, FRIEND].sort());
     const sent = await e2e.client.post(`/sandbox/phones/${FRIEND}/messages`, { to: group.id, text: 'hello Ops' });
     const id = sent.body.data.id as string;
     const got = await poll(async () => (await chatMessages(group.id)).find((m) => m.messageId === id), 'the group message in the gateway');
