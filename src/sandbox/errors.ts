@@ -19,7 +19,14 @@ export type SandboxErrorCode =
   | 'NO_SUCH_MESSAGE'
   | 'NO_MEDIA'
   | 'INVALID_MEDIA'
-  | 'MEDIA_UNAVAILABLE';
+  | 'MEDIA_UNAVAILABLE'
+
+  | 'NO_SUCH_GROUP'
+  | 'INVALID_GROUP'
+  | 'INVALID_MESSAGE'
+  | 'NOT_A_PARTICIPANT'
+  | 'ALREADY_A_PARTICIPANT'
+  | 'STOPPED';
 
 export class SandboxError extends Error {
   readonly code: string;

@@ -12,10 +12,16 @@ export type {
   SandboxDeviceInfo,
   SandboxConnectionInfo,
   SandboxMessage,
+  SandboxReceipt,
+  SandboxChatState,
+  SandboxPresenceState,
+  SandboxGroupInfo,
+  AccountContentOptions,
   SandboxMediaInfo,
   ConnectionPhase,
 } from './types.js';
-export { FAULT_KINDS } from './types.js';
+export { FAULT_KINDS, PRESENCE_STATES } from './types.js';
+export { MAX_TEXT_LENGTH } from './conversations.js';
 export type { PhoneMediaInput } from './media/phoneMedia.js';
 export type { MediaKind } from './media/mediaCrypto.js';
 export { MEDIA_KINDS } from './media/mediaCrypto.js';

@@ -14,22 +14,30 @@ import { agreementKey, ephemeralKey, nodeAgreementKey, nodeEphemeralKey, nodeX25
 import { SandboxError } from './errors.js';
 import { applyFault } from './faults.js';
 import { registerEncryptHandlers } from './handlers/encrypt.js';
+import { registerGroupAdminHandlers } from './handlers/groupAdmin.js';
 import { registerGroupHandlers } from './handlers/groups.js';
 import { registerKeyBundleHandlers } from './handlers/keyBundles.js';
 import { registerMediaHandlers } from './handlers/media.js';
 import { registerMdHandlers } from './handlers/md.js';
 import { registerMessageHandlers } from './handlers/messages.js';
+import { registerOfflineHandlers } from './handlers/offline.js';
+import { PresenceRelay } from './handlers/presence.js';
+import { registerReceiptHandlers } from './handlers/receipts.js';
 import { registerSessionHandlers } from './handlers/session.js';
 import { registerUsyncHandlers } from './handlers/usync.js';
 import type { HandlerContext } from './handlers/context.js';
 import { MediaServer } from './media/mediaServer.js';
 import { MediaStore } from './media/mediaStore.js';
-import { downloadMedia, mediaInfo, phoneMediaContent, PhoneMediaError, type PhoneMediaInput } from './media/phoneMedia.js';
+import { downloadMedia, phoneMediaContent, PhoneMediaError, type PhoneMediaInput } from './media/phoneMedia.js';
+import { Conversations } from './conversations.js';
+import { PhoneBehaviour } from './phone/behaviour.js';
+import { bootstrapDevice } from './phone/bootstrap.js';
 import { linkCompanion } from './phone/linking.js';
 import { PairingCodes } from './phone/pairingCode.js';
 import type { Peer } from './phone/peer.js';
 import { QrRefRegistry, parseQr } from './phone/qrRefs.js';
 import type { proto } from 'baileys';
+import { Delivery } from './router/delivery.js';
 import { StanzaRouter } from './router/stanzaRouter.js';
 import { parseClientPayload, type Login, type Registration } from './stream/clientPayload.js';
 import { SandboxConnection, type StreamConfig, type StreamHandlers } from './stream/connection.js';
@@ -58,6 +66,10 @@ export class SandboxNetwork {
   private readonly mediaStore = new MediaStore();
   /** The media host (uploads and downloads) on the same port as the websocket. */
   readonly media: MediaServer;
+  private readonly delivery = new Delivery();
+  private readonly ctx: HandlerContext;
+  /** Phones sending, groups, presence, receipts: see conversations.ts. */
+  readonly conversations: Conversations;
   private stopped = false;
 
   private constructor(
@@ -79,7 +91,12 @@ export class SandboxNetwork {
       logger,
       peer: (conn) => this.peerOf(conn),
       removeDevice: (phone, deviceId) => this.removeDevice(phone, deviceId),
+      delivery: this.delivery,
+      phones: new PhoneBehaviour(opts.accountContent ?? null),
     };
+    this.ctx = ctx;
+    const presence = new PresenceRelay(ctx);
+    this.conversations = new Conversations(ctx, presence);
     registerSessionHandlers(this.router);
     registerMdHandlers(this.router, ctx);
     registerEncryptHandlers(this.router, ctx);
@@ -88,6 +105,10 @@ export class SandboxNetwork {
     registerKeyBundleHandlers(this.router, ctx);
     registerMessageHandlers(this.router, ctx);
     registerMediaHandlers(this.router, { store: this.mediaStore, host: this.media.host });
+    registerReceiptHandlers(this.router, ctx);
+    registerGroupAdminHandlers(this.router, ctx);
+    registerOfflineHandlers(this.router, ctx);
+    presence.register(this.router);
   }
 
   static async start(opts: SandboxOptions = {}): Promise<SandboxNetwork> {
@@ -128,9 +149,9 @@ export class SandboxNetwork {
     return [...account.devices.values()].sort((a, b) => a.deviceId - b.deviceId).map((d) => this.deviceInfo(account, d));
   }
 
-  /** Texts the phone received (decrypted, newest last; the last 200 are kept). */
+  /** Texts the phone received and sent (oldest first; the last 200 are kept), with their receipts. */
   messages(phoneNumber: string): SandboxMessage[] {
-    return (this.registry.get(phoneNumber)?.inbox ?? []).map(({ media, ...m }) => (media ? { ...m, media: mediaInfo(media) } : { ...m }));
+    return this.conversations.messages(phoneNumber);
   }
 
   // ---- media --------------------------------------------------------------
@@ -186,6 +207,7 @@ export class SandboxNetwork {
     issued.used = true;
     const account = this.registry.getOrCreate(phoneNumber);
     const device = await linkCompanion(this.registry, peer, account, parsed.advSecret, this.logger);
+    this.afterLink(account, device);
     return this.deviceInfo(account, device);
   }
 
@@ -202,6 +224,7 @@ export class SandboxNetwork {
       },
     );
     const { account, device } = linked!;
+    this.afterLink(account, device);
     return this.deviceInfo(account, device);
   }
 
@@ -209,6 +232,7 @@ export class SandboxNetwork {
     const account = this.registry.get(phoneNumber);
     if (!account || !this.registry.removeDevice(account, deviceId)) return false;
     this.logger.info({ jid: deviceJid(account, deviceId) }, 'device removed');
+    this.delivery.forget(phoneNumber, deviceId);
     for (const peer of this.livePeersOf(account, deviceId)) {
       peer.conn.streamError(401, node('conflict', { type: 'device_removed' }));
     }
@@ -327,8 +351,16 @@ export class SandboxNetwork {
   private onClose(conn: SandboxConnection): void {
     const peer = this.peers.get(conn);
     this.refs.connectionClosed(conn.id);
+    this.delivery.deactivate(conn);
     if (peer) this.pairingCodes.connectionClosed(peer);
     this.peers.delete(conn);
+  }
+
+  /** What the phone pushes to a device it just linked (SandboxOptions.accountContent); queued until it is online. */
+  private afterLink(account: Account, device: LinkedDevice): void {
+    bootstrapDevice(this.ctx, account, device).catch((err: unknown) => {
+      this.logger.warn({ phone: account.phoneNumber, device: device.deviceId, err: (err as Error).message }, 'could not push account content');
+    });
   }
 
   private livePeersOf(account: Account, deviceId: number): Peer[] {

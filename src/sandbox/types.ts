@@ -23,6 +23,23 @@ export interface SandboxOptions {
    * frame. See README.md, "Load mode".
    */
   load?: boolean;
+  /**
+   * What each phone pushes to a device it just linked, once the device is
+   * first online: app-state sync keys and a history-sync notification
+   * (inline payload) listing its contacts and groups, like a real phone.
+   * Contacts are simulated accounts from one pool shared by every phone, so
+   * hundreds of linked sessions stay cheap. Unset: nothing is pushed.
+   */
+  accountContent?: AccountContentOptions;
+}
+
+export interface AccountContentOptions {
+  /** Contacts in the history sync (default 0). */
+  contacts?: number;
+  /** Groups the account is in, made on first link (default 0). */
+  groups?: number;
+  /** Members of each of those groups, the account included (default 5). */
+  groupSize?: number;
 }
 
 export type FaultKind = 'restart-required' | 'replaced' | 'unavailable' | 'closed' | 'timeout' | 'drop' | 'silence';
@@ -63,17 +80,56 @@ export interface SandboxConnectionInfo {
   jid: string | null;
 }
 
-/** A text a simulated phone received and decrypted. */
+/** A receipt on a message: sent by the phone for `in`, received from the other side's devices for `out`. */
+export interface SandboxReceipt {
+  type: 'delivery' | 'read' | 'retry';
+  /** Phone number of the account whose device sent it. */
+  by: string;
+  /** That device (0 = the phone). */
+  deviceId: number;
+  /** ISO-8601. */
+  at: string;
+}
+
+/** A text a simulated phone received and decrypted (`in`) or sent (`out`). */
 export interface SandboxMessage {
   /** The sender's message id. */
   id: string;
+  direction: 'in' | 'out';
   /** The sender's phone number (E.164 digits, no '+'). */
   from: string;
+  /** The recipient's phone number, or the group JID. */
+  to: string;
   text: string;
   /** When the message carried media: what it is (download it with `SandboxNetwork.receivedMedia`). */
   media?: SandboxMediaInfo;
-  /** ISO-8601. */
+  /** ISO-8601: when the phone decrypted (`in`) or sent (`out`) it. */
   receivedAt: string;
+  receipts: SandboxReceipt[];
+}
+
+/** A typing notice (chatstate) a phone saw. */
+export interface SandboxChatState {
+  /** Who is typing (phone number). */
+  from: string;
+  /** The chat: a phone number or a group JID. */
+  chat: string;
+  state: 'composing' | 'recording' | 'paused';
+  /** ISO-8601. */
+  at: string;
+}
+
+export type SandboxPresenceState = 'available' | 'unavailable' | 'composing' | 'recording' | 'paused';
+
+export const PRESENCE_STATES: readonly SandboxPresenceState[] = ['available', 'unavailable', 'composing', 'recording', 'paused'];
+
+/** A group of the simulated network. */
+export interface SandboxGroupInfo {
+  /** `<digits>@g.us` */
+  id: string;
+  subject: string;
+  /** Phone numbers; the first is the creator. */
+  participants: string[];
 }
 
 export interface SandboxMediaInfo {

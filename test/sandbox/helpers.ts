@@ -71,6 +71,8 @@ export interface ClientOptions {
   keepAliveIntervalMs?: number;
   /** Media uploads (the sandbox's media host needs a SandboxMediaAgent). */
   fetchAgent?: import('node:https').Agent;
+  /** Process the phone's history sync (default off, like the gateway's engine: events flow as soon as the backlog is in). */
+  syncHistory?: boolean;
 }
 
 /** One Baileys socket, its events turned into awaitable steps. */
@@ -94,6 +96,7 @@ export class TestClient {
       markOnlineOnConnect: false,
       syncFullHistory: false,
       ...(opts.fetchAgent ? { fetchAgent: opts.fetchAgent } : {}),
+      shouldSyncHistoryMessage: () => opts.syncHistory === true,
     });
     this.sock.ev.on('creds.update', (update) => auth.update(update));
     this.sock.ev.on('connection.update', (update) => {

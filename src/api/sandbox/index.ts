@@ -2,7 +2,8 @@
  * The sandbox control API (`/sandbox`, sandbox mode only): lets a developer
  * play the phone — create simulated accounts, scan a QR, type a pairing
  * code, remove a linked device — and inject the network's faults into a
- * session's connection. Admin key only. The routes talk to the simulated
+ * session's connection; conversations (conversations.ts): phones send, groups,
+ * presence. Admin key only. The routes talk to the simulated
  * network through the narrow `SandboxControl` interface below.
  */
 import { Type } from 'typebox';
@@ -12,6 +13,7 @@ import type { GatewayCore } from '../../core/gateway.js';
 import { RUNNING_STATES } from '../../core/model.js';
 import { normalizePhoneNumber } from '../../core/phoneNumber.js';
 import { apiKeyHook, authorizeRequest } from '../http/auth.js';
+import { conversationRoutes, type SandboxConversationsControl } from './conversations.js';
 
 export const FAULT_KINDS = ['restart-required', 'replaced', 'unavailable', 'closed', 'timeout', 'drop', 'silence'] as const;
 export type SandboxFaultKind = (typeof FAULT_KINDS)[number];
@@ -50,6 +52,8 @@ export interface SandboxControl {
   removeDevice(phoneNumber: string, deviceId: number): boolean;
   fault(noiseKey: string, kind: SandboxFaultKind): boolean;
   messages?(phoneNumber: string): SandboxMessage[];
+  /** Phones sending, groups, presence (conversations.ts); without it only the inbox is readable. */
+  conversations?: SandboxConversationsControl;
 }
 
 const PhoneParams = Type.Object({ phoneNumber: Type.String({ description: 'E.164 digits, with or without +' }) });
@@ -83,6 +87,15 @@ function translate(err: unknown): never {
       throw new GatewayError('RATE_LIMITED', message, { reason: code }, { retryAfterSeconds: 1 });
     case 'PAIRING_TIMEOUT':
       throw new GatewayError('TIMEOUT', message, { reason: code });
+    case 'NO_SUCH_PHONE':
+      throw new GatewayError('PHONE_NOT_FOUND', message);
+    case 'NO_SUCH_GROUP':
+      throw new GatewayError('NOT_FOUND', message, { reason: code });
+    case 'NOT_A_PARTICIPANT':
+    case 'ALREADY_A_PARTICIPANT':
+    case 'INVALID_GROUP':
+    case 'INVALID_MESSAGE':
+      throw new GatewayError('BAD_REQUEST', message, { reason: code });
     case 'STOPPED':
       throw new GatewayError('SHUTTING_DOWN', message);
     default:
@@ -192,14 +205,18 @@ export async function sandboxRoutes(app: FastifyInstance, opts: SandboxRoutesOpt
     },
   );
 
-  app.get(
-    '/phones/:phoneNumber/messages',
-    { schema: { tags, summary: 'Messages the simulated phone received', params: PhoneParams } },
-    async (request) => {
-      const phone = known((request.params as { phoneNumber: string }).phoneNumber);
-      return { data: network.messages ? network.messages(phone) : [] };
-    },
-  );
+  if (network.conversations) {
+    await conversationRoutes(app, { conversations: network.conversations, phoneOf, known, translate });
+  } else {
+    app.get(
+      '/phones/:phoneNumber/messages',
+      { schema: { tags, summary: 'Messages the simulated phone received', params: PhoneParams } },
+      async (request) => {
+        const phone = known((request.params as { phoneNumber: string }).phoneNumber);
+        return { data: network.messages ? network.messages(phone) : [] };
+      },
+    );
+  }
 
   app.post(
     '/connections/:sessionId/fault',

@@ -162,7 +162,8 @@ export class AccountRegistry {
     return [...this.accounts.values()];
   }
 
-  create(phoneNumber: string, name?: string): Account {
+  /** `defer`: write with the next debounced save (bulk creation, e.g. an account's contacts). */
+  create(phoneNumber: string, name?: string, opts: { defer?: boolean } = {}): Account {
     assertPhoneNumber(phoneNumber);
     if (this.accounts.has(phoneNumber)) throw new SandboxError('PHONE_EXISTS', `phone ${phoneNumber} already exists`);
     const account: Account = {
@@ -178,7 +179,8 @@ export class AccountRegistry {
       inbox: [],
     };
     this.accounts.set(phoneNumber, account);
-    this.save();
+    if (opts.defer) this.touch();
+    else this.save();
     return account;
   }
 
@@ -235,17 +237,18 @@ export class AccountRegistry {
     if (this.pendingSave) this.save();
   }
 
-  addGroup(subject: string, phoneNumbers: string[]): Group {
+  addGroup(subject: string, phoneNumbers: string[], opts: { defer?: boolean } = {}): Group {
     for (const phone of phoneNumbers) assertPhoneNumber(phone);
     const group: Group = {
-      id: `${Date.now()}${randomInt(100000, 999999)}@g.us`,
+      id: this.newGroupId(),
       subject,
       creator: phoneNumbers[0] ?? '',
       createdAt: Math.floor(Date.now() / 1000),
       participants: [...new Set(phoneNumbers)],
     };
     this.groups.set(group.id, group);
-    this.save();
+    if (opts.defer) this.touch();
+    else this.save();
     return group;
   }
 
@@ -255,6 +258,13 @@ export class AccountRegistry {
 
   group(id: string): Group | undefined {
     return this.groups.get(id);
+  }
+
+  private newGroupId(): string {
+    for (;;) {
+      const id = `${Date.now()}${randomInt(100000, 999999)}@g.us`;
+      if (!this.groups.has(id)) return id;
+    }
   }
 
   private newLid(): string {

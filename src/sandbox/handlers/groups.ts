@@ -4,7 +4,7 @@ import { deviceLid, type AccountRegistry, type Group } from '../accounts/registr
 import { IqFailure, type StanzaRouter } from '../router/stanzaRouter.js';
 import type { HandlerContext } from './context.js';
 
-function groupNode(group: Group, registry: AccountRegistry): BinaryNode {
+export function groupNode(group: Group, registry: AccountRegistry): BinaryNode {
   return node(
     'group',
     {

@@ -36,7 +36,7 @@ function preKeyBaseKey(ciphertext: Buffer): Buffer | undefined {
 }
 
 /** Baileys appends 1-16 bytes, each holding the pad length. */
-function unpad(bytes: Buffer): Buffer {
+export function unpad(bytes: Buffer): Buffer {
   const pad = bytes[bytes.length - 1];
   if (!pad || pad > 16 || pad > bytes.length) throw new Error('bad message padding');
   return bytes.subarray(0, bytes.length - pad);
