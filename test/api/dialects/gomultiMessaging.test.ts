@@ -11,7 +11,7 @@ const JPEG = Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex');
 
 function multipartFile(fields: Record<string, string>, file: { filename: string; mimetype: string; bytes: Buffer }) {
   const boundary = '----gomulti-test';
-  const parts = Object.entries(fields).map(([n, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`));
+  const parts: Buffer[] = Object.entries(fields).map(([n, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`));
   parts.push(
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.filename}"\r\nContent-Type: ${file.mimetype}\r\n\r\n`),
     file.bytes,

@@ -1,5 +1,7 @@
 /** WAHA's chatting routes and message webhooks, through HTTP over the real core with the fake engine. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dialectEvents } from '../../../src/api/dialects.js';
+import { wahaDialect } from '../../../src/api/waha/index.js';
 import { renderWahaEvent, renderWahaEvents } from '../../../src/api/waha/events.js';
 import type { GatewayEvent } from '../../../src/core/model.js';
 import { eventually } from '../../support/harness.js';
@@ -175,6 +177,7 @@ describe('waha message webhooks (renderEvent)', () => {
 
     const rendered = renderWahaEvents(received);
     expect(rendered.map((r) => r.event)).toEqual(['message', 'message.any']);
+    expect(dialectEvents(wahaDialect, received)).toEqual(rendered);
     expect(renderWahaEvent(received)?.event).toBe('message');
     expect(rendered[0]!.payload).toMatchObject({
       id: `false_${PHONE}@c.us_IN7`,
@@ -198,5 +201,23 @@ describe('waha message webhooks (renderEvent)', () => {
       event: 'message.ack',
       payload: { id: `true_${PHONE}@c.us_${id}`, from: `${PHONE}@c.us`, to: null, participant: null, fromMe: true, ack: 3, ackName: 'READ' },
     });
+  });
+});
+
+describe('waha chatting at the root (WAGATE_ROOT_DIALECT=waha)', () => {
+  it('serves /api/sendText at the root, beside the native API, in WAHA\'s envelope', async () => {
+    const t = await createDialectTestApp({ WAGATE_ROOT_DIALECT: 'waha' });
+    try {
+      const key = { 'x-api-key': t.adminKey };
+      await t.inject({ method: 'POST', url: '/api/sessions', headers: key, payload: { name: 'default', start: false } });
+      const res = await t.inject({ method: 'POST', url: '/api/sendText', headers: key, payload: { chatId: `${PHONE}@c.us`, text: 'hi' } });
+      expect(res.statusCode).toBe(422);
+      expect(json(res)).toMatchObject({ session: 'default', status: 'STOPPED', expected: ['WORKING'] });
+      const unknown = await t.inject({ method: 'GET', url: '/api/default/chats/nope/unknown', headers: key });
+      expect(unknown.statusCode).toBe(404);
+      expect((await t.inject({ method: 'GET', url: '/api/v1/sessions', headers: { authorization: `Bearer ${t.adminKey}` } })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
   });
 });
