@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { bridgeDialect } from './bridge/index.js';
 import { gomultiDialect } from './gomulti/index.js';
 import { gowaDialect } from './gowa/index.js';
-import type { ApiPluginOptions, Dialect } from './types.js';
+import type { GatewayEvent } from '../core/model.js';
+import type { ApiPluginOptions, Dialect, DialectEvent } from './types.js';
 import { wahaDialect } from './waha/index.js';
 import { wawpDialect } from './wawp/index.js';
 
@@ -17,6 +18,13 @@ export const allDialects: Dialect[] = [bridgeDialect, gomultiDialect, gowaDialec
 export const NATIVE_ROOT_PATHS = ['/api/v1', '/health', '/ready', '/docs', '/openapi.json', '/metrics', '/dashboard', '/sandbox', '/compat'];
 
 export const COMPAT_PREFIX = '/compat';
+
+/** The webhook events a dialect's original sends for a gateway event (none when it has no such event). */
+export function dialectEvents(dialect: Dialect, event: GatewayEvent): DialectEvent[] {
+  if (dialect.renderEvents !== undefined) return dialect.renderEvents(event);
+  const rendered = dialect.renderEvent?.(event) ?? null;
+  return rendered === null ? [] : [rendered];
+}
 
 function segments(path: string): string[] {
   return path.split('/').filter((s) => s !== '');

@@ -33,4 +33,11 @@ export interface Dialect {
    * it for this dialect). The sender adds its own envelope (ids, timestamps).
    */
   renderEvent?(event: GatewayEvent): DialectEvent | null;
+  /**
+   * Every webhook event the original sends for this gateway event, when it
+   * sends more than one (WAHA: `message` and `message.any` for one incoming
+   * message). Absent: the one from renderEvent. Read both through
+   * `dialectEvents()` (src/api/dialects.ts).
+   */
+  renderEvents?(event: GatewayEvent): DialectEvent[];
 }

@@ -17,8 +17,10 @@ import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
 import { DeviceTokens } from './deviceTokens.js';
 import { gomultiConnection, gomultiDeviceStatus } from './deviceStatus.js';
 import { gomultiSuccess, renderGomultiError } from './render.js';
+import { gomultiMessagingRoutes } from './messaging.js';
+import { installMultipartBodies } from '../compat-shared/multipartBodies.js';
 
-export const GOMULTI_ROOT_PATHS = ['/devices'];
+export const GOMULTI_ROOT_PATHS = ['/devices', '/chats', '/messages'];
 
 const MISSING_AUTH = 'Invalid or missing authentication';
 const BAD_TOKEN = 'Invalid or expired JWT token';
@@ -50,6 +52,8 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     rootPaths: GOMULTI_ROOT_PATHS,
     sessionIdOf: deviceOfRequest,
   });
+
+  await installMultipartBodies(app); // media routes take the file as multipart, as the original does
 
   const requireDevice = async (request: FastifyRequest): Promise<void> => {
     const header = headerValue(request, 'authorization');
@@ -109,7 +113,7 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     return gomultiSuccess('Token generated successfully', { device_id: deviceId, token });
   });
 
-  // Everything under /devices/me needs the device's token.
+  // Everything under /devices/me, and the chat and message routes, need the device's token.
   await app.register(async (me) => {
     me.addHook('onRequest', requireDevice);
 
@@ -164,5 +168,7 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
       await core.sessions.logout(deviceIdOf(request));
       return gomultiSuccess('Success logout device');
     });
+
+    gomultiMessagingRoutes(me, core, deviceIdOf);
   });
 };

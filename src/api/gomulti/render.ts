@@ -15,6 +15,13 @@ export function gomultiFailure(status: number, error: string): RenderedError {
 }
 
 export function renderGomultiError(error: GatewayError): RenderedError {
+  // A send on a device that is not logged in: the original answers 500 with whatsmeow's check.
+  const expected = error.details?.expected;
+  if (error.code === 'SESSION_NOT_READY' && Array.isArray(expected) && expected.includes('connected')) {
+    const state = error.details?.state;
+    const socketUp = state === 'qr' || state === 'pairing_code';
+    return gomultiFailure(500, socketUp ? 'WhatsApp Client is not Logged In' : 'WhatsApp Client is not Connected');
+  }
   // The seed documents no 409: an already linked device or a taken id is a bad request there.
   const status = error.status === 409 ? 400 : error.status;
   return gomultiFailure(status, error.message);

@@ -3,6 +3,7 @@
  * everything but /statics. Devices are core sessions; the login calls start
  * the connection themselves. `/app/*` are the header-scoped twins, the device
  * chosen by `X-Device-Id` or `?device_id=` (or the only device there is).
+ * The send and message routes (./sending.ts) pick their device the same way.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
@@ -19,8 +20,10 @@ import { gowaDevice, gowaStatus } from './deviceState.js';
 import { QrFiles } from './qrFiles.js';
 import { gowaSuccess, renderGowaError } from './render.js';
 import { GOWA_FORMAT, gowaWebhookFormat, gowaWebhooks } from './webhooks.js';
+import { gowaSendRoutes } from './sending.js';
+import { installMultipartBodies } from '../compat-shared/multipartBodies.js';
 
-export const GOWA_ROOT_PATHS = ['/devices', '/app', '/statics'];
+export const GOWA_ROOT_PATHS = ['/devices', '/app', '/statics', '/send', '/message'];
 
 type DeviceParams = { device_id: string };
 
@@ -34,6 +37,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const users = parseGowaUsers(config.dialects.gowa.users);
   const files = new QrFiles();
   app.addHook('onClose', async () => files.clear());
+  await installMultipartBodies(app); // /send/image etc. take uploads, as the original does
   installDialectHandlers(app, {
     name: 'gowa',
     render: renderGowaError,
@@ -142,6 +146,8 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     authed.route({ method: [...both], url: '/app/logout', handler: async (request) => logout(scopedDevice(request)) });
     authed.route({ method: [...both], url: '/app/reconnect', handler: async (request) => reconnect(scopedDevice(request)) });
     authed.get('/app/status', async (request) => gowaSuccess('Fetch device status success', gowaStatus(core.sessions.get(scopedDevice(request)))));
+    gowaSendRoutes(authed, core, scopedDevice);
+
     authed.get('/app/devices', async () =>
       gowaSuccess(
         'Fetch device success',

@@ -6,7 +6,22 @@ export function gowaSuccess(message: string, results: unknown = null): { code: '
   return { code: 'SUCCESS', message, results };
 }
 
+/**
+ * A send on a device that is not logged in: the original refuses with its
+ * AuthError (401 AUTHENTICATION_ERROR), worded by whether the socket is up.
+ */
+function notLoggedIn(error: GatewayError): RenderedError | undefined {
+  const expected = error.details?.expected;
+  if (error.code !== 'SESSION_NOT_READY' || !Array.isArray(expected) || !expected.includes('connected')) return undefined;
+  const state = error.details?.state;
+  const socketUp = state === 'qr' || state === 'pairing_code' || state === 'connecting';
+  const message = socketUp ? 'you are not logged in' : 'you are not connect to services server, please reconnect';
+  return { status: 401, body: { code: 'AUTHENTICATION_ERROR', message, results: null } };
+}
+
 export function renderGowaError(error: GatewayError): RenderedError {
+  const refused = notLoggedIn(error);
+  if (refused !== undefined) return refused;
   switch (error.code) {
     case 'ALREADY_PAIRED':
       return { status: 400, body: { code: 'ALREADY_LOGGED_IN', message: 'you are already logged in.', results: null } };

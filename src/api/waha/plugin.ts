@@ -1,6 +1,6 @@
 /**
  * WAHA (devlikeapro). `X-Api-Key` header or `?x-api-key=`: the admin key, or a
- * key scoped to the session named in the path. Explicit start; QR and code
+ * key scoped to the session named in the path (or, for chatting, the body). Explicit start; QR and code
  * only in SCAN_QR_CODE (else 422 listing the expected statuses).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -18,8 +18,9 @@ import { wahaStatus } from '../compat-shared/wahaStatus.js';
 import { makeWahaRenderer } from './render.js';
 import { wahaSession } from './sessionInfo.js';
 import { WAHA_FORMAT, wahaWebhookFormat, wahaWebhooksOf } from './webhooks.js';
+import { WAHA_CHATTING_ROOT_PATHS, wahaChattingRoutes } from './chatting.js';
 
-export const WAHA_ROOT_PATHS = ['/api/sessions', '/api/:session/auth'];
+export const WAHA_ROOT_PATHS = ['/api/sessions', '/api/:session/auth', ...WAHA_CHATTING_ROOT_PATHS];
 
 type SessionParams = { session: string };
 
@@ -147,4 +148,6 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     request.log.child({ sessionId: name }).info({ status: wahaStatus(view.state) }, 'waha pairing code issued');
     return { code: info.code };
   });
+
+  wahaChattingRoutes(app, core);
 };

@@ -11,9 +11,13 @@ import { expectedStatuses, stateOfError, wahaStatus } from '../compat-shared/wah
 
 const WRONG_STATUS = 'Session status is not as expected. Try again later or restart the session';
 
-function sessionName(request: FastifyRequest | undefined): string | null {
-  const params = request?.params as Record<string, unknown> | null | undefined;
-  return typeof params?.session === 'string' ? params.session : null;
+/** The session a request is about: in the path, or (chatting routes) in the body or query, else the error's. */
+function sessionName(request: FastifyRequest | undefined, details: Record<string, unknown> | undefined): string | null {
+  for (const source of [request?.params, request?.body, request?.query, details]) {
+    const value = (source as Record<string, unknown> | null | undefined)?.[source === details ? 'sessionId' : 'session'];
+    if (typeof value === 'string') return value;
+  }
+  return null;
 }
 
 function nest(status: number, message: string): RenderedError {
@@ -32,7 +36,7 @@ export function makeWahaRenderer(core: GatewayCore): ErrorRenderer {
       case 'SESSION_NOT_READY':
       case 'ALREADY_PAIRED':
       case 'QR_NOT_FOUND': {
-        const session = sessionName(request);
+        const session = sessionName(request, error.details);
         const state = stateOfError(core, error.details, session);
         return {
           status: 422,

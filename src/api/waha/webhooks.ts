@@ -8,16 +8,16 @@
 import { createHmac } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
 import type { DialectWebhookInput, WebhookFormat } from '../../core/webhooks/types.js';
-import { renderWahaEvent } from './events.js';
+import { renderWahaEvents } from './events.js';
 
 export const WAHA_FORMAT = 'waha';
 
 export const wahaWebhookFormat: WebhookFormat = {
   render(event, options) {
-    const rendered = renderWahaEvent(event);
-    if (rendered === null) return null;
+    // One incoming message is both WAHA's `message` and `message.any`: the first the subscription asked for is sent.
     const events = Array.isArray(options?.events) ? (options.events as unknown[]) : ['*'];
-    if (!events.includes('*') && !events.includes(rendered.event)) return null;
+    const rendered = renderWahaEvents(event).find((r) => events.includes('*') || events.includes(r.event));
+    if (rendered === undefined) return null;
     return JSON.stringify({
       id: `evt_${event.id}`,
       timestamp: Date.parse(event.createdAt),
