@@ -11,7 +11,10 @@ import type { HandlerContext } from './handlers/context.js';
 import type { PresenceRelay } from './handlers/presence.js';
 import { addParticipant, createGroup, removeParticipant } from './phone/groupAdmin.js';
 import { markRead } from './phone/inboxes.js';
-import { phoneSendText } from './phone/send.js';
+import { phoneSendMessage, phoneSendText } from './phone/send.js';
+import { MEDIA_KINDS, type MediaKind } from './media/mediaCrypto.js';
+import type { PhoneMediaInput } from './media/phoneMedia.js';
+import type { proto } from 'baileys';
 import type { SandboxChatState, SandboxGroupInfo, SandboxMessage, SandboxPresenceState } from './types.js';
 
 /** Longest text a phone sends (WhatsApp's own limit is about 65k characters). */
@@ -22,7 +25,19 @@ export class Conversations {
   constructor(
     private readonly ctx: HandlerContext,
     private readonly presence: PresenceRelay,
+    /** Encrypts a phone's file onto the media host and returns its message content. */
+    private readonly mediaContent: (input: PhoneMediaInput) => proto.IMessage,
   ) {}
+
+  /** The phone sends a file (image, video, audio, voice, document, sticker); resolves with the message id. */
+  async sendMedia(phoneNumber: string, to: string, media: { type: string; base64: string; mimetype?: string; caption?: string; fileName?: string }): Promise<{ id: string }> {
+    const phone = this.phone(phoneNumber);
+    if (!(MEDIA_KINDS as readonly string[]).includes(media.type)) {
+      throw new SandboxError('INVALID_MEDIA', `media.type must be one of ${MEDIA_KINDS.join(', ')}`);
+    }
+    const content = this.mediaContent({ ...media, type: media.type as MediaKind });
+    return { id: await phoneSendMessage(this.ctx, phone, this.recipient(to), content, media.caption ?? '') };
+  }
 
   /** The phone sends a text to a phone number or a group JID; resolves with the message id. */
   async sendText(phoneNumber: string, to: string, text: string): Promise<{ id: string }> {

@@ -96,7 +96,7 @@ export class SandboxNetwork {
     };
     this.ctx = ctx;
     const presence = new PresenceRelay(ctx);
-    this.conversations = new Conversations(ctx, presence);
+    this.conversations = new Conversations(ctx, presence, (input) => this.phoneMediaContent(input));
     registerSessionHandlers(this.router);
     registerMdHandlers(this.router, ctx);
     registerEncryptHandlers(this.router, ctx);

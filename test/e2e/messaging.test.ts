@@ -181,3 +181,35 @@ describe('media through the API end to end (real engine → sandbox media host �
     expect(received.equals(bytes)).toBe(true);
   });
 });
+
+describe('media from a phone end to end (sandbox phone → real engine → gateway API)', () => {
+  it.each([
+    ['image', 'image/jpeg'],
+    ['document', 'application/pdf'],
+    ['voice', 'audio/ogg; codecs=opus'],
+    ['video', 'video/mp4'],
+    ['sticker', 'image/webp'],
+  ] as const)('a %s the phone sends arrives as message.received and downloads equal byte for byte', async (type, mimetype) => {
+    const sessionId = `inbound-${type}`;
+    await e2e.client.post('/sandbox/phones', { phoneNumber: '15550000077', name: 'Bob' }); // 409 when it exists already
+    await pairedSession(sessionId);
+    const bytes = Buffer.from(Array.from({ length: 2500 }, (_, i) => (i * 7 + type.length) % 256));
+    const sent = await e2e.client.post<{ data: { id: string } }>('/sandbox/phones/15550000077/messages', {
+      to: OWNER,
+      media: { type, base64: bytes.toString('base64'), mimetype, caption: type === 'sticker' || type === 'voice' ? undefined : `a ${type}` },
+    });
+    expect(sent.status).toBe(201);
+    const id = sent.body.data.id;
+    const deadline = Date.now() + 10_000;
+    let message: { content: { mediaUrl?: string; type: string } } | undefined;
+    while (!message && Date.now() < deadline) {
+      const res = await e2e.client.get<{ data: { content: { mediaUrl?: string; type: string } } }>(`/api/v1/sessions/${sessionId}/messages/${id}`);
+      if (res.status === 200) message = res.body.data;
+      else await sleep(50);
+    }
+    expect(message?.content.type).toBe(type === 'voice' ? 'audio' : type);
+    const media = await fetch(`${e2e.client.baseUrl}${message!.content.mediaUrl}`, { headers: { authorization: `Bearer ${E2E_ADMIN_KEY}` } });
+    expect(media.status).toBe(200);
+    expect(Buffer.from(await media.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+});

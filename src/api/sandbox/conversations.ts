@@ -111,6 +111,8 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
   app.post(
     '/phones/:phoneNumber/messages',
     {
+      // A phone's media comes as base64 in the body.
+      bodyLimit: 24 * 1024 * 1024,
       schema: {
         tags,
         summary: 'The simulated phone sends a message to a number or a group; answers with the message id',

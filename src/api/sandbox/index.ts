@@ -96,6 +96,8 @@ function translate(err: unknown): never {
     case 'INVALID_GROUP':
     case 'INVALID_MESSAGE':
       throw new GatewayError('BAD_REQUEST', message, { reason: code });
+    case 'INVALID_MEDIA':
+      throw new GatewayError('INVALID_MEDIA', message, { reason: code });
     case 'STOPPED':
       throw new GatewayError('SHUTTING_DOWN', message);
     default:

@@ -67,8 +67,12 @@ async function sendPairwise(
 }
 
 export async function phoneSendText(ctx: PhoneContext, phone: Account, to: string, text: string): Promise<string> {
+  return phoneSendMessage(ctx, phone, to, { conversation: text }, text);
+}
+
+/** The phone sends any message content; `text` is what its own log shows (the text, or a media caption). */
+export async function phoneSendMessage(ctx: PhoneContext, phone: Account, to: string, message: proto.IMessage, text: string): Promise<string> {
   const id = newMessageId();
-  const message: proto.IMessage = { conversation: text };
   if (to.endsWith('@g.us')) {
     const group = ctx.registry.group(to);
     if (!group) throw new SandboxError('NO_SUCH_GROUP', `no group ${to}`);
