@@ -13,6 +13,7 @@ import { Type } from 'typebox';
 import type { ApiPlugin } from './api/types.js';
 import { installAuthThrottle, type AuthThrottleOptions } from './api/http/authThrottle.js';
 import { installBodyParsers } from './api/http/bodyParsers.js';
+import { StreamSlots, limitConnectionsPerAddress, timeoutCheckIntervalMs } from './api/http/limits.js';
 import { logIfServerError, renderNativeError, toGatewayError } from './api/http/errors.js';
 import { authenticate, authorizeRequest, extractApiKey } from './api/http/auth.js';
 import { ErrorSurfaces, nativeSurface } from './api/http/errorSurfaces.js';
@@ -53,8 +54,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const surfaces = new ErrorSurfaces(nativeSurface);
   surfaces.add(nativeSurface, ['/api/v1', '/sandbox']);
 
+  const limits = config.limits;
   const app = Fastify({
     loggerInstance: logger,
+    // A client trickling its headers or body is cut off (408 in its surface's envelope, see routerErrors.ts).
+    // Both bound receiving the request only: a response (an SSE stream) may last as long as it likes.
+    requestTimeout: limits.requestTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
     frameworkErrors: frameworkErrorHandler(surfaces),
     clientErrorHandler: clientErrorHandler(surfaces),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -70,6 +76,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   app.decorate('errorSurfaces', surfaces);
+  app.decorate('streamSlots', new StreamSlots(limits));
+  limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   // The provider type does not matter to parsers and the throttle.
   installBodyParsers(app as unknown as FastifyInstance);
   await installAuthThrottle(app as unknown as FastifyInstance, opts.authThrottle);

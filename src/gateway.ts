@@ -118,6 +118,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
         fetchTimeoutMs: 20_000,
         urlRule: { allowPrivate: config.messaging.allowPrivateUrls },
       },
+      maxSessions: config.limits.maxSessions,
     });
     const stopRetention = core.messages.startRetention(config.messaging.messageRetentionDays);
     cleanup.unshift(async () => stopRetention());

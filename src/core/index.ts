@@ -30,6 +30,8 @@ export interface CoreDeps {
   media?: MediaLimits;
   /** Messages per minute per session (0 = off). */
   sendRatePerMinute?: number;
+  /** Most sessions held at once (0 = no cap; default DEFAULT_MAX_SESSIONS). */
+  maxSessions?: number;
 }
 
 export interface Core extends GatewayCore {
@@ -66,6 +68,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     readyTimeoutMs: deps.readyTimeoutMs,
     backoff: deps.backoff,
     rateLimiter,
+    maxSessions: deps.maxSessions,
   });
   await sessions.load();
   const messages = new MessageService({

@@ -50,6 +50,7 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
     readyTimeoutMs: opts.readyTimeoutMs ?? 2_000,
     backoff: opts.backoff ?? { baseMs: 20, maxMs: 200 },
     rateLimiter: opts.rateLimiter,
+    maxSessions: opts.maxSessions,
   });
   let stopped = false;
   const stop = async (): Promise<void> => {
