@@ -17,6 +17,8 @@ import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
 import { basicCredentials, checkBasicAuth, parseGowaUsers } from './basicAuth.js';
 import { gowaDevice, gowaStatus } from './deviceState.js';
 import { QrFiles } from './qrFiles.js';
+import { applyOffsetQuery, offsetQuery } from '../compat-shared/paging.js';
+import { sortByCreation } from '../http/sessionPaging.js';
 import { gowaSuccess, renderGowaError } from './render.js';
 
 export const GOWA_ROOT_PATHS = ['/devices', '/app', '/statics'];
@@ -79,7 +81,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     return gowaSuccess('Reconnect success', { device_id: deviceId });
   };
 
-  const listDevices = () => core.sessions.list().map(gowaDevice);
+  const listDevices = () => sortByCreation(core.sessions.list()).map(gowaDevice);
 
   await app.register(async (authed) => {
     authed.addHook('onRequest', async (request) => {
@@ -88,7 +90,10 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
       if (!(await checkBasicAuth(core, users, request))) await refuseWrongCredentials(request, refusal);
     });
 
-    authed.get('/devices', async () => gowaSuccess('Fetch device list success', listDevices()));
+    // GOWA pages nothing; limit/offset are accepted so a long list can be fetched in parts.
+    authed.get('/devices', async (request) =>
+      gowaSuccess('Fetch device list success', applyOffsetQuery(listDevices(), offsetQuery(request.query), () => '')),
+    );
 
     authed.post('/devices', async (request) => {
       authorizeRequest(request, { action: 'session.create' });
@@ -136,10 +141,14 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     authed.route({ method: [...both], url: '/app/logout', handler: async (request) => logout(scopedDevice(request)) });
     authed.route({ method: [...both], url: '/app/reconnect', handler: async (request) => reconnect(scopedDevice(request)) });
     authed.get('/app/status', async (request) => gowaSuccess('Fetch device status success', gowaStatus(core.sessions.get(scopedDevice(request)))));
-    authed.get('/app/devices', async () =>
+    authed.get('/app/devices', async (request) =>
       gowaSuccess(
         'Fetch device success',
-        core.sessions.list().map((view) => ({ name: view.displayName ?? view.sessionId, device: view.me?.jid ?? view.sessionId })),
+        applyOffsetQuery(
+          sortByCreation(core.sessions.list()).map((view) => ({ name: view.displayName ?? view.sessionId, device: view.me?.jid ?? view.sessionId })),
+          offsetQuery(request.query),
+          () => '',
+        ),
       ),
     );
   });
