@@ -78,6 +78,8 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   app.get('/session/groups', async (request) => {
     await authorize(core, sessionId, request);
+    // Nothing to list before the bridge was ever used: refusing must not create the session.
+    if (!core.sessions.has(sessionId)) throw new GatewayError('SESSION_NOT_READY', 'WhatsApp is not connected');
     let view = await ensureRunning(core, sessionId);
     if (view.paired && !view.connected) {
       try {
