@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import type { ApiPlugin } from './api/types.js';
@@ -43,6 +43,8 @@ export interface BuildAppOptions {
   authThrottle?: AuthThrottleOptions;
   /** SSE heartbeat interval (default 15 s). */
   sseHeartbeatMs?: number;
+  /** Sees every route as it is added (the route fuzz test lists them this way). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
@@ -75,6 +77,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   // never strips unknown fields, so `additionalProperties: false` means 400.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   app.decorate('errorSurfaces', surfaces);
   app.decorate('streamSlots', new StreamSlots(limits));
   limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);

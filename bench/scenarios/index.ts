@@ -1,5 +1,6 @@
 import { apiScenario } from './api.js';
 import { baselineScenario } from './baseline.js';
+import { fuzzScenario } from './fuzz.js';
 import { idleScenario } from './idle.js';
 import { messagingScenario } from './messaging.js';
 import { pairScenario } from './pair.js';
@@ -19,4 +20,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   sandbox: sandboxLoadScenario,
   messaging: messagingScenario,
   'sandbox-relay': sandboxRelayScenario,
+  fuzz: fuzzScenario,
 };
