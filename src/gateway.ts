@@ -92,6 +92,10 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       socketUrl = sandbox.url;
       sandbox.getOrCreatePhone(config.sandbox.phone);
       logger.warn({ url: sandbox.url }, 'SANDBOX MODE: using the simulated WhatsApp network, not WhatsApp');
+    } else if (config.engine.sandboxRootKey !== undefined) {
+      // An external sandbox (tests, benchmarks): only when the operator names its root explicitly.
+      trustSandboxRoot(Buffer.from(config.engine.sandboxRootKey, 'base64'), 0, logger);
+      logger.warn({ url: socketUrl }, 'WAGATE_SANDBOX_ROOT_KEY set: trusting an external sandbox network, not WhatsApp');
     }
 
     const engine = new BaileysEngine({

@@ -97,6 +97,12 @@ export const SCHEMA = {
       check: checkUrl(['ws:', 'wss:'], 'ws://127.0.0.1:9000/ws/chat'),
       description: 'WhatsApp web socket URL override (tests and benchmarks point it at a simulated network)',
     }),
+    sandboxRootKey: optional({
+      env: 'WAGATE_SANDBOX_ROOT_KEY',
+      check: (raw) => raw,
+      description:
+        'tests and benchmarks only: base64 root public key of a sandbox network in another process (with `WAGATE_WA_URL`) to trust instead of WhatsApp\'s; never set in production',
+    }),
     restoreConcurrency: integer({
       env: 'WAGATE_RESTORE_CONCURRENCY',
       default: DEFAULT_RESTORE_CONCURRENCY,
