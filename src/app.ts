@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import type { ApiPlugin } from './api/types.js';
 import { installAuthThrottle, type AuthThrottleOptions } from './api/http/authThrottle.js';
 import { installBodyParsers } from './api/http/bodyParsers.js';
+import { StreamSlots, limitConnectionsPerAddress, timeoutCheckIntervalMs } from './api/http/limits.js';
 import { logIfServerError, renderNativeError, toGatewayError } from './api/http/errors.js';
 import { authenticate, authorizeRequest, extractApiKey } from './api/http/auth.js';
 import { ErrorSurfaces, nativeSurface } from './api/http/errorSurfaces.js';
@@ -42,6 +43,8 @@ export interface BuildAppOptions {
   authThrottle?: AuthThrottleOptions;
   /** SSE heartbeat interval (default 15 s). */
   sseHeartbeatMs?: number;
+  /** Sees every route as it is added (the route fuzz test lists them this way). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
@@ -53,8 +56,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const surfaces = new ErrorSurfaces(nativeSurface);
   surfaces.add(nativeSurface, ['/api/v1', '/sandbox']);
 
+  const limits = config.limits;
   const app = Fastify({
     loggerInstance: logger,
+    // A client trickling its headers or body is cut off (408 in its surface's envelope, see routerErrors.ts).
+    // Both bound receiving the request only: a response (an SSE stream) may last as long as it likes.
+    requestTimeout: limits.requestTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: timeoutCheckIntervalMs(limits) },
     frameworkErrors: frameworkErrorHandler(surfaces),
     clientErrorHandler: clientErrorHandler(surfaces),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -69,7 +77,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   // never strips unknown fields, so `additionalProperties: false` means 400.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   app.decorate('errorSurfaces', surfaces);
+  app.decorate('streamSlots', new StreamSlots(limits));
+  limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   // The provider type does not matter to parsers and the throttle.
   installBodyParsers(app as unknown as FastifyInstance);
   await installAuthThrottle(app as unknown as FastifyInstance, opts.authThrottle);

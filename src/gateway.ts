@@ -93,6 +93,10 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       socketUrl = sandbox.url;
       sandbox.getOrCreatePhone(config.sandbox.phone);
       logger.warn({ url: sandbox.url }, 'SANDBOX MODE: using the simulated WhatsApp network, not WhatsApp');
+    } else if (config.engine.sandboxRootKey !== undefined) {
+      // An external sandbox (tests, benchmarks): only when the operator names its root explicitly.
+      trustSandboxRoot(Buffer.from(config.engine.sandboxRootKey, 'base64'), 0, logger);
+      logger.warn({ url: socketUrl }, 'WAGATE_SANDBOX_ROOT_KEY set: trusting an external sandbox network, not WhatsApp');
     }
 
     const engine = new BaileysEngine({
@@ -120,6 +124,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
         urlRule: { allowPrivate: config.messaging.allowPrivateUrls },
       },
       webhooks: webhookSettings(config),
+      maxSessions: config.limits.maxSessions,
     });
     const stopRetention = core.messages.startRetention(config.messaging.messageRetentionDays);
     cleanup.unshift(async () => stopRetention());

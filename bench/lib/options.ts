@@ -31,13 +31,17 @@ export interface BenchOptions {
   sandboxLoad: 'on' | 'off' | 'both';
   /** messaging: messages per second for the latency run. */
   rate: number;
+  /** fuzz: generated requests. */
+  runs: number;
+  /** fuzz: fast-check seed (default: random, printed). */
+  seed: number | undefined;
 }
 
-export const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|sandbox-relay|messaging|webhooks> [--sessions N] [--duration S]
+export const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|sandbox-relay|messaging|webhooks|fuzz> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
   [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
-  [--sandbox-load on|off|both] [--rate N] [--keep]`;
+  [--sandbox-load on|off|both] [--rate N] [--runs N] [--seed N] [--keep]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const scenario = argv[0];
@@ -92,5 +96,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     sharedCaches: onOff('shared-caches'),
     sandboxLoad,
     rate: int('rate', 500),
+    runs: int('runs', 5000),
+    seed: values.has('seed') ? int('seed', 0) : undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { apiScenario } from './api.js';
 import { baselineScenario } from './baseline.js';
+import { fuzzScenario } from './fuzz.js';
 import { idleScenario } from './idle.js';
 import { messagingScenario } from './messaging.js';
 import { pairScenario } from './pair.js';
@@ -21,4 +22,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   messaging: messagingScenario,
   'sandbox-relay': sandboxRelayScenario,
   webhooks: webhooksScenario,
+  fuzz: fuzzScenario,
 };

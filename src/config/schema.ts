@@ -5,6 +5,8 @@
  * exists in the type exactly when it exists here.
  */
 import path from 'node:path';
+import { DEFAULT_HTTP_LIMITS } from '../api/http/limits.js';
+import { DEFAULT_MAX_SESSIONS } from '../core/sessions/lifecycle.js';
 import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../core/sessions/restorePacer.js';
 import { SESSION_ID_PATTERN } from '../core/sessions/sessionId.js';
 import {
@@ -96,6 +98,12 @@ export const SCHEMA = {
       check: checkUrl(['ws:', 'wss:'], 'ws://127.0.0.1:9000/ws/chat'),
       description: 'WhatsApp web socket URL override (tests and benchmarks point it at a simulated network)',
     }),
+    sandboxRootKey: optional({
+      env: 'WAGATE_SANDBOX_ROOT_KEY',
+      check: (raw) => raw,
+      description:
+        'tests and benchmarks only: base64 root public key of a sandbox network in another process (with `WAGATE_WA_URL`) to trust instead of WhatsApp\'s; never set in production',
+    }),
     restoreConcurrency: integer({
       env: 'WAGATE_RESTORE_CONCURRENCY',
       default: DEFAULT_RESTORE_CONCURRENCY,
@@ -110,6 +118,51 @@ export const SCHEMA = {
       max: 60_000,
       description:
         'event-loop delay target of restore pacing: more in flight while under it, halved above; `0` = always `WAGATE_RESTORE_CONCURRENCY` at once',
+    }),
+  },
+  limits: {
+    maxSessions: integer({
+      env: 'WAGATE_MAX_SESSIONS',
+      default: DEFAULT_MAX_SESSIONS,
+      min: 0,
+      max: 1_000_000,
+      description: 'most sessions the gateway holds; a create above it gets 429 `SESSION_LIMIT_REACHED`; `0` = no cap',
+    }),
+    maxSseStreams: integer({
+      env: 'WAGATE_MAX_SSE_STREAMS',
+      default: DEFAULT_HTTP_LIMITS.maxSseStreams,
+      min: 0,
+      max: 1_000_000,
+      description: 'event streams (SSE, every API and the dashboard) open at once; above it 503 `STREAM_LIMIT_REACHED`; `0` = no cap',
+    }),
+    maxSseStreamsPerAddress: integer({
+      env: 'WAGATE_MAX_SSE_STREAMS_PER_ADDRESS',
+      default: DEFAULT_HTTP_LIMITS.maxSseStreamsPerAddress,
+      min: 0,
+      max: 1_000_000,
+      description: 'event streams one client address may hold; above it 429 `TOO_MANY_STREAMS`; `0` = no cap',
+    }),
+    maxConnectionsPerAddress: integer({
+      env: 'WAGATE_MAX_CONNECTIONS_PER_ADDRESS',
+      default: DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'connections one client address may hold open; above it a 429 `TOO_MANY_CONNECTIONS` and the connection is closed; `0` = no cap (raise it behind a reverse proxy, which is one address)',
+    }),
+    headersTimeoutMs: integer({
+      env: 'WAGATE_HEADERS_TIMEOUT_MS',
+      default: DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+      min: 100,
+      max: 600_000,
+      description: 'a client must send its request headers within this (else 408)',
+    }),
+    requestTimeoutMs: integer({
+      env: 'WAGATE_REQUEST_TIMEOUT_MS',
+      default: DEFAULT_HTTP_LIMITS.requestTimeoutMs,
+      min: 100,
+      max: 3_600_000,
+      description: 'a client must send its whole request, body included, within this (else 408); responses such as event streams are not bounded',
     }),
   },
   messaging: {

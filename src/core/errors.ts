@@ -70,12 +70,28 @@ export const ERRORS = {
   },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   AUTH_RATE_LIMITED: { status: 429, message: 'Too many wrong API keys from this address; wait before trying again' },
+  SESSION_LIMIT_REACHED: {
+    status: 429,
+    message: 'The gateway holds as many sessions as it may (WAGATE_MAX_SESSIONS); delete one or raise the setting',
+  },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    message: 'This address has as many event streams open as it may (WAGATE_MAX_SSE_STREAMS_PER_ADDRESS); close one first',
+  },
+  TOO_MANY_CONNECTIONS: {
+    status: 429,
+    message: 'This address has as many connections open as it may (WAGATE_MAX_CONNECTIONS_PER_ADDRESS); reuse or close one',
+  },
   // 431
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large; send them under 16 KB' },
   // 5xx
   ENGINE_ERROR: { status: 502, message: 'The WhatsApp engine failed to complete the request' },
   TIMEOUT: { status: 504, message: 'The WhatsApp engine did not answer in time' },
   SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down' },
+  STREAM_LIMIT_REACHED: {
+    status: 503,
+    message: 'The gateway serves as many event streams as it may (WAGATE_MAX_SSE_STREAMS); try again later or raise the setting',
+  },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -33,6 +33,8 @@ export interface CoreDeps {
   sendRatePerMinute?: number;
   /** Webhook delivery settings (timeouts, retries, SSRF rule …); defaults in webhookService.ts. */
   webhooks?: Partial<WebhookSettings>;
+  /** Most sessions held at once (0 = no cap; default DEFAULT_MAX_SESSIONS). */
+  maxSessions?: number;
 }
 
 export interface Core extends GatewayCore {
@@ -71,6 +73,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     readyTimeoutMs: deps.readyTimeoutMs,
     backoff: deps.backoff,
     rateLimiter,
+    maxSessions: deps.maxSessions,
   });
   // Subscriptions are matched from the first event on, and what the last run left pending is delivered.
   const webhooks = new StoreWebhookService({

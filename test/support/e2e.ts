@@ -207,8 +207,14 @@ export interface SpawnedGateway {
 }
 
 /** The gateway as its own process (`src/main.ts --sandbox`), as a user runs it. */
-export async function spawnGateway(dataDir: string, env: Record<string, string> = {}): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--sandbox'], {
+export async function spawnGateway(
+  dataDir: string,
+  env: Record<string, string> = {},
+  opts: { sandbox?: boolean } = {},
+): Promise<SpawnedGateway> {
+  // sandbox false: no built-in sandbox (the caller runs one and passes WAGATE_WA_URL and WAGATE_SANDBOX_ROOT_KEY).
+  const args = ['--import', 'tsx', 'src/main.ts', ...(opts.sandbox === false ? [] : ['--sandbox'])];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -227,7 +233,7 @@ export async function spawnGateway(dataDir: string, env: Record<string, string> 
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s:\n${out}`)), 60_000);
     const onData = (): void => {
       const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m) {

@@ -51,6 +51,7 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
     backoff: opts.backoff ?? { baseMs: 20, maxMs: 200 },
     rateLimiter: opts.rateLimiter,
     webhooks: opts.webhooks,
+    maxSessions: opts.maxSessions,
   });
   let stopped = false;
   const stop = async (): Promise<void> => {

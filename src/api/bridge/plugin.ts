@@ -14,6 +14,7 @@ import { headerValue, requirePrincipal, stringField } from '../compat-shared/cre
 import { logoutIfLinked } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { ensureSession } from '../compat-shared/sessions.js';
+import { normalizePhoneNumber } from '../../core/phoneNumber.js';
 import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
 import { renderBridgeError } from './render.js';
 
@@ -70,6 +71,8 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     await authorize(core, sessionId, request);
     const number = stringField(request.body, 'number', 'phoneNumber', 'phone');
     if (number === undefined) throw new GatewayError('BAD_REQUEST', 'number is required');
+    // A number that cannot work is refused before the bridge's session is created on first use.
+    normalizePhoneNumber(number, { sandbox: core.sandbox });
     await ensureSession(core.sessions, sessionId);
     const info = await core.sessions.connectAndRequestPairingCode(sessionId, number, PAIRING_CODE_WAIT_MS);
     log.info('pairing code issued');
@@ -78,6 +81,8 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   app.get('/session/groups', async (request) => {
     await authorize(core, sessionId, request);
+    // Nothing to list before the bridge was ever used: refusing must not create the session.
+    if (!core.sessions.has(sessionId)) throw new GatewayError('SESSION_NOT_READY', 'WhatsApp is not connected');
     let view = await ensureRunning(core, sessionId);
     if (view.paired && !view.connected) {
       try {

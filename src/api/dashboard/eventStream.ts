@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayCore } from '../../core/gateway.js';
+import { acquireStreamSlot } from '../http/limits.js';
 import { publicEvent } from './publicEvent.js';
 import { openSseStream, type SseStream } from './sse.js';
 import { SECURITY_HEADERS } from './staticFiles.js';
@@ -20,6 +21,8 @@ export async function registerEventStream(app: FastifyInstance, opts: { core: Ga
   });
 
   app.get('/api/events', async (request: FastifyRequest, reply: FastifyReply) => {
+    // Over a stream cap this throws before anything is written: the dashboard's error envelope answers.
+    const release = acquireStreamSlot(request);
     const stream = openSseStream(reply, { headers: SECURITY_HEADERS });
     open.add(stream);
     const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10);
@@ -33,6 +36,7 @@ export async function registerEventStream(app: FastifyInstance, opts: { core: Ga
     });
     stream.onClose(() => {
       unsubscribe();
+      release();
       open.delete(stream);
     });
   });

@@ -18,6 +18,8 @@ import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
 import { basicCredentials, checkBasicAuth, parseGowaUsers } from './basicAuth.js';
 import { gowaDevice, gowaStatus } from './deviceState.js';
 import { QrFiles } from './qrFiles.js';
+import { applyOffsetQuery, offsetQuery } from '../compat-shared/paging.js';
+import { sortByCreation } from '../http/sessionPaging.js';
 import { gowaSuccess, renderGowaError } from './render.js';
 import { GOWA_FORMAT, gowaWebhookFormat, gowaWebhooks } from './webhooks.js';
 import { gowaSendRoutes } from './sending.js';
@@ -89,7 +91,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     return gowaSuccess('Reconnect success', { device_id: deviceId });
   };
 
-  const listDevices = () => core.sessions.list().map(gowaDevice);
+  const listDevices = () => sortByCreation(core.sessions.list()).map(gowaDevice);
 
   await app.register(async (authed) => {
     authed.addHook('onRequest', async (request) => {
@@ -98,7 +100,10 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
       if (!(await checkBasicAuth(core, users, request))) await refuseWrongCredentials(request, refusal);
     });
 
-    authed.get('/devices', async () => gowaSuccess('Fetch device list success', listDevices()));
+    // GOWA pages nothing; limit/offset are accepted so a long list can be fetched in parts.
+    authed.get('/devices', async (request) =>
+      gowaSuccess('Fetch device list success', applyOffsetQuery(listDevices(), offsetQuery(request.query), () => '')),
+    );
 
     authed.post('/devices', async (request) => {
       authorizeRequest(request, { action: 'session.create' });
@@ -148,10 +153,14 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     authed.get('/app/status', async (request) => gowaSuccess('Fetch device status success', gowaStatus(core.sessions.get(scopedDevice(request)))));
     gowaSendRoutes(authed, core, scopedDevice);
 
-    authed.get('/app/devices', async () =>
+    authed.get('/app/devices', async (request) =>
       gowaSuccess(
         'Fetch device success',
-        core.sessions.list().map((view) => ({ name: view.displayName ?? view.sessionId, device: view.me?.jid ?? view.sessionId })),
+        applyOffsetQuery(
+          sortByCreation(core.sessions.list()).map((view) => ({ name: view.displayName ?? view.sessionId, device: view.me?.jid ?? view.sessionId })),
+          offsetQuery(request.query),
+          () => '',
+        ),
       ),
     );
   });

@@ -9,6 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventBus } from '../../core/gateway.js';
 import type { GatewayEvent } from '../../core/model.js';
+import { acquireStreamSlot } from './limits.js';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** A client this far behind is too slow to follow; drop it rather than buffer without bound. */
@@ -40,8 +41,9 @@ export function formatSseEvent(event: GatewayEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-/** Take over the response and stream events until the client leaves. */
+/** Take over the response and stream events until the client leaves. Throws when over a stream cap (limits.ts). */
 export function openEventStream(request: FastifyRequest, reply: FastifyReply, opts: EventStreamOptions): void {
+  const release = acquireStreamSlot(request);
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -87,6 +89,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
     closed = true;
     clearInterval(heartbeat);
     unsubscribe();
+    release();
   }
   request.raw.once('close', cleanup);
   res.once('close', cleanup);

@@ -6,8 +6,9 @@
  */
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, isGatewayError } from '../../core/errors.js';
 import { apiKeyHook } from '../http/auth.js';
+import { logIfServerError, renderNativeError, toGatewayError } from '../http/errors.js';
 import { FORM_CONTENT_TYPE } from '../http/bodyParsers.js';
 import type { ApiPlugin } from '../types.js';
 import type { NativeContext } from './context.js';
@@ -38,6 +39,26 @@ export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
       onFile: async (part) => {
         (part as { value?: unknown }).value = { bytes: await part.toBuffer(), mimetype: part.mimetype, fileName: part.filename };
       },
+    });
+    // A malformed multipart body fails inside the parser (busboy) with a bare
+    // Error, before any handler ran: that is the client's 400, not our 500.
+    const bodyRead = new WeakSet<object>();
+    app.addHook('preHandler', async (request) => {
+      bodyRead.add(request);
+    });
+    app.setErrorHandler((err, request, reply) => {
+      const raw = err as { statusCode?: unknown; validation?: unknown };
+      const malformedMultipart =
+        request.isMultipart() &&
+        !bodyRead.has(request) &&
+        !isGatewayError(err) &&
+        raw.validation === undefined &&
+        (typeof raw.statusCode !== 'number' || raw.statusCode >= 500);
+      const error = malformedMultipart
+        ? new GatewayError('BAD_REQUEST', `The multipart/form-data body is malformed: ${err instanceof Error ? err.message : 'unreadable'}`, undefined, { cause: err })
+        : toGatewayError(err);
+      logIfServerError(request, error, err);
+      return renderNativeError(error, reply);
     });
     app.addHook('onRequest', apiKeyHook(core.apiKeys));
     // No body on a route that takes one is an empty object, so a missing

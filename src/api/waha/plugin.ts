@@ -16,6 +16,8 @@ import { qrPng } from '../compat-shared/qrImage.js';
 import { requireScanQrCode } from '../compat-shared/scanQrGuard.js';
 import { wahaStatus } from '../compat-shared/wahaStatus.js';
 import { makeWahaRenderer } from './render.js';
+import { applyOffsetQuery, offsetQuery } from '../compat-shared/paging.js';
+import { sortByCreation } from '../http/sessionPaging.js';
 import { wahaSession } from './sessionInfo.js';
 import { WAHA_FORMAT, wahaWebhookFormat, wahaWebhooksOf } from './webhooks.js';
 import { WAHA_CHATTING_ROOT_PATHS, wahaChattingRoutes } from './chatting.js';
@@ -48,11 +50,12 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   app.get('/api/sessions', async (request) => {
     authorizeRequest(request, { action: 'session.list' });
     const all = booleanField(request.query, 'all') === true;
-    return core.sessions
-      .list()
+    const paging = offsetQuery(request.query, ['name', 'status']);
+    const sessions = sortByCreation(core.sessions.list())
       .filter((view) => mayAccess(request.principal, view.sessionId))
       .map(wahaSession)
       .filter((session) => all || session.status !== 'STOPPED');
+    return applyOffsetQuery(sessions, paging, (session, field) => (field === 'status' ? session.status : session.name));
   });
 
   app.post('/api/sessions', async (request, reply) => {

@@ -51,6 +51,8 @@ export interface SessionManagerOptions {
   backoff?: BackoffOptions;
   rateLimiter?: PairingRateLimiter;
   defaultDeviceBrowser?: string;
+  /** Most sessions held at once (0 = no cap). */
+  maxSessions?: number;
 }
 
 export class SessionManager implements SessionService {
@@ -99,6 +101,7 @@ export class SessionManager implements SessionService {
       readyTimeoutMs: opts.readyTimeoutMs ?? 15_000,
       backoff: opts.backoff,
       defaultDeviceBrowser: opts.defaultDeviceBrowser,
+      maxSessions: opts.maxSessions,
     });
     this.live = new LiveConnections(registry, logger);
     this.restoreDeps = {

@@ -46,6 +46,10 @@ export class SessionRegistry {
     return this.entries.get(entry.row.id) === entry;
   }
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   all(): SessionEntry[] {
     return [...this.entries.values()];
   }

@@ -19,6 +19,15 @@ describe('bridge dialect (seed 001)', () => {
     expect(res.json()).toEqual({ connected: false });
   });
 
+  it('refuses a bad pairing number and an early groups call without creating the bridge session', async () => {
+    const bad = await t.inject({ method: 'POST', url: `${BASE}/session/pairing-code`, headers: admin, payload: { number: '12' } });
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(json(bad))).toEqual(['error']);
+    const groups = await t.inject({ method: 'GET', url: `${BASE}/session/groups`, headers: admin });
+    expect(groups.statusCode).toBe(422);
+    expect(t.gw.core.sessions.has('default')).toBe(false);
+  });
+
   it('GET /session/qr starts the session on first use and returns the QR string', async () => {
     const res = await t.inject({ method: 'GET', url: `${BASE}/session/qr`, headers: admin });
     expect(res.statusCode).toBe(200);

@@ -4,10 +4,28 @@ import { GatewayError } from '../../../core/errors.js';
 import type { SessionView } from '../../../core/model.js';
 import { authorizeRequest } from '../../http/auth.js';
 import { SessionParams } from '../../http/params.js';
+import { cursorPage, filterSessions } from '../../http/sessionPaging.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
-import { CreateSessionBody, SessionStatusSchema, SessionViewSchema, dataOf, errorResponses } from '../schemas.js';
+import {
+  CreateSessionBody,
+  SessionStateSchema,
+  SessionStatusSchema,
+  SessionViewSchema,
+  dataOf,
+  errorResponses,
+} from '../schemas.js';
 
 const TAGS = ['Sessions'];
+
+const SessionListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Most sessions in this page (default: all)' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The `nextCursor` of the previous page' })),
+    state: Type.Optional(SessionStateSchema),
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Text found in the id, display name or linked phone number (any case)' })),
+  },
+  { additionalProperties: false },
+);
 
 function statusOf(view: SessionView) {
   return {
@@ -68,12 +86,26 @@ export function sessionRoutes(app: NativeApp, { core }: NativeContext): void {
     {
       schema: {
         summary: 'List sessions',
+        description:
+          'Sessions oldest first. Cursor-paged: with `limit`, pass the answer\'s `nextCursor` as `cursor` for the next page ' +
+          '(null on the last). `state` and `q` filter.',
         tags: TAGS,
         security: BEARER,
-        response: { 200: dataOf(Type.Array(SessionViewSchema), 'All sessions'), ...errorResponses('FORBIDDEN') },
+        querystring: SessionListQuery,
+        response: {
+          200: Type.Object({
+            data: Type.Array(SessionViewSchema, { description: 'Sessions of this page' }),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses('VALIDATION_FAILED', 'FORBIDDEN'),
+        },
       },
     },
-    async () => ({ data: sessions.list() }),
+    async (request) => {
+      const { limit, cursor, state, q } = request.query;
+      const page = cursorPage(filterSessions(sessions.list(), { state, q }), cursor, limit);
+      return { data: page.items, nextCursor: page.nextCursor };
+    },
   );
 
   app.get(
