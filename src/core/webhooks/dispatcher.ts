@@ -9,6 +9,10 @@
  *
  * Nothing here throws into the event path or ends the process: every
  * attempt, store write and timer is caught and logged.
+ *
+ * ~380 lines on purpose: lanes, the shared concurrency budget and the
+ * retry timers form one scheduler whose invariants (one in flight per lane,
+ * commit order) are easiest to check in one place.
  */
 import type { Logger } from 'pino';
 import { isIP } from 'node:net';

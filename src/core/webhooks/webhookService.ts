@@ -4,6 +4,11 @@
  * every durable event against (so the outbox rows go into the event's own
  * transaction), endpoint health (failing since, disabled after too long or
  * on 410), deliveries' visibility and replay, and retention.
+ *
+ * Longer than a core module should be (~510 lines): all of these read and
+ * write the one in-memory endpoint table that the event bus matches against
+ * inside its transaction. Splitting the table from the commands that use it
+ * (CRUD, health, replay) is the next step for this module.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
