@@ -53,8 +53,9 @@ export class MessageService {
       logger: opts.logger,
       faults: opts.faults,
       ratePerMinute: opts.sendRatePerMinute ?? 0,
-      onSent: (sessionId, id, timestamp) => this.tracker.recordSent(sessionId, id, timestamp),
-      onFailed: (sessionId, id, reason, attempts) => this.tracker.recordFailed(sessionId, id, reason, attempts),
+      // On the same per-session queue as receipts: both read and rewrite the message's row.
+      onSent: (sessionId, id, timestamp) => this.serial(sessionId).run(() => this.tracker.recordSent(sessionId, id, timestamp)),
+      onFailed: (sessionId, id, reason, attempts) => this.serial(sessionId).run(() => this.tracker.recordFailed(sessionId, id, reason, attempts)),
       onAttemptFailed: (sessionId, id, attempts) => opts.store.messages.update(sessionId, id, { attempts, updatedAt: now() }),
     });
     opts.sessions.onTraffic((sessionId, event) => {
