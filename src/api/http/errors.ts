@@ -97,6 +97,9 @@ const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
  */
 export function toGatewayError(err: unknown): GatewayError {
   if (isGatewayError(err)) return err;
+  if (isMalformedMultipart(err)) {
+    return new GatewayError('BAD_REQUEST', `The multipart/form-data body is malformed: ${(err as Error).message}`, undefined, { cause: err });
+  }
   const fe = err as Partial<FastifyError> | null;
   if (fe && typeof fe === 'object') {
     if (Array.isArray(fe.validation)) return fromValidation(fe as FastifyError);
@@ -127,4 +130,10 @@ export function logIfServerError(request: FastifyRequest, error: GatewayError, o
 /** Write the native envelope: `{"error": {"code", "message", "details"}}` plus Retry-After. */
 export function renderNativeError(error: GatewayError, reply: FastifyReply): FastifyReply {
   return sendError(reply, error, nativeSurface);
+}
+
+/** The multipart parser (busboy) fails on a broken body with a bare Error: the client's 400, not our 500. */
+function isMalformedMultipart(err: unknown): boolean {
+  if (!(err instanceof Error) || (err as { statusCode?: unknown }).statusCode !== undefined) return false;
+  return (err.stack ?? '').includes('@fastify/busboy') || /multipart|boundary/i.test(err.message);
 }

@@ -21,7 +21,7 @@ describe('webhook metrics', () => {
     const rx = await startReceiver(() => ({ status }));
     const gw = await createTestGateway({ webhooks: { net: { allowPrivate: true }, retryDelaysMs: [60_000], timeoutMs: 500 } });
     const app = Fastify();
-    registerMetrics(app, gw.core, { defaultMetrics: false });
+    registerMetrics(app, gw.core, { defaultMetrics: false, public: true });
     await app.ready();
     open.push(rx, gw, app);
     const scrape = async (): Promise<string> => (await app.inject({ method: 'GET', url: '/metrics' })).body;
