@@ -68,6 +68,7 @@ export class SessionLifecycle {
     const entry = newSessionEntry(row);
     registry.add(entry);
     this.deps.events.emit('session.created', id, { session: registry.view(entry) });
+    await this.deps.events.flush();
     this.log(id).info('session created');
     return registry.view(entry);
   }
@@ -147,6 +148,8 @@ export class SessionLifecycle {
       await this.deps.store.sessions.delete(sessionId);
       registry.remove(entry);
       events.emit('session.deleted', sessionId, { sessionId });
+      // Answer only once the event is stored: a kill -9 after the answer must not lose its webhook.
+      await events.flush();
       this.log(sessionId).info('session deleted');
     });
   }
