@@ -211,6 +211,16 @@ describe('evolution dialect (n8n-nodes-evolution-api requests)', () => {
     expect(outbox.at(-1)?.options.messageId).toBe((body.key as { id: string }).id);
   });
 
+  it('delay shows "composing" for that long before sending, then "paused"', async () => {
+    await openInstance('sales');
+    const res = await n8n({ method: 'POST', uri: '/message/sendText/sales', body: { number: '15550009999', text: 'typed', delay: 50 } });
+    expect(res.statusCode).toBe(201);
+    const conn = t.gw.engine.last('sales');
+    expect(conn.presences.map((p) => p.state)).toEqual(['composing', 'paused']);
+    expect(conn.presences[0]?.chatJid).toBe('15550009999@s.whatsapp.net');
+    expect(conn.outbox.at(-1)?.content).toMatchObject({ type: 'text', text: 'typed' });
+  });
+
   it('a number not on WhatsApp → 400 {exists: false, jid, number} in Evolution\'s envelope; nothing is sent', async () => {
     await openInstance('sales');
     t.gw.engine.notOnWhatsApp.add('15550008888');
