@@ -7,6 +7,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayCore } from '../../core/gateway.js';
 import type { SendMessageInput } from '../../core/messaging/model.js';
 import { authorizeRequest } from '../http/auth.js';
+// Bodies with base64 media are large: the same cap as the native send route.
+import { SEND_BODY_LIMIT_BYTES } from '../native/routes/messages.js';
 import { evolutionMessageRecord } from './messageRecord.js';
 import { asBody, audioInput, contactInput, delayOf, locationInput, mediaInput, reactionInput, stickerInput, textInput, type Body } from './sendBodies.js';
 
@@ -15,8 +17,6 @@ type InstanceParams = { instanceName: string };
 /** The longest "typing…" pause a `delay` buys; longer values are cut to this (a request must not hang for minutes). */
 export const MAX_DELAY_MS = 20_000;
 
-/** Bodies with base64 media are large: the same cap as the native send route. */
-const SEND_BODY_LIMIT_BYTES = 100 * 1024 * 1024;
 
 const ROUTES: Record<string, (body: Body) => SendMessageInput> = {
   sendText: textInput,
