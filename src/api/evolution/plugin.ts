@@ -9,12 +9,13 @@ import { GatewayError } from '../../core/errors.js';
 import type { ApiPlugin } from '../types.js';
 import { headerValue, requirePrincipal } from '../compat-shared/credentials.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
+import { registerChatRoutes } from './chatRoutes.js';
 import { registerInstanceRoutes } from './instanceRoutes.js';
 import { registerMessageRoutes } from './messageRoutes.js';
 import { renderEvolutionError } from './render.js';
 import { registerWebhookRoutes } from './webhookRoutes.js';
 
-export const EVOLUTION_ROOT_PATHS = ['/instance', '/message', '/webhook'];
+export const EVOLUTION_ROOT_PATHS = ['/instance', '/message', '/chat', '/webhook'];
 
 export const evolutionPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core } = opts;
@@ -34,5 +35,6 @@ export const evolutionPlugin: ApiPlugin = async (app: FastifyInstance, opts) => 
 
   registerInstanceRoutes(app, core);
   registerMessageRoutes(app, core);
+  registerChatRoutes(app, core);
   registerWebhookRoutes(app, core);
 };

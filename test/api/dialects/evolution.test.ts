@@ -302,6 +302,31 @@ describe('evolution dialect (n8n-nodes-evolution-api requests)', () => {
     expect(conn.outbox.at(-1)?.content).toMatchObject({ type: 'reaction', messageId: incoming.id, emoji: '👍' });
   });
 
+  it('chat: markMessageAsRead, sendPresence and getBase64FromMediaMessage, as the node\'s readMessages / sendPresence / getMediaBase64 send them', async () => {
+    await openInstance('sales');
+    const conn = t.gw.engine.last('sales');
+    const pdf = Buffer.from('%PDF-1.4 fake invoice');
+    conn.media.set('ref-1', pdf);
+    const incoming = conn.receive({ chatJid: '15550009999@s.whatsapp.net', content: { type: 'document', mimetype: 'application/pdf', fileName: 'invoice.pdf', mediaRef: 'ref-1' } });
+    await eventually(async () => {
+      await t.gw.core.messages.get('sales', incoming.id);
+    });
+
+    const read = await n8n({ method: 'POST', uri: '/chat/markMessageAsRead/sales', body: { readMessages: [{ remoteJid: '15550009999@s.whatsapp.net', fromMe: false, id: incoming.id }] } });
+    expect(read.statusCode).toBe(201);
+    expect(read.json()).toEqual({ message: 'Read messages', read: 'success' });
+    expect(conn.reads).toEqual([{ chatJid: '15550009999@s.whatsapp.net', ids: [incoming.id] }]);
+
+    const presence = await n8n({ method: 'POST', uri: '/chat/sendPresence/sales', body: { number: '15550009999', presence: 'composing', delay: 20 } });
+    expect(presence.statusCode).toBe(201);
+    expect(presence.json()).toEqual({ presence: 'composing' });
+    expect(conn.presences.map((p) => p.state)).toEqual(['composing', 'paused']);
+
+    const media = await n8n({ method: 'POST', uri: '/chat/getBase64FromMediaMessage/sales', body: { message: { key: { id: incoming.id } }, convertToMp4: false } });
+    expect(media.statusCode).toBe(201);
+    expect(media.json()).toMatchObject({ mediaType: 'documentMessage', fileName: 'invoice.pdf', mimetype: 'application/pdf', base64: pdf.toString('base64') });
+  });
+
   it('a received message renders as Evolution\'s messages.upsert webhook (no API key in the body)', async () => {
     await openInstance('sales');
     const seen: GatewayEvent[] = [];
