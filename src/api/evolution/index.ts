@@ -4,6 +4,12 @@ import { EVOLUTION_ROOT_PATHS, evolutionPlugin } from './plugin.js';
 
 export { evolutionWebhookUrl, renderEvolutionEvent, type EvolutionEventContext } from './events.js';
 export {
+  EVOLUTION_WEBHOOK_FORMAT,
+  evolutionWebhookFormat,
+  evolutionWebhookTargets,
+  type EvolutionWebhookTarget,
+} from './webhookTargets.js';
+export {
   evolutionEventKey,
   evolutionWebhookSettingsKey,
   evolutionWebhookWants,
