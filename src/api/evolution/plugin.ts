@@ -4,9 +4,11 @@
  * key) or an instance token (a key scoped to that session). Instances are
  * core sessions named by `instanceName`.
  */
+import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import type { ApiPlugin } from '../types.js';
+import { SEND_BODY_LIMIT_BYTES } from '../native/routes/messages.js';
 import { headerValue, requirePrincipal } from '../compat-shared/credentials.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { registerChatRoutes } from './chatRoutes.js';
@@ -26,6 +28,15 @@ export const evolutionPlugin: ApiPlugin = async (app: FastifyInstance, opts) => 
     sessionIdOf: (request) => {
       const name = (request.params as Record<string, unknown> | undefined)?.instanceName;
       return typeof name === 'string' ? name : undefined;
+    },
+  });
+
+  // Evolution's media routes also take the file as an upload (multipart field `file`), beside URL and base64.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: SEND_BODY_LIMIT_BYTES, files: 1, fields: 30 },
+    onFile: async (part) => {
+      (part as { value?: unknown }).value = { bytes: await part.toBuffer(), mimetype: part.mimetype, fileName: part.filename };
     },
   });
 

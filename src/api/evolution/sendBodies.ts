@@ -58,6 +58,26 @@ export function textInput(body: Body): SendMessageInput {
 
 const MEDIA_TYPES = ['image', 'video', 'document', 'audio'] as const;
 
+/** An uploaded `file` (multipart), as the plugin's multipart hook leaves it. */
+interface Upload {
+  bytes: Buffer;
+  mimetype: string;
+  fileName: string;
+}
+
+function uploadOf(body: Body): Upload | undefined {
+  const file = body.file;
+  return file !== null && typeof file === 'object' && Buffer.isBuffer((file as Upload).bytes) ? (file as Upload) : undefined;
+}
+
+/** The media: an uploaded `file`, else the `field` as URL or base64 (upload's type and name unless the body names them). */
+function mediaOf(body: Body, field: string, named: string[]): Record<string, unknown> {
+  const upload = uploadOf(body);
+  const given = fields(body, ...named);
+  if (upload === undefined) return { ...mediaSource(required(body, field)), ...given };
+  return { bytes: upload.bytes, mimetype: upload.mimetype, ...(named.includes('fileName') ? { fileName: upload.fileName } : {}), ...given };
+}
+
 export function mediaInput(body: Body): SendMessageInput {
   const to = required(body, 'number');
   const mediatype = required(body, 'mediatype');
@@ -65,22 +85,18 @@ export function mediaInput(body: Body): SendMessageInput {
   if (type === undefined) {
     throw new GatewayError('BAD_REQUEST', `"mediatype" must be one of ${MEDIA_TYPES.join(', ')}`, { field: 'mediatype' });
   }
-  const content = {
-    type,
-    ...mediaSource(required(body, 'media')),
-    ...fields(body, 'mimetype', 'caption', 'fileName'),
-  } as MessageContentInput;
+  const content = { type, ...mediaOf(body, 'media', ['mimetype', 'caption', 'fileName']) } as MessageContentInput;
   return common(body, to, content);
 }
 
 /** `sendWhatsAppAudio`: a voice note. */
 export function audioInput(body: Body): SendMessageInput {
-  const content = { type: 'audio', voiceNote: true, ...mediaSource(required(body, 'audio')), ...fields(body, 'mimetype') } as MessageContentInput;
+  const content = { type: 'audio', voiceNote: true, ...mediaOf(body, 'audio', ['mimetype']) } as MessageContentInput;
   return common(body, required(body, 'number'), content);
 }
 
 export function stickerInput(body: Body): SendMessageInput {
-  return common(body, required(body, 'number'), { type: 'sticker', ...mediaSource(required(body, 'sticker')) } as MessageContentInput);
+  return common(body, required(body, 'number'), { type: 'sticker', ...mediaOf(body, 'sticker', []) } as MessageContentInput);
 }
 
 export function locationInput(body: Body): SendMessageInput {

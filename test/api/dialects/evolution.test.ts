@@ -302,6 +302,29 @@ describe('evolution dialect (n8n-nodes-evolution-api requests)', () => {
     expect(conn.outbox.at(-1)?.content).toMatchObject({ type: 'reaction', messageId: incoming.id, emoji: '👍' });
   });
 
+  it('sendMedia also takes the file as an upload (multipart field "file"), as Evolution\'s own clients send it', async () => {
+    await openInstance('sales');
+    const boundary = '----evolution-test';
+    const pdf = Buffer.from('%PDF-1.4 invoice');
+    const part = (name: string, value: string) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const payload = Buffer.concat([
+      Buffer.from(part('number', '15550009999') + part('mediatype', 'document') + part('caption', 'your invoice')),
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="invoice.pdf"\r\ncontent-type: application/pdf\r\n\r\n`),
+      pdf,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await t.inject({
+      method: 'POST',
+      url: `${SERVER_URL}/message/sendMedia/sales`,
+      headers: { apikey, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
+    expect(res.statusCode).toBe(201);
+    expect(json(res)).toMatchObject({ messageType: 'documentMessage', message: { documentMessage: { fileName: 'invoice.pdf', mimetype: 'application/pdf', caption: 'your invoice' } } });
+    const sent = t.gw.engine.last('sales').outbox.at(-1)!;
+    expect((sent.content as { media: Buffer }).media.equals(pdf)).toBe(true);
+  });
+
   it('chat: markMessageAsRead, sendPresence and getBase64FromMediaMessage, as the node\'s readMessages / sendPresence / getMediaBase64 send them', async () => {
     await openInstance('sales');
     const conn = t.gw.engine.last('sales');
