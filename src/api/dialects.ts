@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { bridgeDialect } from './bridge/index.js';
+import { evolutionDialect } from './evolution/index.js';
 import { gomultiDialect } from './gomulti/index.js';
 import { gowaDialect } from './gowa/index.js';
 import type { GatewayEvent } from '../core/model.js';
@@ -12,7 +13,7 @@ import type { ApiPluginOptions, Dialect, DialectEvent } from './types.js';
 import { wahaDialect } from './waha/index.js';
 import { wawpDialect } from './wawp/index.js';
 
-export const allDialects: Dialect[] = [bridgeDialect, gomultiDialect, gowaDialect, wawpDialect, wahaDialect];
+export const allDialects: Dialect[] = [bridgeDialect, gomultiDialect, gowaDialect, wawpDialect, wahaDialect, evolutionDialect];
 
 /** Root prefixes the native API and the app itself own. */
 export const NATIVE_ROOT_PATHS = ['/api/v1', '/health', '/ready', '/docs', '/openapi.json', '/metrics', '/dashboard', '/sandbox', '/compat'];

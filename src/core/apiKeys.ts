@@ -26,6 +26,7 @@ const TOUCH_INTERVAL_MS = 60_000;
  * request. Session keys are not cached: revoking or deleting must bite at once.
  */
 const ADMIN_CACHE_TTL_MS = 30_000;
+const MIN_CHOSEN_KEY_LENGTH = 16;
 
 /** deriveSecret purpose of the key-hashing secret. */
 export const API_KEY_HASH_PURPOSE = 'api-key-hash';
@@ -91,8 +92,9 @@ export class StoreApiKeyService implements ApiKeyService {
     return { kind: 'session', sessionId: row.sessionId, keyId: row.id };
   }
 
-  async createSessionKey(sessionId: string, label?: string | null): Promise<ApiKeyInfo & { key: string }> {
-    const key = generateKey(SESSION_KEY_PREFIX);
+  async createSessionKey(sessionId: string, label?: string | null, opts: { key?: string } = {}): Promise<ApiKeyInfo & { key: string }> {
+    const key = opts.key ?? generateKey(SESSION_KEY_PREFIX);
+    if (opts.key !== undefined) await this.assertChosenKey(opts.key);
     const row: ApiKeyRow = {
       id: `key_${randomBytes(9).toString('base64url')}`,
       sessionId,
@@ -103,6 +105,19 @@ export class StoreApiKeyService implements ApiKeyService {
     };
     await this.repo.create(row);
     return { ...toInfo(row), key };
+  }
+
+  /**
+   * A key a client chose (Evolution API lets a client name its instance token):
+   * long enough to resist guessing, and not a key that already exists.
+   */
+  private async assertChosenKey(key: string): Promise<void> {
+    if (key.length < MIN_CHOSEN_KEY_LENGTH || key.length > 256 || /\s/.test(key)) {
+      throw new GatewayError('BAD_REQUEST', `A chosen key is ${MIN_CHOSEN_KEY_LENGTH} to 256 characters without spaces`, { field: 'key' });
+    }
+    if ((await this.verify(key)) !== undefined) {
+      throw new GatewayError('BAD_REQUEST', 'This key is already in use; choose another one', { field: 'key' });
+    }
   }
 
   async listSessionKeys(sessionId: string): Promise<ApiKeyInfo[]> {

@@ -103,8 +103,11 @@ export interface ApiKeyInfo {
 export interface ApiKeyService {
   /** Resolve a presented key; undefined when unknown. */
   verify(key: string): Promise<Principal | undefined>;
-  /** New session-scoped key; the plain key is returned once. */
-  createSessionKey(sessionId: string, label?: string | null): Promise<ApiKeyInfo & { key: string }>;
+  /**
+   * New session-scoped key; the plain key is returned once. `opts.key`: a key
+   * the client chose (16–256 characters, not in use; else BAD_REQUEST).
+   */
+  createSessionKey(sessionId: string, label?: string | null, opts?: { key?: string }): Promise<ApiKeyInfo & { key: string }>;
   listSessionKeys(sessionId: string): Promise<ApiKeyInfo[]>;
   /** Throws KEY_NOT_FOUND. */
   revokeSessionKey(sessionId: string, keyId: string): Promise<void>;

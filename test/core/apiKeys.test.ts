@@ -204,3 +204,26 @@ describe('stored key hashes', () => {
     expect(apiKeys.rows.get(ADMIN_KEY_ID)).toMatchObject({ hash: hashApiKey('operator', SECRET), createdAt: '2025-01-01T00:00:00.000Z' });
   });
 });
+
+describe('createSessionKey with a chosen key (Evolution API instance tokens)', () => {
+  it('stores the chosen key (hash only) and verifies it for its session', async () => {
+    const repo = new MemoryApiKeyRepo();
+    const service = new StoreApiKeyService(keyStore(repo));
+    const created = await service.createSessionKey('sales', 'evolution instance token', { key: 'chosen-token-0123456789' });
+    expect(created.key).toBe('chosen-token-0123456789');
+    expect(JSON.stringify([...repo.rows.values()])).not.toContain('chosen-token-0123456789');
+    expect(await service.verify('chosen-token-0123456789')).toMatchObject({ kind: 'session', sessionId: 'sales' });
+  });
+
+  it('refuses a short key, one with spaces, and one already in use (the admin key too) without storing anything', async () => {
+    const repo = new MemoryApiKeyRepo();
+    await ensureAdminKey(keyStore(repo), 'wg_admin_key_0123456789abcdef');
+    const service = new StoreApiKeyService(keyStore(repo));
+    await service.createSessionKey('sales', null, { key: 'taken-token-0123456789' });
+    const before = repo.rows.size;
+    for (const key of ['short', 'has spaces in it 0123456789', 'taken-token-0123456789', 'wg_admin_key_0123456789abcdef']) {
+      await expect(service.createSessionKey('support', null, { key })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    expect(repo.rows.size).toBe(before);
+  });
+});

@@ -52,7 +52,8 @@ describe('every dialect declares its event rendering', () => {
 
   it('the dialects whose originals have no lifecycle webhooks render a state change as null', () => {
     const change = stateChange('connecting', 'connected');
-    for (const dialect of allDialects.filter((d) => d.name !== 'waha')) expect(dialect.renderEvent?.(change)).toBeNull();
+    for (const dialect of allDialects.filter((d) => d.name !== 'waha' && d.name !== 'evolution')) expect(dialect.renderEvent?.(change)).toBeNull();
+    expect(allDialects.find((d) => d.name === 'evolution')?.renderEvent?.(change)?.event).toBe('connection.update');
     expect(allDialects.find((d) => d.name === 'waha')?.renderEvent?.(change)).toEqual({
       event: 'session.status',
       payload: { name: 'default', status: 'WORKING' },

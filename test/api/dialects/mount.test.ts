@@ -14,7 +14,7 @@ describe('mountDialects', () => {
   });
 
   it('exports the five dialects by name', () => {
-    expect(allDialects.map((d) => d.name)).toEqual(['bridge', 'gomulti', 'gowa', 'wawp', 'waha']);
+    expect(allDialects.map((d) => d.name)).toEqual(['bridge', 'gomulti', 'gowa', 'wawp', 'waha', 'evolution']);
   });
 
   it('serves a root dialect at its clients’ paths, in its own envelope, beside /compat and the native API', async () => {
