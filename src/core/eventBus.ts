@@ -107,11 +107,11 @@ export class InMemoryEventBus implements EventBus {
     if (listeners) this.deliver(listeners, event);
     if (durable && this.opts.repo) {
       const batch = this.batchOf(event);
-      if (write) void this.enqueue(sessionId, () => write(batch));
+      if (write) this.enqueueQuietly(sessionId, () => write(batch));
       // Submitted in chain order; the chain need not wait for it (the group keeps the order).
-      else void this.enqueue(sessionId, async () => this.track(this.commitQuietly(batch)));
+      else this.enqueueQuietly(sessionId, async () => this.track(this.commitQuietly(batch)));
     } else if (write) {
-      void this.enqueue(sessionId, () => write({ events: [], deliveries: [] }));
+      this.enqueueQuietly(sessionId, () => write({ events: [], deliveries: [] }));
     }
     return event;
   }
@@ -121,6 +121,11 @@ export class InMemoryEventBus implements EventBus {
    * before it. The returned promise settles with the task; the chain goes on
    * whatever the task does.
    */
+  /** enqueue() for callers that do not wait: the chain already logs a failure. */
+  private enqueueQuietly(sessionId: string, task: () => Promise<void>): void {
+    this.enqueue(sessionId, task).catch(() => undefined);
+  }
+
   enqueue(sessionId: string, task: () => Promise<void>): Promise<void> {
     const previous = this.chains.get(sessionId) ?? Promise.resolve();
     const run = previous.then(task);

@@ -169,7 +169,7 @@ export class SessionRuntime {
         this.retryTimer = null;
         if (this.stopped) return;
         this.deps.hooks.connecting(`reconnecting (attempt ${this.attempt})`);
-        void this.open();
+        this.open().catch((err: unknown) => this.deps.logger.error({ err, sessionId: this.deps.sessionId }, 'reconnect failed to start'));
       }, delayMs);
       this.retryTimer.unref?.();
       return;
