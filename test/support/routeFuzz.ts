@@ -111,7 +111,7 @@ function body(): fc.Arbitrary<Body> {
 
 interface Headers {
   /** `surface`: the credentials the route's own surface expects (most requests, so they get past auth). */
-  auth: 'surface' | 'bearer' | 'x-api-key' | 'basic' | 'cookie' | 'none' | 'garbage';
+  auth: 'surface' | 'bearer' | 'x-api-key' | 'apikey' | 'basic' | 'cookie' | 'none' | 'garbage';
   extra: Record<string, string>;
 }
 
@@ -169,6 +169,11 @@ export function inEnvelope(surface: string, body: unknown): boolean {
       return b.status === false && typeof b.code === 'number' && str(b.message) && str(b.error);
     case 'bridge':
       return str(b.error);
+    case 'evolution': {
+      const r = b.response as Record<string, unknown> | undefined;
+      const message = r?.message;
+      return typeof b.status === 'number' && str(b.error) && typeof r === 'object' && r !== null && (str(message) || Array.isArray(message));
+    }
     default:
       return false;
   }
@@ -223,6 +228,7 @@ export async function createFuzzTarget(): Promise<FuzzTarget> {
     bridge: 'x-api-key',
     gomulti: 'x-api-key',
     wawp: 'x-api-key',
+    evolution: 'apikey',
   };
   const authHeaders = (auth: Headers['auth'], url: string): Record<string, string> => {
     if (auth === 'surface') auth = surfaceAuth[app.errorSurfaces!.forUrl(url).name] ?? 'bearer';
@@ -231,6 +237,8 @@ export async function createFuzzTarget(): Promise<FuzzTarget> {
         return { authorization: `Bearer ${gw.adminKey}` };
       case 'x-api-key':
         return { 'x-api-key': Math.random() < 0.5 ? gw.adminKey : sessionKey };
+      case 'apikey':
+        return { apikey: Math.random() < 0.5 ? gw.adminKey : sessionKey };
       case 'basic':
         return { authorization: `Basic ${Buffer.from(GOWA_USER).toString('base64')}` };
       case 'cookie':
