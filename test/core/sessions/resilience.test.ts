@@ -170,7 +170,7 @@ describe('timers', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'wagate-resilience-'));
     const store = await openStore({ url: `sqlite:${path.join(dir, 'wagate.db')}`, dataDir: dir, masterKey: TEST_MASTER_KEY });
     const engine = new FakeEngine();
-    const core = await createCore({ store, engine, logger: pino({ level: 'silent' }), sandbox: true, pairingCodeTtlMs: 100 });
+    const core = await createCore({ store, engine, logger: pino({ level: 'silent' }), sandbox: true, pairingCodeTtlMs: 1_000 });
     rigs.push({ core, store, engine, lines: [], dataDir: dir, close: async () => (await core.sessions.shutdown(), await store.close()) });
     await core.sessions.create({ sessionId: 'code' });
     await core.sessions.connect('code');
