@@ -200,6 +200,16 @@ export class InMemoryEventBus implements EventBus {
   }
 
   /** Wait until every queued write is done (shutdown, tests). */
+  /**
+   * Resolves once every event emitted so far for this session is stored.
+   * Unlike flush(), it waits for a snapshot only, so other sessions' steady
+   * traffic cannot keep it waiting.
+   */
+  async stored(sessionId: string): Promise<void> {
+    await this.chains.get(sessionId);
+    await Promise.all([...this.inflight]);
+  }
+
   async flush(): Promise<void> {
     while (this.chains.size > 0 || this.inflight.size > 0) {
       await Promise.all([...this.chains.values(), ...this.inflight]);

@@ -68,7 +68,7 @@ export class SessionLifecycle {
     const entry = newSessionEntry(row);
     registry.add(entry);
     this.deps.events.emit('session.created', id, { session: registry.view(entry) });
-    await this.deps.events.flush();
+    await this.deps.events.stored(id);
     this.log(id).info('session created');
     return registry.view(entry);
   }
@@ -144,12 +144,12 @@ export class SessionLifecycle {
       entry.runtime = null;
       linking.clear(entry);
       await writer.flush(entry);
-      await events.flush();
+      await events.stored(sessionId);
       await this.deps.store.sessions.delete(sessionId);
       registry.remove(entry);
       events.emit('session.deleted', sessionId, { sessionId });
       // Answer only once the event is stored: a kill -9 after the answer must not lose its webhook.
-      await events.flush();
+      await events.stored(sessionId);
       this.log(sessionId).info('session deleted');
     });
   }
