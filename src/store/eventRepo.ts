@@ -9,6 +9,7 @@
  * transaction: a crash leaves all of them or none.
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
+import { pendingDeliveryRow } from './webhookRepo.js';
 import type { Database, EventsTable, WebhookDeliveriesTable } from './schema.js';
 import { sessionPatchColumns } from './sessionRepo.js';
 import type { EventBatch, EventRepo, EventRow } from './types.js';
@@ -91,18 +92,7 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
             last.set(e.sessionId, { seq: e.seq, id: e.id });
           }
           for (const d of batch.deliveries) {
-            deliveries.push({
-              event_id: d.eventId,
-              endpoint_id: d.endpointId,
-              session_id: d.sessionId,
-              event_type: d.eventType,
-              seq: d.seq,
-              payload: d.payload,
-              status: 'pending',
-              attempts: 0,
-              next_attempt_at: 0,
-              created_at: d.createdAt,
-            });
+            deliveries.push(pendingDeliveryRow(d));
           }
         }
         // Multi-row statements: a group of many events costs a few statements, not a few per event.

@@ -114,18 +114,7 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
     async insertDelivery(d: NewDelivery): Promise<number> {
       const row = await db
         .insertInto('webhook_deliveries')
-        .values({
-          event_id: d.eventId,
-          endpoint_id: d.endpointId,
-          session_id: d.sessionId,
-          event_type: d.eventType,
-          seq: d.seq,
-          payload: d.payload,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: 0,
-          created_at: d.createdAt,
-        })
+        .values(pendingDeliveryRow(d))
         .returning('id')
         .executeTakeFirstOrThrow();
       return Number(row.id);
@@ -236,5 +225,21 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+  };
+}
+
+/** The row of a delivery not yet tried: shared by the event commit (eventRepo) and single inserts. */
+export function pendingDeliveryRow(d: NewDelivery) {
+  return {
+    event_id: d.eventId,
+    endpoint_id: d.endpointId,
+    session_id: d.sessionId,
+    event_type: d.eventType,
+    seq: d.seq,
+    payload: d.payload,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: 0,
+    created_at: d.createdAt,
   };
 }
