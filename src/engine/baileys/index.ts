@@ -9,6 +9,7 @@ import type { Engine, EngineConnectOptions, EngineConnection } from '../types.js
 import { loadAuthState } from './authState.js';
 import { makeBaileysLogger } from './baileysLogger.js';
 import { BaileysConnection, generateMessageId } from './connection.js';
+import { silenceLibsignalConsole } from './libsignalConsole.js';
 import { createSharedCaches, type SharedCaches } from './sharedCaches.js';
 
 export { trustSandboxRoot } from './sandboxTrust.js';
@@ -37,7 +38,9 @@ export class BaileysEngine implements Engine {
   /** Bounded caches shared by every socket of this engine (see sharedCaches.ts). */
   private readonly caches: SharedCaches = createSharedCaches();
 
-  constructor(private readonly options: BaileysEngineOptions) {}
+  constructor(private readonly options: BaileysEngineOptions) {
+    silenceLibsignalConsole(options.logger);
+  }
 
   newMessageId(): string {
     return generateMessageId();
