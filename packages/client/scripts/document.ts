@@ -93,3 +93,30 @@ export async function schemaText(doc: OpenApiDocument): Promise<string> {
   const ast = await openapiTS(JSON.parse(JSON.stringify(doc)) as Parameters<typeof openapiTS>[0], { silent: true });
   return SCHEMA_HEADER + astToString(ast);
 }
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** What differs between two documents, by operation ("added GET /x", "changed POST /y") and top-level part. */
+export function describeDrift(committed: OpenApiDocument, current: OpenApiDocument): string[] {
+  const operations = (doc: OpenApiDocument): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (const [route, item] of Object.entries(doc.paths ?? {})) {
+      for (const [method, op] of Object.entries(item)) {
+        out.set(METHODS.has(method) ? `${method.toUpperCase()} ${route}` : `${route} (${method})`, JSON.stringify(op));
+      }
+    }
+    return out;
+  };
+  const before = operations(committed);
+  const after = operations(current);
+  const changes: string[] = [];
+  for (const [name, op] of after) {
+    if (!before.has(name)) changes.push(`added ${name}`);
+    else if (before.get(name) !== op) changes.push(`changed ${name}`);
+  }
+  for (const name of before.keys()) if (!after.has(name)) changes.push(`removed ${name}`);
+  for (const key of new Set([...Object.keys(committed), ...Object.keys(current)])) {
+    if (key !== 'paths' && JSON.stringify(committed[key]) !== JSON.stringify(current[key])) changes.push(`changed ${key}`);
+  }
+  return changes;
+}
