@@ -48,7 +48,7 @@ export function checkBaseUrl(baseUrl: string): string {
     throw new TypeError(`wagate client: baseUrl ${JSON.stringify(baseUrl)} is not a URL; give e.g. http://127.0.0.1:3000`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`wagate client: baseUrl must be http or https, not ${url.protocol}`);
+    throw new TypeError(`wagate client: baseUrl must start with http:// or https:// (got ${JSON.stringify(baseUrl)}); give e.g. http://127.0.0.1:3000`);
   }
   return baseUrl.replace(/\/+$/, '');
 }
