@@ -137,8 +137,8 @@ describe('followEvents', () => {
   });
 
   it('refuse a base URL or key that cannot work, saying what to give', () => {
-    expect(() => createWagateClient({ baseUrl: 'localhost:3000', apiKey: 'k' })).toThrow(/not a URL|http or https/);
-    expect(() => createWagateClient({ baseUrl: 'ftp://h', apiKey: 'k' })).toThrow(/http or https/);
+    expect(() => createWagateClient({ baseUrl: 'localhost:3000', apiKey: 'k' })).toThrow(/not a URL|http:\/\/ or https:\/\//);
+    expect(() => createWagateClient({ baseUrl: 'ftp://h', apiKey: 'k' })).toThrow(/must start with http:\/\/ or https:\/\//);
     expect(() => createWagateClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: ' ' })).toThrow(/apiKey is required/);
     expect(() => followEvents({ baseUrl: '/relative', apiKey: 'k' })).toThrow(/not a URL/);
   });
