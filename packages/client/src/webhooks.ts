@@ -8,8 +8,8 @@
  *   keyed with the secret string exactly as shown (`whsec_…`).
  *
  * During a secret rotation a header carries one signature per secret; either
- * matching is enough. Pass the raw body as received: re-serialized JSON
- * does not match its signature.
+ * matching is enough. Pass the raw body as received (a string, or the bytes:
+ * a Buffer is a Uint8Array): re-serialized JSON does not match its signature.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
@@ -33,7 +33,7 @@ export class WebhookVerificationError extends Error {
 const DEFAULT_TOLERANCE_S = 300;
 
 /** Verify the Standard Webhooks signature and return the event; throws WebhookVerificationError. */
-export function verifyStandardWebhook(secret: string, body: string | Buffer, headers: WebhookHeaders, options: VerifyOptions = {}): WagateEvent {
+export function verifyStandardWebhook(secret: string, body: string | Uint8Array, headers: WebhookHeaders, options: VerifyOptions = {}): WagateEvent {
   const h = normalize(headers);
   const id = h['webhook-id'];
   const timestamp = h['webhook-timestamp'];
@@ -43,18 +43,19 @@ export function verifyStandardWebhook(secret: string, body: string | Buffer, hea
   }
   // The package checks its own fixed 5-minute window against the real clock; ours honours the options.
   checkTimestamp(timestamp, options);
-  const signed = standardSigner(secret).sign(id, new Date(Number(timestamp) * 1000), body);
+  const text = bodyText(body);
+  const signed = standardSigner(secret).sign(id, new Date(Number(timestamp) * 1000), text);
   const expected = signed.slice(signed.indexOf(',') + 1);
   const matches = signature
     .split(' ')
     .map((part) => part.split(','))
     .some(([version, value]) => version === 'v1' && value !== undefined && safeEqual(value, expected));
   if (!matches) throw new WebhookVerificationError('No webhook-signature matches this secret and body');
-  return parseEvent(body);
+  return parseEvent(text);
 }
 
 /** Verify WADial's `wadial-signature` header and return the event; throws WebhookVerificationError. */
-export function verifyWadialWebhook(secret: string, body: string | Buffer, headers: WebhookHeaders, options: VerifyOptions = {}): WagateEvent {
+export function verifyWadialWebhook(secret: string, body: string | Uint8Array, headers: WebhookHeaders, options: VerifyOptions = {}): WagateEvent {
   const header = normalize(headers)['wadial-signature'];
   if (!header) throw new WebhookVerificationError('Missing wadial-signature header');
   let timestamp: string | undefined;
@@ -70,18 +71,19 @@ export function verifyWadialWebhook(secret: string, body: string | Buffer, heade
     throw new WebhookVerificationError('wadial-signature must read t=<unix>,v1=<hex>');
   }
   checkTimestamp(timestamp, options);
-  const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  const text = bodyText(body);
+  const expected = createHmac('sha256', secret).update(`${timestamp}.${text}`).digest('hex');
   if (!signatures.some((s) => safeEqual(s, expected))) {
     throw new WebhookVerificationError('No wadial-signature matches this secret and body');
   }
-  return parseEvent(body);
+  return parseEvent(text);
 }
 
 /**
  * Verify whichever signature the request carries (Standard Webhooks first,
  * then WADial's) and return the event; throws WebhookVerificationError.
  */
-export function verifyWebhook(secret: string, body: string | Buffer, headers: WebhookHeaders, options: VerifyOptions = {}): WagateEvent {
+export function verifyWebhook(secret: string, body: string | Uint8Array, headers: WebhookHeaders, options: VerifyOptions = {}): WagateEvent {
   const h = normalize(headers);
   if (h['webhook-signature']) return verifyStandardWebhook(secret, body, headers, options);
   if (h['wadial-signature']) return verifyWadialWebhook(secret, body, headers, options);
@@ -114,10 +116,15 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function parseEvent(body: string | Buffer): WagateEvent {
+/** The gateway signs the body's UTF-8 text. */
+function bodyText(body: string | Uint8Array): string {
+  return typeof body === 'string' ? body : new TextDecoder().decode(body);
+}
+
+function parseEvent(text: string): WagateEvent {
   let value: unknown;
   try {
-    value = JSON.parse(body.toString());
+    value = JSON.parse(text);
   } catch {
     throw new WebhookVerificationError('The signed body is not JSON');
   }
