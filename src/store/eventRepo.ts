@@ -3,6 +3,10 @@
  * webhook outbox's write path. Only the newest events of each session are
  * kept in the log, so a session that sits in QR state for weeks cannot grow
  * the database without bound; deliveries keep their own copy of the body.
+ * The trim (a delete with a ranked subquery) runs once a session has added a
+ * tenth of its allowance since the last one, not on every write: it was a
+ * few per cent of a connect's CPU. A session therefore holds up to 10 % more
+ * than the allowance between trims.
  *
  * `commit` writes a session row change, its events (with the bus's ids and
  * seqs), the session's sequence and the events' deliveries in one
@@ -37,7 +41,23 @@ async function trim(db: Db, sessionId: string, keepPerSession: number): Promise<
     .execute();
 }
 
+/** Counts each session's new rows and says when a trim is due (every `slack` rows). */
+function trimSchedule(keepPerSession: number): (sessionId: string, added: number) => boolean {
+  const slack = Math.max(1, Math.floor(keepPerSession / 10));
+  const sinceTrim = new Map<string, number>();
+  return (sessionId, added) => {
+    const n = (sinceTrim.get(sessionId) ?? 0) + added;
+    if (n < slack) {
+      sinceTrim.set(sessionId, n);
+      return false;
+    }
+    sinceTrim.delete(sessionId);
+    return true;
+  };
+}
+
 export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KEPT_PER_SESSION): EventRepo {
+  const trimDue = trimSchedule(keepPerSession);
   return {
     async append(row: EventRow): Promise<void> {
       await db
@@ -51,7 +71,7 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
           seq: row.seq ?? 0,
         })
         .execute();
-      await trim(db, row.sessionId, keepPerSession);
+      if (trimDue(row.sessionId, 1)) await trim(db, row.sessionId, keepPerSession);
     },
 
     async list(sessionId: string, limit: number): Promise<EventRow[]> {
@@ -99,7 +119,9 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
         for (let i = 0; i < history.length; i += ROWS_PER_INSERT) {
           await trx.insertInto('events').values(history.slice(i, i + ROWS_PER_INSERT)).execute();
         }
-        for (const sessionId of new Set(history.map((h) => h.session_id))) await trim(trx, sessionId, keepPerSession);
+        const added = new Map<string, number>();
+        for (const h of history) added.set(h.session_id, (added.get(h.session_id) ?? 0) + 1);
+        for (const [sessionId, count] of added) if (trimDue(sessionId, count)) await trim(trx, sessionId, keepPerSession);
         const sequences = [...last].map(([sessionId, { seq, id }]) => ({ session_id: sessionId, seq, last_event_id: id }));
         for (let i = 0; i < sequences.length; i += ROWS_PER_INSERT) {
           await trx

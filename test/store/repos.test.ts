@@ -259,4 +259,28 @@ describe.each(DIALECTS)('event retention (%s)', (dialect) => {
       await target.cleanup();
     }
   });
+
+  it('trims a large allowance in steps: never more than a tenth over it, the newest always kept', async () => {
+    const target = await createTarget(dialect);
+    const { db } = connect(target.url);
+    try {
+      await migrateToLatest(db, dialect);
+      const events = createEventRepo(db, 50);
+      const count = async () => Number((await target.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM events'))[0].n);
+      let most = 0;
+      for (let i = 1; i <= 120; i++) {
+        await events.append({ sessionId: 'a', type: `t${i}`, data: '{}', createdAt: new Date().toISOString() });
+        most = Math.max(most, await count());
+      }
+      expect(most).toBeGreaterThan(50);
+      expect(most).toBeLessThanOrEqual(55);
+      const kept = (await events.list('a', 100)).map((e) => e.type);
+      expect(kept.at(-1)).toBe('t120');
+      expect(kept.length).toBeLessThanOrEqual(55);
+      expect(kept).toEqual(Array.from({ length: kept.length }, (_, k) => `t${121 - kept.length + k}`));
+    } finally {
+      await db.destroy();
+      await target.cleanup();
+    }
+  });
 });
