@@ -34,7 +34,13 @@ export interface GatewayStats {
   cpuMs: number;
   eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
   sessions: Record<string, number>;
+  messagesReceived: number;
 }
+
+// tsx turns source maps on for the whole process, so every Error().stack (Baileys
+// captures two per query and per delay) is mapped frame by frame. Production runs
+// compiled JS without them; measure that (BENCH_SOURCE_MAPS=1 keeps them).
+if (process.env.BENCH_SOURCE_MAPS !== '1') process.setSourceMapsEnabled(false);
 
 const eld = monitorEventLoopDelay({ resolution: 5 });
 eld.enable();
@@ -61,7 +67,14 @@ const gateway = await startGateway(config, logger, {
 const startedMs = Date.now() - startAt;
 
 const forwarded = new Set<number>();
+/** message.received events seen (the `real` scenario's trickle arriving). */
+let messagesReceived = 0;
 const forward = (event: GatewayEvent): void => {
+  if (event.type === 'message.received' && !forwarded.has(event.id)) {
+    forwarded.add(event.id);
+    messagesReceived++;
+    return;
+  }
   if (event.type !== 'connection.state' && event.type !== 'auth.qr' && event.type !== 'auth.paired') return;
   if (forwarded.has(event.id)) return;
   forwarded.add(event.id);
@@ -131,6 +144,7 @@ serveRpc({
         meanMs: eld.mean / 1e6,
       },
       sessions: gateway.core.sessions.countByState(),
+      messagesReceived,
     };
   },
   loopDelay: (params) => {

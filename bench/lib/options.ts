@@ -35,13 +35,28 @@ export interface BenchOptions {
   runs: number;
   /** fuzz: fast-check seed (default: random, printed). */
   seed: number | undefined;
+  /** real: contacts, groups and members per group each linked account carries (the sandbox's accountContent). */
+  contacts: number;
+  groups: number;
+  groupSize: number;
+  /** real: messages per session per minute during the measured window (1:1 and group alternately). */
+  tricklePerMin: number;
+  /** real: messages each session receives before the restore, so it restores with keys for many peers. */
+  warmMessages: number;
+  /** baseline: 'process' = one stock process per session; 'in-process' = N stock sockets in one plain Node process. */
+  peer: 'process' | 'in-process';
+  /** pair: connects measured one at a time on the idle gateway before the burst. */
+  single: number;
+  /** guard: allowed worsening of a figure against the last committed results, in percent. */
+  tolerancePct: number;
 }
 
-export const USAGE = `usage: npm run bench -- <pair|restore|idle|api|baseline|scale|sandbox|sandbox-relay|messaging|webhooks|fuzz> [--sessions N] [--duration S]
+export const USAGE = `usage: npm run bench -- <pair|connect|restore|idle|api|baseline|scale|real|guard|sandbox|sandbox-relay|messaging|webhooks|fuzz> [--sessions N] [--duration S]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
   [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
-  [--sandbox-load on|off|both] [--rate N] [--runs N] [--seed N] [--keep]`;
+  [--sandbox-load on|off|both] [--rate N] [--runs N] [--seed N] [--peer process|in-process]
+  [--contacts N] [--groups N] [--group-size N] [--trickle-per-min N] [--warm-messages N] [--tolerance PCT] [--single N] [--keep]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const scenario = argv[0];
@@ -79,10 +94,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (value !== 'on' && value !== 'off') throw new Error(`--${name} must be on or off`);
     return value;
   };
+  const peer = (values.get('peer') ?? 'process') as BenchOptions['peer'];
+  if (peer !== 'process' && peer !== 'in-process') throw new Error(`--peer must be process or in-process`);
   return {
     scenario,
     sessions,
-    duration: int('duration', scenario === 'api' ? 10 : scenario === 'sandbox' ? 45 : scenario === 'sandbox-relay' ? 30 : 60),
+    duration: int('duration', scenario === 'api' ? 10 : scenario === 'sandbox' ? 45 : scenario === 'sandbox-relay' ? 30 : scenario === 'real' ? 120 : 60),
     fastCurve,
     batch: int('batch', Math.min(100, Math.max(1, sessions))),
     scanConcurrency: int('scan-concurrency', 20),
@@ -98,5 +115,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     rate: int('rate', 500),
     runs: int('runs', 5000),
     seed: values.has('seed') ? int('seed', 0) : undefined,
+    contacts: int('contacts', 200),
+    groups: int('groups', 20),
+    groupSize: int('group-size', 50),
+    tricklePerMin: int('trickle-per-min', 1),
+    warmMessages: int('warm-messages', 4),
+    peer,
+    tolerancePct: int('tolerance', 25),
+    single: int('single', 20),
   };
 }

@@ -20,10 +20,22 @@ export interface SandboxProc {
   stats(): Promise<{ rss: number; cpuMs: number; wallMs: number; connections: number; eventLoopP99Ms: number }>;
   /** Messages these phones received (id, epoch ms of decryption). */
   inbox(phones: string[]): Promise<Array<{ phone: string; id: string; at: number }>>;
+  /** A sandbox phone sends a text to a number or a group JID. */
+  sendText(phone: string, to: string, text: string): Promise<{ id: string }>;
+  /** The groups a phone is in. */
+  groupsOf(phone: string): Promise<Array<{ id: string; participants: string[] }>>;
 }
 
-export async function startSandbox(workDir: string): Promise<SandboxProc> {
-  const child = Child.start('bench/lib/sandboxChild.ts', { logFile: path.join(workDir, 'sandbox.log') });
+export interface SandboxProcOptions {
+  /** Realistic accounts: what each phone pushes to a device it links (SandboxOptions.accountContent). */
+  content?: { contacts: number; groups: number; groupSize: number };
+}
+
+export async function startSandbox(workDir: string, opts: SandboxProcOptions = {}): Promise<SandboxProc> {
+  const child = Child.start('bench/lib/sandboxChild.ts', {
+    logFile: path.join(workDir, 'sandbox.log'),
+    env: opts.content ? { BENCH_SANDBOX_CONTENT: JSON.stringify(opts.content) } : {},
+  });
   await child.waitNotice((n) => n.notice === 'ready', 60_000);
   const info = await child.call<{ url: string; rootPublicKey: string; rootSerial: number }>('info');
   return {
@@ -32,6 +44,8 @@ export async function startSandbox(workDir: string): Promise<SandboxProc> {
     scan: (phone, qr) => child.call('scan', { phone, qr }, 60_000),
     stats: () => child.call('stats'),
     inbox: (phones) => child.call('inbox', { phones }, 60_000),
+    sendText: (phone, to, text) => child.call('sendText', { phone, to, text }, 60_000),
+    groupsOf: (phone) => child.call('groupsOf', { phone }, 60_000),
   };
 }
 

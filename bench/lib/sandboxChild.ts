@@ -6,14 +6,17 @@
  * the whole bench run, so pairing and restore see the same accounts.
  * Load mode is on (`SandboxOptions.load`) unless BENCH_SANDBOX_LOAD=0 (the
  * `sandbox` scenario's `--sandbox-load off` comparison).
+ * BENCH_SANDBOX_CONTENT (JSON `{contacts, groups, groupSize}`) turns on the
+ * realistic accounts (`SandboxOptions.accountContent`) the `real` scenario uses.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { SandboxNetwork } from '../../src/sandbox/index.js';
+import { SandboxNetwork, type AccountContentOptions } from '../../src/sandbox/index.js';
 import { serveRpc } from './rpc.js';
 
 const stateDir = process.env.BENCH_SANDBOX_STATE_DIR || undefined;
 const load = process.env.BENCH_SANDBOX_LOAD !== '0';
-const network = await SandboxNetwork.start({ host: '127.0.0.1', port: 0, stateDir, load });
+const content = process.env.BENCH_SANDBOX_CONTENT ? (JSON.parse(process.env.BENCH_SANDBOX_CONTENT) as AccountContentOptions) : undefined;
+const network = await SandboxNetwork.start({ host: '127.0.0.1', port: 0, stateDir, load, ...(content ? { accountContent: content } : {}) });
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 const cpuAtStart = process.cpuUsage();
@@ -26,6 +29,16 @@ serveRpc({
     network.getOrCreatePhone(phone);
     const device = await network.scan(phone, qr);
     return { jid: device.jid };
+  },
+  /** A phone sends a text to a number or a group JID (the `real` scenario's trickle). */
+  sendText: async (params) => {
+    const { phone, to, text } = params as { phone: string; to: string; text: string };
+    return network.conversations.sendText(phone, to, text);
+  },
+  /** The groups a phone is in: id and participants. */
+  groupsOf: (params) => {
+    const { phone } = params as { phone: string };
+    return network.conversations.groupsOf(phone).map((g) => ({ id: g.id, participants: g.participants }));
   },
   /** What these phones received: message id and the epoch ms each was decrypted. */
   inbox: (params) => {

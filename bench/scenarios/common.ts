@@ -1,12 +1,12 @@
 /** Shared steps of the scenarios: processes that are always cleaned up, figures from timings. */
 import path from 'node:path';
 import type { PairTiming } from '../lib/pairing.js';
-import { startGatewayProc, startSandbox, type GatewayProc, type GatewayProcOptions, type SandboxProc } from '../lib/processes.js';
+import { startGatewayProc, startSandbox, type GatewayProc, type GatewayProcOptions, type SandboxProc, type SandboxProcOptions } from '../lib/processes.js';
 import { percentile, round } from '../lib/stats.js';
 import type { ScenarioContext } from './types.js';
 
-export async function sandboxFor(ctx: ScenarioContext): Promise<SandboxProc> {
-  const sandbox = await startSandbox(ctx.workDir);
+export async function sandboxFor(ctx: ScenarioContext, opts: SandboxProcOptions = {}): Promise<SandboxProc> {
+  const sandbox = await startSandbox(ctx.workDir, opts);
   ctx.track(sandbox.child);
   return sandbox;
 }

@@ -4,6 +4,7 @@ import { fuzzScenario } from './fuzz.js';
 import { idleScenario } from './idle.js';
 import { messagingScenario } from './messaging.js';
 import { pairScenario } from './pair.js';
+import { realScenario } from './real.js';
 import { restoreScenario } from './restore.js';
 import { sandboxLoadScenario } from './sandboxLoad.js';
 import { sandboxRelayScenario } from './sandboxRelay.js';
@@ -18,6 +19,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   api: apiScenario,
   baseline: baselineScenario,
   scale: scaleScenario,
+  real: realScenario,
   sandbox: sandboxLoadScenario,
   messaging: messagingScenario,
   'sandbox-relay': sandboxRelayScenario,

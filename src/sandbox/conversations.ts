@@ -92,6 +92,11 @@ export class Conversations {
     return group ? info(group) : undefined;
   }
 
+  /** Groups the phone is a member of (e.g. those `accountContent` made for it on link). */
+  groupsOf(phoneNumber: string): SandboxGroupInfo[] {
+    return this.ctx.registry.groupsOf(this.phone(phoneNumber).phoneNumber).map(info);
+  }
+
   addParticipant(groupJid: string, phoneNumber: string): SandboxGroupInfo {
     return info(addParticipant(this.ctx, this.groupJid(groupJid), phoneNumber));
   }
