@@ -23,6 +23,8 @@ export interface PairOptions {
   /** Scans in flight at once. */
   scanConcurrency: number;
   timeoutMs: number;
+  /** Called once a batch's first QRs are all in, before any phone scans (e.g. to end a profile of the connects). */
+  afterFirstQrs?: () => Promise<void>;
 }
 
 export const sessionIdOf = (i: number): string => `bench-${String(i).padStart(5, '0')}`;
@@ -75,6 +77,7 @@ async function pairBatch(gw: GatewayProc, sandbox: SandboxProc, ids: string[], f
       }),
     );
     await waitForEvents(gw, () => ids.every((id) => timings.get(id)!.qrAt !== null), opts.timeoutMs);
+    await opts.afterFirstQrs?.();
 
     // Phase 2: the phones scan, a bounded number at a time.
     let next = 0;

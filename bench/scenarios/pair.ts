@@ -1,10 +1,16 @@
 /**
- * pair: N sessions connect at once (in batches of --batch) and pair by QR.
- * Figures: connect request → first QR, and scan → connected, p50/p99.
+ * pair: first `--single` connects one at a time on the idle gateway (connect
+ * request → first QR, with the floor under it: HTTP, WebSocket, handshake),
+ * then N sessions connect at once (in batches of --batch) and pair by QR.
+ * Figures: connect request → first QR, p50/p99, and connects_per_s (QRs of
+ * the burst / first connect → last QR); scan → connected, p50/p99.
+ * BENCH_PROFILE=<dir> writes two CPU profiles: the connects (until every
+ * first QR of the batch is in) and the scans.
  */
 import path from 'node:path';
-import { pairSessions } from '../lib/pairing.js';
-import { round } from '../lib/stats.js';
+import { connectFloor, singleConnects } from '../lib/connectFloor.js';
+import { pairSessions, type PairTiming } from '../lib/pairing.js';
+import { percentile, round } from '../lib/stats.js';
 import type { Figures } from '../lib/results.js';
 import { curveRuns, gatewayFor, pairFigures, sandboxFor, stopGateway } from './common.js';
 import type { Scenario } from './types.js';
@@ -19,25 +25,41 @@ export const pairScenario: Scenario = async (ctx) => {
     // One warm-up pairing so lazy start-up work (WASM, protobuf, first socket) is not in the figures.
     await pairSessions(gw, sandbox, offset, 1, { batch: 1, scanConcurrency: 1, timeoutMs: 120_000 });
     offset += 1;
+    const single = await singleConnects(gw, offset, opts.single);
+    offset += opts.single;
+    const floor = opts.single > 0 ? await connectFloor(gw, sandbox, opts.single) : {};
     const sandboxBefore = await sandbox.stats();
     const before = await gw.stats();
     await gw.resetEventLoop();
     // BENCH_PROFILE=<dir>: a CPU profile of the measured window only (start-up and warm-up excluded).
     const profileDir = process.env.BENCH_PROFILE;
+    const profile = async (phase: string, next: boolean): Promise<void> => {
+      if (!profileDir) return;
+      await gw.child.call('profileStop', { file: path.join(profileDir, `pair-${run.label}-${phase}-${Date.now()}.cpuprofile`) });
+      if (next) await gw.child.call('profileStart');
+    };
     if (profileDir) await gw.child.call('profileStart');
     const started = Date.now();
+    let batchesDone = 0;
+    const batches = Math.ceil(opts.sessions / opts.batch);
     const timings = await pairSessions(gw, sandbox, offset, opts.sessions, {
       batch: opts.batch,
       scanConcurrency: opts.scanConcurrency,
       timeoutMs: 180_000,
+      // The first batch's connects alone, then everything after them.
+      afterFirstQrs: () => (batchesDone++ === 0 ? profile('connects', batches > 0) : Promise.resolve()),
     });
     const totalS = (Date.now() - started) / 1000;
-    if (profileDir) await gw.child.call('profileStop', { file: path.join(profileDir, `pair-${run.label}-${Date.now()}.cpuprofile`) });
+    await profile('scans', false);
     const after = await gw.stats();
     const sandboxAfter = await sandbox.stats();
     runs.push({
       label: run.label,
       figures: {
+        single_qr_p50_ms: round(percentile(single, 50)),
+        single_qr_p99_ms: round(percentile(single, 99)),
+        ...floor,
+        connects_per_s: connectsPerSecond(timings.slice(0, opts.batch)),
         ...pairFigures(timings),
         total_s: round(totalS, 2),
         eventloop_p99_ms: round(after.eventLoop.p99Ms),
@@ -52,6 +74,18 @@ export const pairScenario: Scenario = async (ctx) => {
   return {
     figures: runs[0]!.figures,
     runs: runs.length > 1 ? runs : undefined,
-    notes: [`${opts.batch} sessions connect at once per batch; ${opts.scanConcurrency} scans in flight`],
+    notes: [
+      `${opts.single} single connects one at a time on the idle gateway (single_qr_*, floor_*: p50 of as many driver-side HTTP round trips, WebSocket opens and client handshakes to pair-device)`,
+      `${opts.batch} sessions connect at once per batch; connects_per_s over the first batch (first connect sent → last first QR); ${opts.scanConcurrency} scans in flight`,
+    ],
   };
 };
+
+/** First QRs of one burst per second: from its first connect request to its last first QR. */
+function connectsPerSecond(burst: PairTiming[]): number | null {
+  const qrs = burst.filter((t) => t.qrAt !== null);
+  if (qrs.length === 0) return null;
+  const from = Math.min(...burst.map((t) => t.connectAt));
+  const to = Math.max(...qrs.map((t) => t.qrAt!));
+  return round(qrs.length / (Math.max(1, to - from) / 1000), 1);
+}
