@@ -46,10 +46,12 @@ export async function apiLoad(
   n: number,
   connections: number,
   seconds: number,
+  opts: { statusOnly?: boolean } = {},
 ): Promise<{ status: Figures; sweep: Array<{ connections: number; figures: Figures }>; p99AtTarget: number | null; list: Figures; metrics: Figures }> {
   let i = 0;
   const statusPath = () => `/api/v1/sessions/${sessionIdOf(i++ % n)}/status`;
   const status = await load(gw.port, connections, seconds, statusPath);
+  if (opts.statusOnly) return { status, sweep: [], p99AtTarget: null, list: {}, metrics: {} };
   const sweep: Array<{ connections: number; figures: Figures }> = [];
   for (const c of SWEEP_CONNECTIONS.filter((c) => c < connections)) {
     sweep.push({ connections: c, figures: await load(gw.port, c, seconds, statusPath) });

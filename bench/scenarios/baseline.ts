@@ -2,7 +2,8 @@
  * baseline: the same restore and idle, in the same run, for wagate (one
  * gateway process, --sessions N) and for the engine as people commonly run
  * it (one stock process per session, --stock-sessions K). Reports both and
- * their ratios.
+ * their ratios. `--peer in-process` instead compares wagate with N stock
+ * sockets in one process (baselinePeer.ts).
  */
 import path from 'node:path';
 import { phoneOf } from '../lib/pairing.js';
@@ -10,6 +11,7 @@ import type { SandboxProc } from '../lib/processes.js';
 import { Child } from '../lib/rpc.js';
 import { MB, percentile, round } from '../lib/stats.js';
 import type { Figures } from '../lib/results.js';
+import { baselineInProcess } from './baselinePeer.js';
 import { sandboxFor, stopGateway } from './common.js';
 import { measureEmpty, measureIdle } from './idle.js';
 import { pairAll, restoreAll } from './restoreSteps.js';
@@ -83,6 +85,7 @@ async function restoreAndIdleStock(ctx: ScenarioContext, sandbox: SandboxProc, k
 }
 
 export const baselineScenario: Scenario = async (ctx) => {
+  if (ctx.opts.peer === 'in-process') return baselineInProcess(ctx);
   const n = ctx.opts.sessions;
   const k = ctx.opts.stockSessions;
   const duration = Math.min(ctx.opts.duration, 120);
