@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fdLimitWarning } from './lib/fdLimit.js';
 import { parseOptions, USAGE } from './lib/options.js';
 import { commit, machine, printTable, writeResult, type BenchResult } from './lib/results.js';
 import type { Child } from './lib/rpc.js';
@@ -57,6 +58,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 let exitCode = 0;
 try {
   process.stderr.write(`bench ${opts.scenario}: sessions=${opts.sessions} work dir ${workDir}\n`);
+  const fdWarning = fdLimitWarning(opts.sessions);
+  if (fdWarning) process.stderr.write(`warning: ${fdWarning}\n`);
   const outcome = await scenario({ opts, workDir, track: (c) => (children.add(c), c), untrack: (c) => children.delete(c) });
   const result: BenchResult = {
     scenario: opts.scenario,
@@ -71,6 +74,7 @@ try {
   };
   printTable(result);
   process.stdout.write(`wrote ${writeResult(result)}\n`);
+  exitCode = outcome.exitCode ?? 0;
 } catch (err) {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   exitCode = 1;

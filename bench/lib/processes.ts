@@ -88,6 +88,8 @@ export async function startGatewayProc(opts: GatewayProcOptions): Promise<Gatewa
       WAGATE_API_KEY: BENCH_ADMIN_KEY,
       WAGATE_MASTER_KEY: BENCH_MASTER_KEY,
       WAGATE_SANDBOX: '0',
+      // The bench measures; it does not cap: pair adds warm-up and single-connect sessions above N.
+      WAGATE_MAX_SESSIONS: '0',
       WAGATE_WA_URL: opts.sandbox.url,
       WAGATE_RESTORE_CONCURRENCY: String(opts.restoreConcurrency ?? DEFAULT_RESTORE_CONCURRENCY),
       WAGATE_RESTORE_LOOP_DELAY_MS: String(opts.restoreLoopDelayMs ?? DEFAULT_RESTORE_LOOP_DELAY_MS),
