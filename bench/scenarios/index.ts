@@ -1,6 +1,7 @@
 import { apiScenario } from './api.js';
 import { baselineScenario } from './baseline.js';
 import { fuzzScenario } from './fuzz.js';
+import { guardScenario } from './guard.js';
 import { idleScenario } from './idle.js';
 import { messagingScenario } from './messaging.js';
 import { pairScenario } from './pair.js';
@@ -25,4 +26,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   'sandbox-relay': sandboxRelayScenario,
   webhooks: webhooksScenario,
   fuzz: fuzzScenario,
+  guard: guardScenario,
 };

@@ -14,6 +14,8 @@ export interface ScenarioOutcome {
   figures: Figures;
   runs?: Array<{ label: string; figures: Figures }>;
   notes?: string[];
+  /** Non-zero: the run measured fine but judged a failure (the guard); results are still written. */
+  exitCode?: number;
 }
 
 export type Scenario = (ctx: ScenarioContext) => Promise<ScenarioOutcome>;
