@@ -15,6 +15,29 @@ describe('shared AsyncLocalStorage for Baileys sockets', () => {
     expect(outside).toBeInstanceOf(AsyncLocalStorage);
   });
 
+  it('outside the wrapped call makes real storages that work, subclasses included', async () => {
+    withSharedAsyncStorage(() => undefined);
+    class Tagged extends AsyncLocalStorage<string> {
+      tag(): string {
+        return `tag:${this.getStore() ?? 'none'}`;
+      }
+    }
+    const plain = new AsyncLocalStorage<string>();
+    const tagged = new Tagged();
+    expect(plain).not.toBeInstanceOf(SharedAsyncLocalStorage);
+    expect(tagged).toBeInstanceOf(Tagged);
+    expect(tagged).toBeInstanceOf(AsyncLocalStorage);
+    const seen = await plain.run('p', async () => {
+      await tick();
+      return tagged.run('t', async () => {
+        await tick();
+        return [plain.getStore(), tagged.tag()];
+      });
+    });
+    expect(seen).toEqual(['p', 'tag:t']);
+    expect(AsyncLocalStorage.bind(() => 1)()).toBe(1);
+  });
+
   it('restores the real class even when the wrapped call throws', () => {
     expect(() =>
       withSharedAsyncStorage(() => {

@@ -9,12 +9,12 @@
  * reconnect added one more for good.
  *
  * What: while `makeWASocket` runs (synchronously; that is where Baileys
- * creates its storage), `AsyncLocalStorage` is swapped for a view class.
+ * creates its storage), `new AsyncLocalStorage()` makes a view instead.
  * Each view keeps its own value in a map held by ONE real storage, so a
  * socket only ever sees its own transaction context, exactly as before; the
  * process has one storage to propagate instead of one per socket ever made.
- * Outside that call the real class is back in place: no other code is
- * affected.
+ * Outside that call `new AsyncLocalStorage()` makes a real storage, as
+ * before: no other code is affected.
  */
 import asyncHooks from 'node:async_hooks';
 import { syncBuiltinESMExports } from 'node:module';
@@ -56,23 +56,44 @@ export class SharedAsyncLocalStorage<T> {
 }
 
 const hooks = asyncHooks as { AsyncLocalStorage: unknown };
+/** > 0 while a wrapped call runs: `new AsyncLocalStorage()` then makes a view. */
 let depth = 0;
+
+/**
+ * What `AsyncLocalStorage` names once installed: outside a wrapped call it
+ * constructs a real storage (of the class `new` was called on, so subclasses
+ * and `instanceof` behave as before); inside, a view over the shared one.
+ */
+const SwitchingAsyncLocalStorage = function AsyncLocalStorage(this: unknown, ...args: unknown[]): object {
+  if (depth > 0) return new SharedAsyncLocalStorage();
+  return Reflect.construct(Real, args, new.target ?? SwitchingAsyncLocalStorage) as object;
+} as unknown as typeof Real;
+Object.setPrototypeOf(SwitchingAsyncLocalStorage, Real);
+SwitchingAsyncLocalStorage.prototype = Object.create(Real.prototype, { constructor: { value: SwitchingAsyncLocalStorage, writable: true, configurable: true } }) as typeof Real.prototype;
+Object.defineProperty(SwitchingAsyncLocalStorage, Symbol.hasInstance, {
+  value: (value: unknown) => value instanceof Real || value instanceof SharedAsyncLocalStorage,
+});
+
+let installed = false;
 
 /**
  * Runs `fn` with `new AsyncLocalStorage()` (from 'async_hooks' or
  * 'node:async_hooks', CommonJS or ESM) making a shared view. Re-entrant.
+ *
+ * The switching class is installed once, on first use: re-syncing every
+ * builtin's ES-module exports (`syncBuiltinESMExports`) twice per socket,
+ * as the swap did before, cost ~2 % of a connect burst's CPU.
  */
 export function withSharedAsyncStorage<R>(fn: () => R): R {
-  if (depth++ === 0) {
-    hooks.AsyncLocalStorage = SharedAsyncLocalStorage;
+  if (!installed) {
+    installed = true;
+    hooks.AsyncLocalStorage = SwitchingAsyncLocalStorage;
     syncBuiltinESMExports();
   }
+  depth++;
   try {
     return fn();
   } finally {
-    if (--depth === 0) {
-      hooks.AsyncLocalStorage = Real;
-      syncBuiltinESMExports();
-    }
+    depth--;
   }
 }
