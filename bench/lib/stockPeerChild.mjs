@@ -78,6 +78,13 @@ const handlers = {
       open: [...sessions.values()].filter((s) => s.state === 'open').length,
     };
   },
+  /** Session i sends a text to a phone number (digits); answers with the message id once the server took it. */
+  send: async ({ i, to, text }) => {
+    const entry = sessions.get(i);
+    if (!entry || entry.state !== 'open') return null;
+    const message = await entry.sock.sendMessage(`${to}@s.whatsapp.net`, { text });
+    return message?.key?.id ?? null;
+  },
   resetEventLoop: async () => {
     eld.reset();
     return true;

@@ -8,14 +8,15 @@
  * wagate" (above 1 = wagate better): memory_ratio (peer marginal RSS per
  * session / wagate's), restore_throughput_ratio (wagate sessions/s over the
  * peer's), eventloop_p99_ratio (peer restore-window p99 / wagate's),
- * status_req_per_s_ratio (wagate / peer).
+ * status_req_per_s_ratio and messages_per_s_ratio (wagate / peer).
  */
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { phoneOf } from '../lib/pairing.js';
-import type { SandboxProc } from '../lib/processes.js';
+import { phoneOf, sessionIdOf } from '../lib/pairing.js';
+import type { GatewayProc, SandboxProc } from '../lib/processes.js';
 import { Child } from '../lib/rpc.js';
 import type { Figures } from '../lib/results.js';
+import { measureSendRate } from '../lib/sendRate.js';
 import { MB, percentile, round } from '../lib/stats.js';
 import { apiLoad } from './api.js';
 import { sandboxFor, stopGateway } from './common.js';
@@ -26,6 +27,17 @@ import type { ScenarioContext, ScenarioOutcome } from './types.js';
 /** The peer's sessions use their own phone numbers, after the gateway's. */
 const PEER_PHONE_BASE = 9_000_000;
 const SETTLE_MS = 10_000;
+/** Texts each session sends in the messages/s run (the phones keep their newest 200). */
+const SENDS_PER_SESSION = 20;
+const SEND_OPTS = { perSession: SENDS_PER_SESSION, inFlight: 16, timeoutMs: 60_000 };
+
+function wagateSendRate(gw: GatewayProc, sandbox: SandboxProc, n: number): Promise<Figures> {
+  return measureSendRate(sandbox, n, phoneOf, async (i, to, text) => {
+    // As a JID: the bench's simulated numbers are not valid numbers outside sandbox mode.
+    const res = await gw.http<{ data?: { messageId: string } }>('POST', `/api/v1/sessions/${sessionIdOf(i)}/messages`, { to: `${to}@s.whatsapp.net`, content: { type: 'text', text } });
+    return res.status === 201 ? (res.body.data?.messageId ?? null) : null;
+  }, SEND_OPTS);
+}
 
 interface PeerStats {
   rss: number;
@@ -138,8 +150,11 @@ async function restorePeer(ctx: ScenarioContext, sandbox: SandboxProc, n: number
     duration: Math.min(ctx.opts.duration, 10),
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/status/${k++ % n}` }) }],
   });
+  const sends = await measureSendRate(sandbox, n, (i) => phoneOf(PEER_PHONE_BASE + i), (i, to, text) => child.call<string | null>('send', { i, to, text }, 60_000), SEND_OPTS);
   await stopPeer(ctx, child);
   return {
+    messages_per_s: sends.messages_per_s!,
+    messages_arrived: sends.arrived!,
     sessions: n,
     total_s: round(Math.max(0, ...fromStart) / 1000, 2),
     restore_session_p50_ms: round(percentile(fromStart, 50)),
@@ -166,6 +181,7 @@ export async function baselineInProcess(ctx: ScenarioContext): Promise<ScenarioO
   const restored = await restoreAll(ctx, sandbox, n);
   const idle = await measureIdle(restored.gw, n, empty, duration);
   const api = await apiLoad(restored.gw, n, ctx.opts.connections, Math.min(ctx.opts.duration, 10), { statusOnly: true });
+  const sends = await wagateSendRate(restored.gw, sandbox, n);
   await stopGateway(ctx, restored.gw);
   const wagate: Figures = {
     sessions: n,
@@ -180,6 +196,8 @@ export async function baselineInProcess(ctx: ScenarioContext): Promise<ScenarioO
     heap_per_session_mb: idle.figures.heap_per_session_mb!,
     status_req_per_s: api.status.req_per_s!,
     status_p99_ms: api.status.p99_ms!,
+    messages_per_s: sends.messages_per_s!,
+    messages_arrived: sends.arrived!,
   };
 
   const peerPairing = await pairPeer(ctx, sandbox, n);
@@ -193,7 +211,7 @@ export async function baselineInProcess(ctx: ScenarioContext): Promise<ScenarioO
       restore_throughput_ratio: ratio(peer.total_s, wagate.total_s),
       eventloop_p99_ratio: ratio(peer.eventloop_p99_ms, wagate.eventloop_p99_ms),
       status_req_per_s_ratio: ratio(wagate.status_req_per_s, peer.status_req_per_s),
-      messages_per_s_ratio: null,
+      messages_per_s_ratio: ratio(wagate.messages_per_s, peer.messages_per_s),
       rss_per_session_mb: wagate.rss_per_session_mb!,
       peer_rss_per_session_mb: peer.rss_per_session_mb!,
       timeouts: Number(wagate.timeouts) + Number(peer.timeouts),
@@ -209,7 +227,7 @@ export async function baselineInProcess(ctx: ScenarioContext): Promise<ScenarioO
       'ratios: above 1 means wagate is better (memory and loop p99: peer / wagate; restore throughput and status req/s: wagate / peer)',
       "the peer's status route is a bare node:http handler (no framework, no auth), a floor for such a peer; wagate's goes through Fastify, auth and its envelope",
       'memory per session is marginal for both: process RSS with N minus the same process empty, after GC',
-      'messages_per_s_ratio: not measured in this scenario yet',
+      `messages/s: ${SENDS_PER_SESSION} texts per session to the next session's phone, 16 in flight, counted when the recipient phone has decrypted them (wagate: POST /messages; peer: sendMessage)`,
     ],
   };
 }
