@@ -8,10 +8,9 @@
  *   `pair-device` (the first QR's refs) arrives: what any client pays
  *   before it can show a QR, without Baileys or the gateway.
  */
-import { LoadClient } from './loadClient.js';
-import { sessionIdOf } from './pairing.js';
 import type { BenchEvent } from './gatewayChild.js';
-import { createSessions } from './pairing.js';
+import { LoadClient } from './loadClient.js';
+import { createSessions, sessionIdOf } from './pairing.js';
 import { waitForEvents, type GatewayProc, type SandboxProc } from './processes.js';
 import { percentile, round } from './stats.js';
 import type { Figures } from './results.js';
