@@ -32,6 +32,10 @@ describe('sandbox: a realistic account', () => {
     await eventually(() => auth.state.creds.myAppStateKeyId, 'the app-state sync key');
     const groups = await client.sock.groupFetchAllParticipating();
     expect(Object.values(groups).map((g) => g.participants.length)).toEqual([6, 6, 6, 6]);
+    // The developer's side lists the same groups for the account (what the bench's phones write to).
+    const listed = net.conversations.groupsOf('15550301001');
+    expect(listed.map((g) => g.id).sort()).toEqual(Object.keys(groups).sort());
+    expect(listed.every((g) => g.participants.includes('15550301001'))).toBe(true);
     // Contacts are real accounts of the network: the device can write to them.
     expect(net.listPhones().length).toBe(31);
 
