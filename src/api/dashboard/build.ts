@@ -1,14 +1,14 @@
 /**
  * Bundles the dashboard front end (web/src/main.tsx and its CSS, Preact) into
- * web/dist with esbuild's JS API. The plugin calls it at start-up when the
- * bundle is missing or older than the sources, so `npm start` right after
- * `npm ci` serves a fresh dashboard with no separate build command.
+ * web/dist with esbuild's JS API. `npm run build` (run by `npm ci`) calls it
+ * once; the compiled gateway (dist/) then serves what is there and builds only
+ * when web/dist is missing. Run from source (tsx: tests, `npm run dev`), the
+ * plugin rebuilds whenever the bundle is older than the sources.
  *
  * Several processes (parallel test workers) may build at once: every file is
  * written to a temporary name and renamed into place, and index.html, which
  * names the hashed assets, is written last.
  */
-import { build } from 'esbuild';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ export const DIST_DIR = path.join(WEB_DIR, 'dist');
 const SRC_DIR = path.join(WEB_DIR, 'src');
 const TEMPLATE = path.join(WEB_DIR, 'index.html');
 const ASSET_PREFIX = '/dashboard/assets/';
+/** This module runs as TypeScript source (tsx), not compiled into dist/. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 async function newestMtime(dir: string): Promise<number> {
   let newest = 0;
@@ -56,6 +58,8 @@ async function writeAtomically(file: string, contents: Uint8Array | string): Pro
 export async function buildDashboard(): Promise<{ dir: string }> {
   const assetsDir = path.join(DIST_DIR, 'assets');
   await mkdir(assetsDir, { recursive: true });
+  // Loaded only when building: a production start that serves the built bundle never loads esbuild.
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [path.join(SRC_DIR, 'main.tsx')],
     bundle: true,
@@ -95,8 +99,12 @@ export async function buildDashboard(): Promise<{ dir: string }> {
   return { dir: DIST_DIR };
 }
 
-/** Builds only when needed; returns the directory to serve. */
+/**
+ * Builds only when needed; returns the directory to serve. Compiled (production):
+ * only when web/dist is missing. From source (development): also when stale.
+ */
 export async function ensureDashboardBuilt(): Promise<{ dir: string; built: boolean }> {
-  if (await isDashboardStale()) return { ...(await buildDashboard()), built: true };
+  const missing = (await mtimeOf(path.join(DIST_DIR, 'index.html'))) === undefined;
+  if (missing || (FROM_SOURCE && (await isDashboardStale()))) return { ...(await buildDashboard()), built: true };
   return { dir: DIST_DIR, built: false };
 }

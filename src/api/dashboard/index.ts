@@ -1,6 +1,6 @@
 /**
  * The admin dashboard at /dashboard: our own Preact front end (built from
- * web/ at start-up when needed), cookie sign-in with the admin key, JSON
+ * web/ by `npm run build`; at start only when missing), cookie sign-in with the admin key, JSON
  * endpoints under /dashboard/api/* calling the core, a live event stream, and
  * the one-time-code guard for destructive actions.
  */
