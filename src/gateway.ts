@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { buildApp, VERSION } from './app.js';
 import { dashboardPlugin } from './api/dashboard/index.js';
 import { mountDialects } from './api/dialects.js';
+import { listenOrExplain } from './api/http/listen.js';
 import { sandboxRoutes } from './api/sandbox/index.js';
 import type { ApiPlugin } from './api/types.js';
 import { SANDBOX_SUBDIR, type Config } from './config.js';
@@ -154,7 +155,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
     cleanup.unshift(() => app.close());
     // GET /metrics (Prometheus) and per-route HTTP latency for every route.
     registerMetrics(app, core, { public: config.server.metricsPublic, metricsKey: config.server.metricsKey });
-    await app.listen({ host: config.server.host, port: config.server.port });
+    await listenOrExplain(app, config.server.host, config.server.port);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
 

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { isListenError } from './api/http/listen.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import { installProcessGuards } from './observability/processGuards.js';
 import { isStoreError } from './store/index.js';
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     // Start-up problems (wrong master key, port taken) get one clear line, not a stack.
     const message = err instanceof Error ? err.message : String(err);
     // A store refusal (key, network) is the operator's to fix: its code, no stack. Anything else keeps its stack in the log.
-    if (isStoreError(err)) logger.fatal({ code: err.code }, `wagate could not start: ${message}`);
+    if (isStoreError(err) || isListenError(err)) logger.fatal({ code: err.code }, `wagate could not start: ${message}`);
     else logger.fatal({ err }, 'wagate could not start');
     refuseToStart(message);
   }
