@@ -13,7 +13,17 @@ import type { SessionRow, StoreOptions } from '../../src/store/types.js';
 import { freshSessionRow } from '../../src/core/sessions/sessionRow.js';
 
 export type Dialect = 'sqlite' | 'postgres';
-export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
+
+/**
+ * Both stores by default: a missing PostgreSQL fails its tests with a message
+ * saying what to start. WAGATE_TEST_SKIP_POSTGRES=1 runs SQLite only, said out loud.
+ */
+function dialects(): Dialect[] {
+  if (process.env.WAGATE_TEST_SKIP_POSTGRES !== '1') return ['sqlite', 'postgres'];
+  console.warn('Skipping the PostgreSQL store tests: WAGATE_TEST_SKIP_POSTGRES=1 (SQLite only).');
+  return ['sqlite'];
+}
+export const DIALECTS: Dialect[] = dialects();
 
 export interface Target {
   dialect: Dialect;
@@ -46,7 +56,11 @@ async function findPgBaseUrl(): Promise<string> {
       await client.end().catch(() => undefined);
     }
   }
-  throw new Error(`PostgreSQL at 127.0.0.1:5432 is not reachable as ${PG_USERS.join(' or ')}`, { cause: lastError });
+  throw new Error(
+    `PostgreSQL at 127.0.0.1:5432 is not reachable as ${PG_USERS.join(' or ')} (database \`test\`, trust auth): ` +
+      'start one (README, "Tests"), or set WAGATE_TEST_SKIP_POSTGRES=1 to run the store tests on SQLite only',
+    { cause: lastError },
+  );
 }
 
 export async function createTarget(dialect: Dialect): Promise<Target> {
