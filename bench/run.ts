@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- <scenario> [--sessions N]`: runs the gateway (real
  * engine, real store) against the sandbox on loopback, each in its own
- * process, prints a table and writes bench/results/<scenario>-<time>.json.
+ * process, prints a table and writes bench/results/local/<scenario>-<time>.json
+ * (ignored by git; --save writes to the committed bench/results/, --out elsewhere).
  * Every child process and temp dir is removed at the end (unless --keep).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -67,13 +68,14 @@ try {
     commit: commit(),
     startedAt,
     machine: machine(loadAvgStart),
-    options: { ...opts },
+    // Where the file goes is not part of the measurement (and an absolute path names this machine).
+    options: { ...opts, resultsDir: undefined },
     figures: outcome.figures,
     ...(outcome.runs ? { runs: outcome.runs } : {}),
     ...(outcome.notes ? { notes: outcome.notes } : {}),
   };
   printTable(result);
-  process.stdout.write(`wrote ${writeResult(result)}\n`);
+  process.stdout.write(`wrote ${writeResult(result, opts.resultsDir)}\n`);
   exitCode = outcome.exitCode ?? 0;
 } catch (err) {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

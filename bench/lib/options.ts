@@ -1,6 +1,9 @@
 /** Command line of `npm run bench -- <scenario> [options]`. */
+import path from 'node:path';
 import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../../src/core/sessions/restorePacer.js';
 import { LEVERS, type Lever } from '../scenarios/common.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface BenchOptions {
   scenario: string;
@@ -23,6 +26,8 @@ export interface BenchOptions {
   /** baseline: stock processes. */
   stockSessions: number;
   keep: boolean;
+  /** Where the results file goes: bench/results/local (ignored by git) unless --save or --out. */
+  resultsDir: string;
   /** on | off: the engine's shared AsyncLocalStorage lever (src/engine/baileys/sharedAsyncStorage.ts). */
   sharedAls: 'on' | 'off';
   /** on | off: the engine's shared bounded caches lever (src/engine/baileys/sharedCaches.ts). */
@@ -56,7 +61,19 @@ export const USAGE = `usage: npm run bench -- <pair|connect|restore|idle|api|bas
   [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
   [--sandbox-load on|off|both] [--rate N] [--runs N] [--seed N] [--peer process|in-process]
-  [--contacts N] [--groups N] [--group-size N] [--trickle-per-min N] [--warm-messages N] [--tolerance PCT] [--single N] [--keep]`;
+  [--contacts N] [--groups N] [--group-size N] [--trickle-per-min N] [--warm-messages N] [--tolerance PCT] [--single N] [--keep]
+  [--save | --out DIR]  (results go to bench/results/local/, ignored by git; --save writes to the
+                         committed bench/results/, for figures the READMEs cite; --out to DIR)`;
+
+/** Committed results (cited in the READMEs) live in bench/results; everyday runs stay out of git. */
+export const COMMITTED_RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+export const LOCAL_RESULTS_DIR = path.join(COMMITTED_RESULTS_DIR, 'local');
+
+function resultsDir(save: boolean, out: string | undefined): string {
+  if (save && out !== undefined) throw new Error(`--save and --out both say where results go; give one\n${USAGE}`);
+  if (out !== undefined) return path.resolve(out);
+  return save ? COMMITTED_RESULTS_DIR : LOCAL_RESULTS_DIR;
+}
 
 export function parseOptions(argv: string[]): BenchOptions {
   const scenario = argv[0];
@@ -67,7 +84,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'keep') {
+    if (name === 'keep' || name === 'save') {
       flags.add(name);
       continue;
     }
@@ -109,6 +126,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: int('connections', 32),
     stockSessions: int('stock-sessions', 5),
     keep: flags.has('keep'),
+    resultsDir: resultsDir(flags.has('save'), values.get('out')),
     sharedAls: onOff('shared-als'),
     sharedCaches: onOff('shared-caches'),
     sandboxLoad,

@@ -41,13 +41,14 @@ export function machine(loadAvgStart: number[]): BenchResult['machine'] {
   };
 }
 
-export function writeResult(result: BenchResult): string {
-  const dir = path.join(ROOT, 'bench', 'results');
+/** Writes <scenario>-<time>.json into `dir` (bench/results/local unless --save or --out). */
+export function writeResult(result: BenchResult, dir: string): string {
   mkdirSync(dir, { recursive: true });
   const stamp = result.startedAt.replace(/[:.]/g, '-');
   const file = path.join(dir, `${result.scenario}-${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  return path.relative(ROOT, file);
+  const rel = path.relative(ROOT, file);
+  return rel.startsWith('..') ? file : rel;
 }
 
 export function printTable(result: BenchResult): void {
