@@ -2,8 +2,8 @@
 /**
  * Runs before `npm start` and `npm run sandbox` (prestart, presandbox): they
  * run the compiled gateway, dist/main.js. When it is missing, say how to make
- * it instead of Node's "Cannot find module"; when src/ changed since the
- * build (a `git pull` without `npm ci`), say so but start anyway.
+ * it instead of Node's "Cannot find module"; when src/ or web/ changed since
+ * the build (a `git pull` without `npm ci`), say so but start anyway.
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -30,10 +30,24 @@ if (built === undefined) {
   process.exit(1);
 }
 
-let newest = 0;
-for (const entry of readdirSync(path.join(ROOT, 'src'), { withFileTypes: true, recursive: true })) {
-  if (entry.isFile()) newest = Math.max(newest, mtime(path.join(entry.parentPath, entry.name)) ?? 0);
+/** Newest modification time of a file, or of every file under a directory. */
+function newestUnder(target) {
+  let newest = mtime(target) ?? 0;
+  let entries = [];
+  try {
+    entries = readdirSync(target, { withFileTypes: true, recursive: true });
+  } catch {
+    return newest; // a file, or missing
+  }
+  for (const entry of entries) {
+    if (entry.isFile()) newest = Math.max(newest, mtime(path.join(entry.parentPath, entry.name)) ?? 0);
+  }
+  return newest;
 }
-if (newest > built) {
-  process.stderr.write('\nwagate: src/ changed since the last build; starting the older build. Run `npm run build` to use the new code.\n\n');
+
+// The dashboard counts too: web/dist is built from web/src and web/index.html.
+const dashboard = mtime(path.join(ROOT, 'web', 'dist', 'index.html')) ?? Infinity;
+const sources = Math.max(...['src', 'web/src', 'web/index.html'].map((p) => newestUnder(path.join(ROOT, p))));
+if (sources > Math.min(built, dashboard)) {
+  process.stderr.write('\nwagate: the source changed since the last build; starting the older build. Run `npm run build` to use the new code.\n\n');
 }
