@@ -3,8 +3,12 @@
  * metrics) and keeps a bounded in-memory buffer so a reconnecting SSE client
  * can resume with Last-Event-ID.
  *
- * The bus assigns every event its id (increasing across restarts) and its
- * per-session `seq`. Durable events (all but auth.qr) are committed on the
+ * The bus assigns every event its id and its per-session `seq`. Ids are one
+ * sequence kept in the store: the history row, the SSE `id:` and the
+ * webhook id of an event are the same number. The bus hands ids out from a
+ * block it reserved in the store ahead of use (emit is synchronous), so a
+ * restart continues after every id already seen, even one of an event that
+ * was never stored (auth.qr), and never reuses one. Durable events (all but auth.qr) are committed on the
  * session's persistence chain, in emit order, in one transaction with the
  * webhook deliveries they cause (the outbox) and, for a state change, with
  * the session row change itself (SessionWriter passes it in). Events that
@@ -38,6 +42,16 @@ export interface EventBusOptions {
   repo?: EventRepo;
   logger: Logger;
   bufferSize?: number;
+  /** Ids reserved in the store at a time (a restart may skip up to this many). */
+  idBlock?: number;
+}
+
+const DEFAULT_ID_BLOCK = 1000;
+
+/** Where the stream stands: the last id handed out, and a session's last durable seq. */
+export interface EventPosition {
+  id: number;
+  seq: number;
 }
 
 /** A write that goes with an event: the session row change it describes. */
@@ -48,6 +62,12 @@ export interface EventCommit {
 
 export class InMemoryEventBus implements EventBus {
   private nextId: number;
+  /** Ids up to this one are reserved in the store. */
+  private reservedThrough = Number.MAX_SAFE_INTEGER;
+  private reserving = false;
+  private readonly idBlock: number;
+  /** Every event after this id is still in the buffer (older ones were dropped or came before this process). */
+  private bufferedAfter: number;
   private readonly seqs = new Map<string, number>();
   private readonly buffer: GatewayEvent[] = [];
   private readonly bufferSize: number;
@@ -63,18 +83,58 @@ export class InMemoryEventBus implements EventBus {
 
   constructor(private readonly opts: EventBusOptions) {
     this.bufferSize = opts.bufferSize ?? 5_000;
+    this.idBlock = opts.idBlock ?? DEFAULT_ID_BLOCK;
     this.committer = new GroupCommitter((batches) => this.commitGroup(batches));
-    // Start from the clock so ids stay increasing across restarts: a client
-    // resuming with an id from the previous process gets no stale replay.
-    this.nextId = Date.now() * 1000;
+    // Without a store there is nothing to continue from: start from the clock
+    // so a client resuming with an id from a previous process gets no stale replay.
+    this.nextId = opts.repo ? 1 : Date.now() * 1000;
+    this.bufferedAfter = this.nextId - 1;
   }
 
-  /** Continue ids and per-session seqs after the last committed ones (call before the first emit). */
+  /** Continue ids and per-session seqs after the last used or reserved ones (call before the first emit). */
   async init(): Promise<void> {
     if (!this.opts.repo) return;
     const { lastEventId, seqBySession } = await this.opts.repo.sequences();
     this.nextId = Math.max(this.nextId, lastEventId + 1);
+    this.bufferedAfter = this.nextId - 1;
     for (const [sessionId, seq] of seqBySession) this.seqs.set(sessionId, Math.max(seq, this.seqs.get(sessionId) ?? 0));
+    const through = this.nextId + this.idBlock - 1;
+    await this.opts.repo.reserveIds(through);
+    this.reservedThrough = through;
+  }
+
+  /** The next id; reserves the following block in the store once half of this one is used. */
+  private takeId(): number {
+    const id = this.nextId++;
+    if (this.opts.repo && !this.reserving && this.reservedThrough - id < this.idBlock / 2) this.reserveMore();
+    return id;
+  }
+
+  private reserveMore(): void {
+    const repo = this.opts.repo!;
+    const through = Math.max(this.reservedThrough, this.nextId) + this.idBlock;
+    this.reserving = true;
+    repo.reserveIds(through).then(
+      () => {
+        this.reservedThrough = through;
+        this.reserving = false;
+      },
+      (err: unknown) => {
+        // Ids go on (emit cannot wait); the next id tries again.
+        this.reserving = false;
+        this.opts.logger.warn({ err }, 'could not reserve event ids in the store');
+      },
+    );
+  }
+
+  /** The last id handed out, and the session's last durable seq (for a stream's snapshot). */
+  position(sessionId?: string): EventPosition {
+    return { id: this.nextId - 1, seq: sessionId === undefined ? 0 : (this.seqs.get(sessionId) ?? 0) };
+  }
+
+  /** True when every event after `lastEventId` is still buffered, so replay() misses none. */
+  covers(lastEventId: number): boolean {
+    return lastEventId >= this.bufferedAfter && lastEventId < this.nextId;
   }
 
   attachOutbox(outbox: Outbox): void {
@@ -83,7 +143,7 @@ export class InMemoryEventBus implements EventBus {
 
   /** A fresh event id (for events that are not emitted, e.g. a webhook test ping). */
   allocateId(): number {
-    return this.nextId++;
+    return this.takeId();
   }
 
   /**
@@ -99,9 +159,12 @@ export class InMemoryEventBus implements EventBus {
     const durable = !TRANSIENT_EVENT_TYPES.has(type);
     const seq = durable ? (this.seqs.get(sessionId) ?? 0) + 1 : (this.seqs.get(sessionId) ?? 0);
     if (durable) this.seqs.set(sessionId, seq);
-    const event: GatewayEvent = { id: this.nextId++, type, sessionId, seq, createdAt: new Date().toISOString(), data };
+    const event: GatewayEvent = { id: this.takeId(), type, sessionId, seq, createdAt: new Date().toISOString(), data };
     this.buffer.push(event);
-    if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    if (this.buffer.length > this.bufferSize) {
+      const dropped = this.buffer.splice(0, this.buffer.length - this.bufferSize);
+      this.bufferedAfter = Math.max(this.bufferedAfter, dropped.at(-1)!.id);
+    }
     this.deliver(this.all, event);
     const listeners = this.bySession.get(sessionId);
     if (listeners) this.deliver(listeners, event);

@@ -86,6 +86,10 @@ export interface EventBus {
   subscribe(sessionId: string | undefined, listener: EventListener): () => void;
   /** Buffered events after `lastEventId` (bounded buffer), oldest first. */
   replay(sessionId: string | undefined, lastEventId: number): GatewayEvent[];
+  /** True when replay() after `lastEventId` misses nothing (every later event is still buffered). */
+  covers(lastEventId: number): boolean;
+  /** The last event id handed out, and the session's last durable seq: where a snapshot stands. */
+  position(sessionId?: string): { id: number; seq: number };
   /** Persisted history of one session (state changes with reasons), newest last. */
   history(sessionId: string, limit: number): Promise<GatewayEvent[]>;
 }

@@ -19,6 +19,12 @@ import { sessionPatchColumns } from './sessionRepo.js';
 import type { EventBatch, EventRepo, EventRow } from './types.js';
 
 export const EVENTS_KEPT_PER_SESSION = 1000;
+/**
+ * The event_sequences row that holds the id reservation (the gateway-wide
+ * high-water mark of event ids). Session ids are never empty, so it cannot
+ * collide with a session's row.
+ */
+const ID_RESERVATION_ROW = '';
 /** Rows per multi-row INSERT (well under SQLite's and PostgreSQL's bound-parameter limits). */
 const ROWS_PER_INSERT = 200;
 
@@ -143,13 +149,26 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
       const seqBySession = new Map<string, number>();
       let lastEventId = 0;
       for (const r of rows) {
-        seqBySession.set(r.session_id, Number(r.seq));
+        if (r.session_id !== ID_RESERVATION_ROW) seqBySession.set(r.session_id, Number(r.seq));
         lastEventId = Math.max(lastEventId, Number(r.last_event_id));
       }
       // Ids from before this table existed (plain history rows).
       const max = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
       lastEventId = Math.max(lastEventId, Number(max?.max ?? 0));
       return { lastEventId, seqBySession };
+    },
+
+    async reserveIds(through: number): Promise<void> {
+      await db
+        .insertInto('event_sequences')
+        .values({ session_id: ID_RESERVATION_ROW, seq: 0, last_event_id: through })
+        .onConflict((oc) =>
+          oc
+            .column('session_id')
+            .doUpdateSet((eb) => ({ last_event_id: eb.ref('excluded.last_event_id') }))
+            .where('event_sequences.last_event_id', '<', (eb) => eb.ref('excluded.last_event_id')),
+        )
+        .execute();
     },
   };
 }

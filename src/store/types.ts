@@ -130,8 +130,17 @@ export interface EventRepo {
   list(sessionId: string, limit: number): Promise<EventRow[]>;
   /** Every batch in one transaction, in order. */
   commit(batches: readonly EventBatch[]): Promise<void>;
-  /** Highest event id and, per session, the last seq (to continue after a restart). */
+  /**
+   * Highest event id used or reserved and, per session, the last seq (to
+   * continue after a restart).
+   */
   sequences(): Promise<{ lastEventId: number; seqBySession: Map<string, number> }>;
+  /**
+   * Record that ids up to `through` may be handed out, so that a restart
+   * continues after them even when the events carrying them (auth.qr) were
+   * never stored. Never lowers the mark.
+   */
+  reserveIds(through: number): Promise<void>;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

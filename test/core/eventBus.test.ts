@@ -8,10 +8,14 @@ import type { EventRepo, EventRow } from '../../src/store/types.js';
 
 const silent = pino({ level: 'silent' });
 
-function memoryRepo(): EventRepo & { rows: EventRow[] } {
+function memoryRepo(): EventRepo & { rows: EventRow[]; reserved: number } {
   const rows: EventRow[] = [];
   return {
     rows,
+    reserved: 0,
+    async reserveIds(through) {
+      this.reserved = Math.max(this.reserved, through);
+    },
     async append(row) {
       rows.push({ ...row, id: rows.length + 1 });
     },
@@ -26,7 +30,7 @@ function memoryRepo(): EventRepo & { rows: EventRow[] } {
     async sequences() {
       const seqBySession = new Map<string, number>();
       for (const r of rows) seqBySession.set(r.sessionId, Math.max(r.seq ?? 0, seqBySession.get(r.sessionId) ?? 0));
-      return { lastEventId: Math.max(0, ...rows.map((r) => r.id ?? 0)), seqBySession };
+      return { lastEventId: Math.max(this.reserved, ...rows.map((r) => r.id ?? 0)), seqBySession };
     },
   };
 }
@@ -142,5 +146,38 @@ describe('InMemoryEventBus', () => {
     const next = second.emit('connection.state', 's1', {});
     expect(next.seq).toBe(3);
     expect(next.id).toBeGreaterThan(last.id);
+  });
+
+  it('hands out ids from blocks reserved in the store: a restart never reuses one, not even a QR\'s that was never stored', async () => {
+    const repo = memoryRepo();
+    const first = new InMemoryEventBus({ logger: silent, repo, idBlock: 10 });
+    await first.init();
+    expect(repo.reserved).toBe(10);
+    const seen: number[] = [];
+    for (let i = 0; i < 12; i++) seen.push(first.emit('auth.qr', 's1', {}).id);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    await first.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    // Half a block before its end, the next one was reserved.
+    expect(repo.reserved).toBeGreaterThanOrEqual(seen.at(-1)!);
+    expect(repo.rows).toEqual([]);
+    const second = new InMemoryEventBus({ logger: silent, repo, idBlock: 10 });
+    await second.init();
+    expect(second.emit('session.created', 's1', {}).id).toBeGreaterThan(Math.max(...seen));
+  });
+
+  it('knows whether a resume misses events: ids before this process or dropped from the buffer are not covered', async () => {
+    const repo = memoryRepo();
+    repo.reserved = 100;
+    const bus = new InMemoryEventBus({ logger: silent, repo, bufferSize: 2 });
+    await bus.init();
+    const ids = [1, 2, 3].map(() => bus.emit('auth.qr', 's1', {}).id);
+    expect(ids[0]).toBe(101);
+    expect(bus.covers(100)).toBe(false); // the event 101 was dropped from the buffer
+    expect(bus.covers(101)).toBe(true);
+    expect(bus.covers(103)).toBe(true);
+    expect(bus.covers(50)).toBe(false); // before this process
+    expect(bus.covers(104)).toBe(false); // not handed out yet
+    expect(bus.position('s1')).toEqual({ id: 103, seq: 0 });
   });
 });

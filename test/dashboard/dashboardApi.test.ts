@@ -160,6 +160,11 @@ describe('dashboard linking', () => {
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => received.push(chunk));
     try {
+      // First, a named snapshot of every session (the page's onmessage does not see named frames).
+      await eventually(() => expect(received.join('')).toContain('event: sessions.snapshot'));
+      const opening = received.join('').split('\n\n').find((f) => f.includes('event: sessions.snapshot'))!;
+      const snapshot = JSON.parse(/^data: (.*)$/m.exec(opening)![1]!);
+      expect(snapshot.data.sessions.map((s: { sessionId: string; state: string }) => [s.sessionId, s.state])).toEqual([['live', 'created']]);
       await gw.core.sessions.connect('live');
       await eventually(() => expect(received.join('')).toContain('"type":"auth.qr"'));
       const qr = gw.core.sessions.getQr('live').qr;

@@ -3,11 +3,14 @@
  * events (state changes, QR rotations, pairing), resumable with
  * Last-Event-ID after a dropped connection. Frames carry no `event:` name:
  * the payload says its type, so the page reads all of them with one onmessage.
+ * The one named frame, `sessions.snapshot` (every session as it stands, after
+ * any replay and before live events), reaches only a page that listens for it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayCore } from '../../core/gateway.js';
 import { acquireStreamSlot } from '../http/limits.js';
 import { publicEvent } from './publicEvent.js';
+import { allSessionsSnapshot, missedEventsAfter } from '../http/streamSnapshot.js';
 import { openSseStream, type SseStream } from './sse.js';
 import { SECURITY_HEADERS } from './staticFiles.js';
 
@@ -25,12 +28,15 @@ export async function registerEventStream(app: FastifyInstance, opts: { core: Ga
     const release = acquireStreamSlot(request);
     const stream = openSseStream(reply, { headers: SECURITY_HEADERS });
     open.add(stream);
-    const lastEventId = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10);
-    if (Number.isFinite(lastEventId)) {
+    const parsed = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10);
+    const lastEventId = Number.isFinite(parsed) ? parsed : undefined;
+    if (lastEventId !== undefined) {
       for (const event of core.events.replay(undefined, lastEventId)) {
         stream.send({ id: event.id, data: publicEvent(event) });
       }
     }
+    const snapshot = allSessionsSnapshot(core, missedEventsAfter(core, lastEventId));
+    stream.send({ id: snapshot.id, event: snapshot.type, data: snapshot });
     const unsubscribe = core.events.subscribe(undefined, (event) => {
       stream.send({ id: event.id, data: publicEvent(event) });
     });

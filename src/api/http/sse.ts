@@ -2,7 +2,8 @@
  * Server-Sent Events for gateway events, shared by the native API and the
  * dashboard. Each event is written as `id`, `event` (its type) and `data`
  * (the JSON event); a client resuming with Last-Event-ID first gets the
- * buffered events after that id, then live ones. A comment line every
+ * buffered events after that id, then a snapshot of the current state
+ * (streamSnapshot.ts; a fresh client gets it first), then live ones. A comment line every
  * heartbeat keeps proxies from closing an idle stream. The subscription and
  * timer go away when the client does (or the server closes the socket).
  */
@@ -10,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventBus } from '../../core/gateway.js';
 import type { GatewayEvent } from '../../core/model.js';
 import { acquireStreamSlot } from './limits.js';
+import type { StreamSnapshot } from './streamSnapshot.js';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** A client this far behind is too slow to follow; drop it rather than buffer without bound. */
@@ -24,6 +26,8 @@ export interface EventStreamOptions {
   heartbeatMs?: number;
   /** Drop events this stream should not see. */
   filter?: (event: GatewayEvent) => boolean;
+  /** Where things stand now; written after any replay, before live events (build it in the same tick). */
+  snapshot?: StreamSnapshot;
 }
 
 /** Last-Event-ID header (EventSource reconnects) or `?lastEventId=`; undefined when absent or not a number. */
@@ -37,7 +41,7 @@ export function lastEventIdOf(request: FastifyRequest): number | undefined {
 }
 
 /** One SSE frame. Data lines are JSON, so they never contain a raw newline. */
-export function formatSseEvent(event: GatewayEvent): string {
+export function formatSseEvent(event: GatewayEvent | StreamSnapshot): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
@@ -58,11 +62,14 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
   let lastSent = opts.lastEventId ?? -1;
   let closed = false;
   const accept = opts.filter ?? (() => true);
+  const snapshotFrame = opts.snapshot ? formatSseEvent(opts.snapshot) : '';
+  // A large snapshot (thousands of sessions) is not a slow client.
+  const maxBuffered = MAX_BUFFERED_BYTES + Buffer.byteLength(snapshotFrame);
 
   const write = (chunk: string): void => {
     if (closed) return;
     res.write(chunk);
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
+    if (res.writableLength > maxBuffered) {
       request.log.warn({ sessionId: opts.sessionId }, 'SSE client too slow; closing its stream');
       cleanup();
       res.destroy();
@@ -79,6 +86,10 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
   // Replay and subscribe in the same tick, so no event falls between them.
   if (opts.lastEventId !== undefined) {
     for (const event of opts.events.replay(opts.sessionId, opts.lastEventId)) send(event);
+  }
+  if (opts.snapshot) {
+    write(snapshotFrame);
+    lastSent = Math.max(lastSent, opts.snapshot.id);
   }
   const unsubscribe = opts.events.subscribe(opts.sessionId, send);
   const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);

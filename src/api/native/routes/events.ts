@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import { SessionParams } from '../../http/params.js';
 import { lastEventIdOf, openEventStream } from '../../http/sse.js';
+import { allSessionsSnapshot, missedEventsAfter, sessionSnapshot } from '../../http/streamSnapshot.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
 import { EventStreamQuery, GatewayEventSchema, HistoryQuery, dataOf, errorResponses } from '../schemas.js';
 
@@ -9,8 +10,19 @@ const TAGS = ['Events'];
 
 const STREAM_DESCRIPTION =
   'Server-Sent Events. Each event has `id`, `event` (its type) and `data` (the JSON event ' +
-  '`{id, type, sessionId, createdAt, data}`). Reconnect with the `Last-Event-ID` header (or `?lastEventId=`) ' +
-  'to receive the events you missed first. A `: heartbeat` comment arrives every 15 seconds.';
+  '`{id, type, sessionId, seq, createdAt, data}`). The id is the event\'s one number: the same in the ' +
+  'history and as a webhook\'s `webhook-id`. Reconnect with the `Last-Event-ID` header (or `?lastEventId=`) ' +
+  'to receive the events you missed first. Then, before any live event (first of all on a fresh ' +
+  'stream), comes a snapshot of where things stand: ';
+
+const SESSION_SNAPSHOT_TEXT =
+  '`session.snapshot` with `data: {session, missedEvents}` (the session as `GET /sessions/{sessionId}` shows it; ' +
+  '`missedEvents` is true when some events after your `Last-Event-ID` are no longer kept). ' +
+  'A `: heartbeat` comment arrives every 15 seconds.';
+
+const ALL_SNAPSHOT_TEXT =
+  '`sessions.snapshot` with `data: {sessions, missedEvents}` (every session, as `GET /sessions` shows them; ' +
+  'its `sessionId` is null). A `: heartbeat` comment arrives every 15 seconds.';
 
 const streamResponse = {
   200: {
@@ -25,7 +37,7 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
     {
       schema: {
         summary: 'Stream a session\'s events',
-        description: STREAM_DESCRIPTION,
+        description: STREAM_DESCRIPTION + SESSION_SNAPSHOT_TEXT,
         tags: TAGS,
         security: BEARER,
         params: SessionParams,
@@ -34,11 +46,15 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
       },
     },
     (request, reply) => {
+      const lastEventId = lastEventIdOf(request);
+      const { sessionId } = request.params;
       openEventStream(request, reply, {
         events: core.events,
-        sessionId: request.params.sessionId,
-        lastEventId: lastEventIdOf(request),
+        sessionId,
+        lastEventId,
         heartbeatMs: sseHeartbeatMs,
+        // Built before the stream opens: an unknown session is a 404, not an empty stream.
+        snapshot: sessionSnapshot(core, sessionId, missedEventsAfter(core, lastEventId)),
       });
     },
   );
@@ -48,7 +64,7 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
     {
       schema: {
         summary: 'Stream every session\'s events',
-        description: `${STREAM_DESCRIPTION} Needs the admin key.`,
+        description: `${STREAM_DESCRIPTION}${ALL_SNAPSHOT_TEXT} Needs the admin key.`,
         tags: TAGS,
         security: BEARER,
         querystring: EventStreamQuery,
@@ -56,10 +72,12 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
       },
     },
     (request, reply) => {
+      const lastEventId = lastEventIdOf(request);
       openEventStream(request, reply, {
         events: core.events,
-        lastEventId: lastEventIdOf(request),
+        lastEventId,
         heartbeatMs: sseHeartbeatMs,
+        snapshot: allSessionsSnapshot(core, missedEventsAfter(core, lastEventId)),
       });
     },
   );
