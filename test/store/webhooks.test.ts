@@ -66,6 +66,17 @@ describe.each(DIALECTS)('webhook store (%s)', (dialect) => {
     expect((await store.webhooks.pendingSummary()).count).toBe(2);
   });
 
+  it('reserved event ids raise the high-water mark a restart continues from, never lower it, and are no session', async () => {
+    await store.events.reserveIds(2_000);
+    await store.events.reserveIds(1_500);
+    let { lastEventId, seqBySession } = await store.events.sequences();
+    expect(lastEventId).toBe(2_000);
+    expect([...seqBySession.keys()]).toEqual([]);
+    await store.events.reserveIds(3_000);
+    ({ lastEventId } = await store.events.sequences());
+    expect(lastEventId).toBe(3_000);
+  });
+
   it('a failing batch commits nothing of itself: the same delivery twice breaks the (event, endpoint) key', async () => {
     await store.webhooks.create(endpoint('wh_a', null));
     const d = delivery(5, 'wh_a', 's', 1);
