@@ -35,14 +35,19 @@ export const LinkedAccountSchema = Type.Object(
   { description: 'The WhatsApp account this session is linked to' },
 );
 
+/** WADial's `status`; its clients read it, so it stays, but it is not the current state. */
+const LifetimeStatusSchema = Type.Union([Type.Literal('created'), Type.Literal('connected')], {
+  description:
+    'Lifetime marker (WADial\'s `status`): `created` until the session first connects, then `connected` for good, ' +
+    'also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that.',
+});
+
 export const SessionViewSchema = Type.Object(
   {
     sessionId: Type.String(),
     displayName: Nullable(Type.String()),
     deviceBrowser: Type.String({ description: 'Browser name shown in the phone\'s linked devices' }),
-    status: Type.Union([Type.Literal('created'), Type.Literal('connected')], {
-      description: 'Lifetime status: `connected` once the session has ever connected',
-    }),
+    status: LifetimeStatusSchema,
     state: SessionStateSchema,
     connectionState: ConnectionStateSchema,
     paired: Type.Boolean({ description: 'Credentials exist (the device is linked)' }),
@@ -66,7 +71,7 @@ export const SessionStatusSchema = Type.Object(
     connected: Type.Boolean(),
     connectionState: ConnectionStateSchema,
     state: SessionStateSchema,
-    status: Type.Union([Type.Literal('created'), Type.Literal('connected')]),
+    status: LifetimeStatusSchema,
     me: Nullable(LinkedAccountSchema),
     qrAvailable: Type.Boolean(),
     lastDisconnect: Nullable(LastDisconnectSchema),

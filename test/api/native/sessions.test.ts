@@ -226,6 +226,23 @@ describe('connect, status, disconnect, logout', () => {
     const logout = await t.call({ method: 'POST', url: '/api/v1/sessions/s1/logout' });
     expect(logout.statusCode).toBe(200);
     expect(logout.json().data).toMatchObject({ paired: false, connected: false, state: 'logged_out', me: null });
+    // `status` is WADial's lifetime marker, not the state: it stays `connected` once the session has connected.
+    expect(logout.json().data.status).toBe('connected');
+  });
+
+  it('`status` is a lifetime marker: `created` until a first connection, whatever the state; the OpenAPI document says so', async () => {
+    await create({ sessionId: 's1' });
+    await t.call({ method: 'POST', url: '/api/v1/sessions/s1/connect' });
+    await eventually(async () => expect(await state('s1')).toBe('qr'));
+    const linking = (await t.call({ method: 'GET', url: '/api/v1/sessions/s1/status' })).json().data;
+    expect([linking.state, linking.status]).toEqual(['qr', 'created']);
+    await t.call({ method: 'POST', url: '/api/v1/sessions/s1/disconnect' });
+    expect((await t.call({ method: 'GET', url: '/api/v1/sessions/s1' })).json().data).toMatchObject({ state: 'created', status: 'created' });
+
+    const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json();
+    const described = JSON.stringify(doc);
+    expect(described).toContain('Lifetime marker');
+    expect(described).toContain('It is not the current state');
   });
 
   it('accepts connect with an empty JSON body and a JSON content type (curl -X POST -H …)', async () => {
