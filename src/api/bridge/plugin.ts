@@ -17,6 +17,7 @@ import { ensureSession } from '../compat-shared/sessions.js';
 import { normalizePhoneNumber } from '../../core/phoneNumber.js';
 import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
 import { renderBridgeError } from './render.js';
+import { originalQrPayload } from '../compat-shared/qrPayload.js';
 
 export const BRIDGE_ROOT_PATHS = ['/session'];
 
@@ -58,7 +59,7 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     if (view.paired) return reply.code(404).send({ error: 'The session is already linked; no QR code is needed.' });
     try {
       const qr = await core.sessions.waitForQr(sessionId, QR_WAIT_MS);
-      return { qr: qr.qr };
+      return { qr: originalQrPayload(qr.qr) };
     } catch (err) {
       if (isGatewayError(err) && (err.code === 'TIMEOUT' || err.code === 'ALREADY_PAIRED' || err.code === 'SESSION_NOT_READY')) {
         return reply.code(404).send({ error: 'No QR code is available yet; try again shortly.' });

@@ -19,6 +19,7 @@ import { isSessionState } from '../../domain/sessionState.js';
 import type { DialectEvent } from '../types.js';
 import { evolutionState } from './instanceInfo.js';
 import { evolutionMessageRecord, evolutionMessageStatus } from './messageRecord.js';
+import { originalQrPayload } from '../compat-shared/qrPayload.js';
 
 export interface EvolutionEventContext {
   /** The URL this body is posted to. */
@@ -69,8 +70,8 @@ function accountJid(jid: string): string {
 function evolutionData(event: GatewayEvent): { name: string; data: unknown; sender?: string } | null {
   switch (event.type) {
     case 'auth.qr': {
-      const qr = event.data.qr;
-      if (typeof qr !== 'string') return null;
+      if (typeof event.data.qr !== 'string') return null;
+      const qr = originalQrPayload(event.data.qr);
       return { name: 'qrcode.updated', data: { qrcode: { instance: event.sessionId, pairingCode: null, code: qr, base64: qrSvgDataUrl(qr) } } };
     }
     case 'connection.state': {

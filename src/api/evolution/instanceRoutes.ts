@@ -16,6 +16,7 @@ import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS, STARTING_SETTLE_MS } from '../compat-
 import { connectionStateAnswer, EVOLUTION_INTEGRATION, evolutionInstanceRecord, evolutionState } from './instanceInfo.js';
 import { asBody } from './sendBodies.js';
 import { deleteEvolutionWebhook, parseWebhookSettings, writeEvolutionWebhook } from './webhookSettings.js';
+import { originalQrPayload } from '../compat-shared/qrPayload.js';
 
 type InstanceParams = { instanceName: string };
 
@@ -65,7 +66,7 @@ export function registerInstanceRoutes(app: FastifyInstance, core: GatewayCore):
     } else {
       qr = await sessions.waitForQr(name, QR_WAIT_MS);
     }
-    return { pairingCode, code: qr?.qr ?? null, base64: qr === null ? null : await qrDataUrl(qr.qr), count: qr === null ? 0 : 1 };
+    return { pairingCode, code: qr === null ? null : originalQrPayload(qr.qr), base64: qr === null ? null : await qrDataUrl(qr.qr), count: qr === null ? 0 : 1 };
   };
 
   app.post('/instance/create', async (request, reply) => {

@@ -80,7 +80,12 @@ export const SessionStatusSchema = Type.Object(
 );
 
 export const QrSchema = Type.Object({
-  qr: Type.String({ description: 'Raw QR payload; render it as a QR code (or ask for ?format=png|svg)' }),
+  qr: Type.String({
+    description:
+      'The QR payload as WhatsApp Web builds it today: `https://wa.me/settings/linked_devices#2@…,<noise key>,<identity key>,<adv secret>,<platform>`. ' +
+      'Encode it as a QR code as it is (or ask for `?format=png|svg`); the phone\'s Linked devices scanner reads it. ' +
+      'The compatibility dialects return the older bare `2@…` form their originals return.',
+  }),
   ttlMs: Type.Integer({ description: 'How long this QR lives' }),
   createdAt: IsoTime,
   expiresAt: IsoTime,

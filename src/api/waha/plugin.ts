@@ -21,6 +21,7 @@ import { sortByCreation } from '../http/sessionPaging.js';
 import { wahaSession } from './sessionInfo.js';
 import { WAHA_FORMAT, wahaWebhookFormat, wahaWebhooksOf } from './webhooks.js';
 import { WAHA_CHATTING_ROOT_PATHS, wahaChattingRoutes } from './chatting.js';
+import { originalQrPayload } from '../compat-shared/qrPayload.js';
 
 export const WAHA_ROOT_PATHS = ['/api/sessions', '/api/:session/auth', ...WAHA_CHATTING_ROOT_PATHS];
 
@@ -133,7 +134,7 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     sessionFor(request, name);
     await requireScanQrCode(core.sessions, name);
     const qr = core.sessions.getQr(name);
-    if (stringField(request.query, 'format') === 'raw') return { value: qr.qr };
+    if (stringField(request.query, 'format') === 'raw') return { value: originalQrPayload(qr.qr) };
     const png = await qrPng(qr.qr);
     if (headerValue(request, 'accept') === 'application/json') {
       return { mimetype: 'image/png', data: png.toString('base64') };

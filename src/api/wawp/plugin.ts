@@ -19,6 +19,7 @@ import { wahaMe } from '../compat-shared/wahaStatus.js';
 import { newInstanceId } from './instanceId.js';
 import { wawpInstance } from './instanceInfo.js';
 import { makeWawpRenderer } from './render.js';
+import { originalQrPayload } from '../compat-shared/qrPayload.js';
 
 export const WAWP_ROOT_PATHS = ['/v2'];
 
@@ -113,8 +114,9 @@ export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     }
     // Wawp's raw form: base64 of {value, expiry}; `value` also given plainly.
     const expiry = Date.parse(qr.expiresAt);
-    const data = Buffer.from(JSON.stringify({ value: qr.qr, expiry })).toString('base64');
-    return reply.header('cache-control', 'no-store').send({ mimetype: 'application/json', data, value: qr.qr, expiry });
+    const value = originalQrPayload(qr.qr);
+    const data = Buffer.from(JSON.stringify({ value, expiry })).toString('base64');
+    return reply.header('cache-control', 'no-store').send({ mimetype: 'application/json', data, value, expiry });
   });
 
   // An <img src> GET gets the PNG; Wawp's documented POST (or Accept: application/json) gets `{"qr": <data URL>}`.
