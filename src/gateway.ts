@@ -115,6 +115,8 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       engine,
       logger,
       sandbox: config.sandbox.enabled,
+      // Real WhatsApp blocks numbers that ask too often; simulated phones need not be protected from a developer retrying.
+      pairingCodesPerWindow: config.sandbox.enabled ? config.sandbox.pairingCodeLimit : undefined,
       restoreConcurrency: config.engine.restoreConcurrency,
       restoreLoopDelayMs: config.engine.restoreLoopDelayMs,
       backoff: overrides.backoff,

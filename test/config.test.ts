@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     expect(config.store.databaseUrl).toBe(`sqlite:${path.resolve('./data/wagate.db')}`);
     expect(config.store.allowNetworkSwitch).toBe(false);
     expect(config.engine).toMatchObject({ waUrl: undefined, restoreConcurrency: 32, restoreLoopDelayMs: 50 });
-    expect(config.sandbox).toEqual({ enabled: false, phone: '15550000001' });
+    expect(config.sandbox).toEqual({ enabled: false, phone: '15550000001', pairingCodeLimit: 0 });
     expect(config.dialects).toEqual({ root: undefined, bridge: { sessionId: 'default' }, gowa: { users: undefined, webhooks: [], webhookSecret: undefined } });
     expect(config.webhooks).toMatchObject({ allowPrivate: false, allowHosts: [], timeoutMs: 15_000, concurrency: 64 });
   });

@@ -207,6 +207,13 @@ export const SCHEMA = {
   sandbox: {
     enabled: flag({ env: 'WAGATE_SANDBOX', description: 'use the simulated WhatsApp network (same as `--sandbox`)' }),
     phone: text({ env: 'WAGATE_SANDBOX_PHONE', default: '15550000001', check: checkPhone, description: 'the sandbox\'s default simulated phone' }),
+    pairingCodeLimit: integer({
+      env: 'WAGATE_SANDBOX_PAIRING_CODES',
+      default: 0,
+      min: 0,
+      max: 1_000_000,
+      description: 'pairing codes a simulated phone may ask for per 10 minutes in sandbox mode (`0` = no limit); against real WhatsApp the limit is always 3',
+    }),
   },
   dashboard: {
     ownerNumber: optional({

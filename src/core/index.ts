@@ -27,6 +27,8 @@ export interface CoreDeps {
   readyTimeoutMs?: number;
   backoff?: BackoffOptions;
   rateLimiter?: PairingRateLimiter;
+  /** Pairing codes per phone number per window when no rateLimiter is given (default 3; 0 = no limit, for the sandbox). */
+  pairingCodesPerWindow?: number;
   /** Media size, fetch timeout and the private-address rule for media URLs. */
   media?: MediaLimits;
   /** Messages per minute per session (0 = off). */
@@ -53,6 +55,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
   const rateLimiter =
     deps.rateLimiter ??
     new PairingRateLimiter({
+      limit: deps.pairingCodesPerWindow === 0 ? Number.POSITIVE_INFINITY : deps.pairingCodesPerWindow,
       log: pairingRequestLog(deps.store),
       onLogFailure: (err) => {
         faults.record('store_write');
