@@ -16,3 +16,10 @@ export function gomultiConnection(view: SessionView): { is_connected: boolean; i
     is_logged_in: view.state === 'connected',
   };
 }
+
+/** The original's WhatsAppIsClientOK error text for a device that is not fully logged in. */
+export function gomultiClientError(view: SessionView): string {
+  if (!view.active) return 'WhatsApp Client is not Valid';
+  if (view.state === 'connecting') return 'WhatsApp Client is not Connected';
+  return 'WhatsApp Client is not Logged In';
+}

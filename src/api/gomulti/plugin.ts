@@ -15,7 +15,7 @@ import { qrDataUrl } from '../compat-shared/qrImage.js';
 import { secondsUntil } from '../compat-shared/sessions.js';
 import { PAIRING_CODE_WAIT_MS, QR_WAIT_MS } from '../compat-shared/timing.js';
 import { DeviceTokens } from './deviceTokens.js';
-import { gomultiConnection, gomultiDeviceStatus } from './deviceStatus.js';
+import { gomultiClientError, gomultiConnection, gomultiDeviceStatus } from './deviceStatus.js';
 import { gomultiSuccess, renderGomultiError } from './render.js';
 import { gomultiMessagingRoutes } from './messaging.js';
 import { installMultipartBodies } from '../compat-shared/multipartBodies.js';
@@ -119,14 +119,16 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
     me.get('/devices/me', async (request) => gomultiSuccess('Success', deviceView(core.sessions.get(deviceIdOf(request)))));
 
+    // The original's handler fields, exactly: its status from the database, whether a client is loaded, the flags, the last error.
     me.get('/devices/me/status', async (request) => {
       const view = core.sessions.get(deviceIdOf(request));
       const connection = gomultiConnection(view);
-      return gomultiSuccess('Success', {
-        device_id: view.sessionId,
-        connected: connection.is_connected,
+      return gomultiSuccess('Device status', {
+        db_status: gomultiDeviceStatus(view),
+        client_loaded: view.active,
+        connected: connection.is_connected && connection.is_logged_in,
         ...connection,
-        status: gomultiDeviceStatus(view),
+        error: connection.is_logged_in ? '' : gomultiClientError(view),
       });
     });
 

@@ -120,7 +120,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     authed.delete<{ Params: DeviceParams }>('/devices/:device_id', async (request) => {
       authorizeRequest(request, { action: 'session.delete', sessionId: request.params.device_id });
       await core.sessions.delete(request.params.device_id);
-      return gowaSuccess('Device removed', { device_id: request.params.device_id });
+      return gowaSuccess('Device removed');
     });
 
     authed.get<{ Params: DeviceParams }>('/devices/:device_id/login', async (request) => qrLogin(request, request.params.device_id));
@@ -130,8 +130,15 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     authed.get<{ Params: DeviceParams }>('/devices/:device_id/status', async (request) =>
       gowaSuccess('Fetch device status success', gowaStatus(core.sessions.get(request.params.device_id))),
     );
-    authed.post<{ Params: DeviceParams }>('/devices/:device_id/logout', async (request) => logout(request.params.device_id));
-    authed.post<{ Params: DeviceParams }>('/devices/:device_id/reconnect', async (request) => reconnect(request.params.device_id));
+    // The per-device twins answer as the original's device handlers do: their own words, no results.
+    authed.post<{ Params: DeviceParams }>('/devices/:device_id/logout', async (request) => {
+      await logout(request.params.device_id);
+      return gowaSuccess('Logout requested');
+    });
+    authed.post<{ Params: DeviceParams }>('/devices/:device_id/reconnect', async (request) => {
+      await reconnect(request.params.device_id);
+      return gowaSuccess('Reconnect requested');
+    });
 
     // The /app/* twins: the device comes from a header or the query, or is the only one.
     const scopedDevice = (request: FastifyRequest): string => {

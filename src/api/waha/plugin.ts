@@ -142,7 +142,8 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     return reply.type('image/png').header('cache-control', 'no-store').send(png);
   });
 
-  app.post<{ Params: SessionParams }>('/api/:session/auth/request-code', async (request) => {
+  // 201: NestJS's default for a POST; WAHA's handler sets no other.
+  app.post<{ Params: SessionParams }>('/api/:session/auth/request-code', async (request, reply) => {
     const name = request.params.session;
     sessionFor(request, name);
     const phone = stringField(request.body, 'phoneNumber', 'phone_number', 'phone');
@@ -150,7 +151,7 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     const view = await requireScanQrCode(core.sessions, name);
     const info = await core.sessions.requestPairingCode(name, phone);
     request.log.child({ sessionId: name }).info({ status: wahaStatus(view.state) }, 'waha pairing code issued');
-    return { code: info.code };
+    return reply.code(201).send({ code: info.code });
   });
 
   wahaChattingRoutes(app, core);

@@ -5,7 +5,7 @@ import { wahaMe, wahaStatus, type WahaStatus } from '../compat-shared/wahaStatus
 export interface WahaSession {
   name: string;
   status: WahaStatus;
-  config: { metadata: Record<string, string> } | null;
+  config?: { metadata: Record<string, string> };
   me: { id: string; pushName: string } | null;
   presence: null;
   timestamps: { activity: number };
@@ -17,7 +17,8 @@ export function wahaSession(view: SessionView): WahaSession {
     name: view.sessionId,
     status: wahaStatus(view.state),
     // Our display name travels as WAHA session metadata.
-    config: view.displayName === null ? null : { metadata: { displayName: view.displayName } },
+    // Absent when there is none, as WAHA's handlers leave an unset config out.
+    ...(view.displayName === null ? {} : { config: { metadata: { displayName: view.displayName } } }),
     me: wahaMe(view),
     presence: null,
     timestamps: { activity: Date.parse(view.updatedAt) },

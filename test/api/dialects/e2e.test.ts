@@ -85,7 +85,7 @@ describe('dialects end to end (real engine ↔ sandbox)', () => {
     expect((await raw('POST', '/compat/waha/api/sessions', key, { name: 'waha-e2e' })).status).toBe(201);
     await e2e.client.waitForState('waha-e2e', 'qr');
     const res = await raw('POST', '/compat/waha/api/waha-e2e/auth/request-code', key, { phoneNumber: phone });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     await enterAndExpectLinked('waha-e2e', phone, res.body.code);
     expect((await raw('GET', '/compat/waha/api/sessions/waha-e2e', key)).body.status).toBe('WORKING');
   });

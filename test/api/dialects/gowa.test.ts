@@ -96,7 +96,7 @@ describe('gowa dialect (seed 003)', () => {
     ] as const) {
       const res = await t.inject({ method, url, headers: auth });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({ code: 'ALREADY_LOGGED_IN', message: 'you are already logged in.', results: null });
+      expect(res.json()).toEqual({ code: 'ALREADY_LOGGED_IN', message: 'you are already logged in.' });
     }
   });
 

@@ -107,11 +107,11 @@ describe('gowa sending', () => {
     await t.inject({ method: 'POST', url: `${BASE}/devices`, headers: auth, payload: { device_id: 'dev1' } });
     const idle = await t.inject({ method: 'POST', url: `${BASE}/send/message`, headers: auth, payload: { phone: PHONE, message: 'x' } });
     expect(idle.statusCode).toBe(401);
-    expect(json(idle)).toEqual({ code: 'AUTHENTICATION_ERROR', message: 'you are not connect to services server, please reconnect', results: null });
+    expect(json(idle)).toEqual({ code: 'AUTHENTICATION_ERROR', message: 'you are not connect to services server, please reconnect' });
     await t.gw.core.sessions.connect('dev1');
     await t.waitState('dev1', 'qr');
     const waiting = await t.inject({ method: 'POST', url: `${BASE}/send/message`, headers: auth, payload: { phone: PHONE, message: 'x' } });
-    expect(json(waiting)).toEqual({ code: 'AUTHENTICATION_ERROR', message: 'you are not logged in', results: null });
+    expect(json(waiting)).toEqual({ code: 'AUTHENTICATION_ERROR', message: 'you are not logged in' });
     expect(t.gw.engine.last('dev1').outbox).toHaveLength(0);
   });
 

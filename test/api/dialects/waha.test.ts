@@ -112,7 +112,7 @@ describe('waha dialect', () => {
   it('POST /api/{session}/auth/request-code {phoneNumber} → {"code": "XXXX-XXXX"}; entering it links the session', async () => {
     await startDefault();
     const res = await t.inject({ method: 'POST', url: `${BASE}/api/default/auth/request-code`, headers: key, payload: { phoneNumber: '12132132130', method: null } });
-    expect(res.statusCode).toBe(200);
+    expect(res.statusCode).toBe(201);
     expect(res.json()).toEqual({ code: expect.stringMatching(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/) });
     expect(await t.gw.engine.last('default').enterCode(json(res).code as string)).toBe(true);
     await t.waitState('default', 'connected');
