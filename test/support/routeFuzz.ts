@@ -164,7 +164,8 @@ export function inEnvelope(surface: string, body: unknown): boolean {
     case 'wawp':
       return str(b.error) && str(b.message) && typeof b.statusCode === 'number';
     case 'gowa':
-      return str(b.code) && str(b.message) && 'results' in b;
+      // `results` is optional: GOWA leaves an empty one out (omitempty).
+      return str(b.code) && str(b.message) && !('status' in b);
     case 'gomulti':
       return b.status === false && typeof b.code === 'number' && str(b.message) && str(b.error);
     case 'bridge':
