@@ -124,6 +124,8 @@ export class GatewayClient {
             .join('\n');
           if (!data) continue;
           const event = JSON.parse(data) as GatewayEvent;
+          // A stream's snapshot of the current state is not an event.
+          if (String(event.type).endsWith('.snapshot')) continue;
           events.push(event);
           for (const w of [...waiters]) {
             if (w.p(event)) {

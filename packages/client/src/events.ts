@@ -13,6 +13,23 @@ import type { paths } from './schema.js';
 export type WagateEvent =
   paths['/api/v1/sessions/{sessionId}/events/history']['get']['responses'][200]['content']['application/json']['data'][number];
 
+type SessionView = paths['/api/v1/sessions/{sessionId}']['get']['responses'][200]['content']['application/json']['data'];
+
+/**
+ * Where things stood when a connection opened (the gateway sends it after any
+ * replay, before live events): one session's view, or every session's on the
+ * all-sessions stream. `missedEvents`: some events after the resumed id were
+ * no longer kept, so trust this over what you pieced together.
+ */
+export interface WagateSnapshot {
+  id: number;
+  type: 'session.snapshot' | 'sessions.snapshot';
+  sessionId: string | null;
+  seq: number;
+  createdAt: string;
+  data: { missedEvents: boolean; session?: SessionView; sessions?: SessionView[] };
+}
+
 export interface FollowEventsOptions {
   /** The gateway's address, e.g. `http://127.0.0.1:3000`. */
   baseUrl: string;
@@ -34,6 +51,8 @@ export interface FollowEventsOptions {
   onConnect?: (info: { lastEventId: number | undefined }) => void;
   /** A connection was lost or refused; the next attempt follows in `retryInMs`. */
   onDisconnect?: (info: { error: unknown; retryInMs: number }) => void;
+  /** Each connection's snapshot of the current state (not an event: the iterator hands out events only). */
+  onSnapshot?: (snapshot: WagateSnapshot) => void;
 }
 
 /** Statuses worth another attempt; any other refusal (bad key, unknown session) ends the stream with its error. */
@@ -128,7 +147,9 @@ export class EventStream implements AsyncIterable<WagateEvent> {
     const parser = createParser({
       onEvent: (message) => {
         const event = parseEvent(message);
-        if (event) pending.push(event);
+        if (!event) return;
+        if (isSnapshot(event)) this.options.onSnapshot?.(event);
+        else pending.push(event);
       },
     });
     const idleMs = this.options.idleTimeoutMs ?? 45_000;
@@ -159,8 +180,12 @@ export function followEvents(options: FollowEventsOptions): EventStream {
   return new EventStream(options);
 }
 
-/** A frame's JSON event; frames that are not one (a future kind of frame) are skipped. */
-function parseEvent(message: EventSourceMessage): WagateEvent | undefined {
+function isSnapshot(event: WagateEvent | WagateSnapshot): event is WagateSnapshot {
+  return event.type === 'session.snapshot' || event.type === 'sessions.snapshot';
+}
+
+/** A frame's JSON event or snapshot; frames that are neither (a future kind of frame) are skipped. */
+function parseEvent(message: EventSourceMessage): WagateEvent | WagateSnapshot | undefined {
   let value: unknown;
   try {
     value = JSON.parse(message.data);
@@ -168,7 +193,7 @@ function parseEvent(message: EventSourceMessage): WagateEvent | undefined {
     return undefined;
   }
   if (!isRecord(value) || typeof value.id !== 'number' || typeof value.type !== 'string') return undefined;
-  return value as WagateEvent;
+  return value as WagateEvent | WagateSnapshot;
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 /** @wagate/client: a typed client for wagate's native API, its event stream and its webhook signatures. */
 export { createWagateClient, unwrap, WagateApiError, type Unwrapped, type WagateClient, type WagateClientOptions } from './client.js';
-export { followEvents, EventStream, type FollowEventsOptions, type WagateEvent } from './events.js';
+export { followEvents, EventStream, type FollowEventsOptions, type WagateEvent, type WagateSnapshot } from './events.js';
 export {
   verifyStandardWebhook,
   verifyWadialWebhook,

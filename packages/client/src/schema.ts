@@ -153,7 +153,7 @@ export interface paths {
                                 displayName: string | null;
                                 /** @description Browser name shown in the phone's linked devices */
                                 deviceBrowser: string;
-                                /** @description Lifetime status: `connected` once the session has ever connected */
+                                /** @description Lifetime marker (WADial's `status`): `created` until the session first connects, then `connected` for good, also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that. */
                                 status: "created" | "connected";
                                 /**
                                  * @description Fine-grained session state
@@ -329,7 +329,7 @@ export interface paths {
                                 displayName: string | null;
                                 /** @description Browser name shown in the phone's linked devices */
                                 deviceBrowser: string;
-                                /** @description Lifetime status: `connected` once the session has ever connected */
+                                /** @description Lifetime marker (WADial's `status`): `created` until the session first connects, then `connected` for good, also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that. */
                                 status: "created" | "connected";
                                 /**
                                  * @description Fine-grained session state
@@ -552,7 +552,7 @@ export interface paths {
                                 displayName: string | null;
                                 /** @description Browser name shown in the phone's linked devices */
                                 deviceBrowser: string;
-                                /** @description Lifetime status: `connected` once the session has ever connected */
+                                /** @description Lifetime marker (WADial's `status`): `created` until the session first connects, then `connected` for good, also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that. */
                                 status: "created" | "connected";
                                 /**
                                  * @description Fine-grained session state
@@ -876,6 +876,7 @@ export interface paths {
                                  * @enum {unknown}
                                  */
                                 state: "created" | "connecting" | "qr" | "pairing_code" | "connected" | "inactive" | "logged_out" | "conflict" | "error";
+                                /** @description Lifetime marker (WADial's `status`): `created` until the session first connects, then `connected` for good, also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that. */
                                 status: "created" | "connected";
                                 me: {
                                     /** @description Device JID, e.g. `15551234567:7@s.whatsapp.net` */
@@ -1041,7 +1042,7 @@ export interface paths {
                                 displayName: string | null;
                                 /** @description Browser name shown in the phone's linked devices */
                                 deviceBrowser: string;
-                                /** @description Lifetime status: `connected` once the session has ever connected */
+                                /** @description Lifetime marker (WADial's `status`): `created` until the session first connects, then `connected` for good, also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that. */
                                 status: "created" | "connected";
                                 /**
                                  * @description Fine-grained session state
@@ -1251,7 +1252,7 @@ export interface paths {
                                 displayName: string | null;
                                 /** @description Browser name shown in the phone's linked devices */
                                 deviceBrowser: string;
-                                /** @description Lifetime status: `connected` once the session has ever connected */
+                                /** @description Lifetime marker (WADial's `status`): `created` until the session first connects, then `connected` for good, also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that. */
                                 status: "created" | "connected";
                                 /**
                                  * @description Fine-grained session state
@@ -1443,7 +1444,7 @@ export interface paths {
                                 displayName: string | null;
                                 /** @description Browser name shown in the phone's linked devices */
                                 deviceBrowser: string;
-                                /** @description Lifetime status: `connected` once the session has ever connected */
+                                /** @description Lifetime marker (WADial's `status`): `created` until the session first connects, then `connected` for good, also after a disconnect or a logout. It is not the current state: read `state` (or `connectionState`, `connected`) for that. */
                                 status: "created" | "connected";
                                 /**
                                  * @description Fine-grained session state
@@ -1649,7 +1650,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: {
-                                /** @description Raw QR payload; render it as a QR code (or ask for ?format=png|svg) */
+                                /** @description The QR payload as WhatsApp Web builds it today: `https://wa.me/settings/linked_devices#2@…,<noise key>,<identity key>,<adv secret>,<platform>`. Encode it as a QR code as it is (or ask for `?format=png|svg`); the phone's Linked devices scanner reads it. The compatibility dialects return the older bare `2@…` form their originals return. */
                                 qr: string;
                                 /** @description How long this QR lives */
                                 ttlMs: number;
@@ -2473,7 +2474,7 @@ export interface paths {
         };
         /**
          * Stream a session's events
-         * @description Server-Sent Events. Each event has `id`, `event` (its type) and `data` (the JSON event `{id, type, sessionId, createdAt, data}`). Reconnect with the `Last-Event-ID` header (or `?lastEventId=`) to receive the events you missed first. A `: heartbeat` comment arrives every 15 seconds.
+         * @description Server-Sent Events. Each event has `id`, `event` (its type) and `data` (the JSON event `{id, type, sessionId, seq, createdAt, data}`). The id is the event's one number: the same in the history and as a webhook's `webhook-id`. Reconnect with the `Last-Event-ID` header (or `?lastEventId=`) to receive the events you missed first. Then, before any live event (first of all on a fresh stream), comes a snapshot of where things stand: `session.snapshot` with `data: {session, missedEvents}` (the session as `GET /sessions/{sessionId}` shows it; `missedEvents` is true when some events after your `Last-Event-ID` are no longer kept). A `: heartbeat` comment arrives every 15 seconds.
          */
         get: {
             parameters: {
@@ -2611,7 +2612,7 @@ export interface paths {
         };
         /**
          * Stream every session's events
-         * @description Server-Sent Events. Each event has `id`, `event` (its type) and `data` (the JSON event `{id, type, sessionId, createdAt, data}`). Reconnect with the `Last-Event-ID` header (or `?lastEventId=`) to receive the events you missed first. A `: heartbeat` comment arrives every 15 seconds. Needs the admin key.
+         * @description Server-Sent Events. Each event has `id`, `event` (its type) and `data` (the JSON event `{id, type, sessionId, seq, createdAt, data}`). The id is the event's one number: the same in the history and as a webhook's `webhook-id`. Reconnect with the `Last-Event-ID` header (or `?lastEventId=`) to receive the events you missed first. Then, before any live event (first of all on a fresh stream), comes a snapshot of where things stand: `sessions.snapshot` with `data: {sessions, missedEvents}` (every session, as `GET /sessions` shows them; its `sessionId` is null). A `: heartbeat` comment arrives every 15 seconds. Needs the admin key.
          */
         get: {
             parameters: {

@@ -21,6 +21,7 @@ import {
   WebhookVerificationError,
   type WagateClient,
   type WagateEvent,
+  type WagateSnapshot,
 } from '../src/index.js';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy.js';
 
@@ -76,6 +77,7 @@ describe('@wagate/client against a sandbox gateway', () => {
       const reference = e2e.client.events('/api/v1/events?lastEventId=0');
       openStreams.push(reference);
       let connects = 0;
+      const snapshots: WagateSnapshot[] = [];
       const stream = followEvents({
         baseUrl: proxy.url,
         apiKey: E2E_ADMIN_KEY,
@@ -84,6 +86,7 @@ describe('@wagate/client against a sandbox gateway', () => {
         // The test gateway's heartbeat is 1 s: three missed ones mean a dead connection.
         idleTimeoutMs: 3_000,
         onConnect: () => (connects += 1),
+        onSnapshot: (snapshot) => snapshots.push(snapshot),
       });
       openStreams.push(stream);
       const seen: WagateEvent[] = [];
@@ -133,6 +136,10 @@ describe('@wagate/client against a sandbox gateway', () => {
       );
 
       const upTo = sentEvent.id;
+      // Every connection opened with where things stood; snapshots never appear among the events.
+      expect(snapshots.length).toBeGreaterThanOrEqual(1);
+      expect(snapshots.every((s) => s.type === 'sessions.snapshot' && Array.isArray(s.data.sessions))).toBe(true);
+      expect(seen.some((e) => String(e.type).endsWith('.snapshot'))).toBe(false);
       const ids = seen.map((e) => e.id);
       expect(ids).toEqual([...ids].sort((a, b) => a - b));
       expect(new Set(ids).size).toBe(ids.length);
