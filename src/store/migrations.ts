@@ -4,7 +4,7 @@
  * (binary and auto-increment columns); never edit an applied migration,
  * add a new one.
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database, StoreDialect } from './schema.js';
 
 function initial(dialect: StoreDialect): Migration {
@@ -221,7 +221,11 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
 
 /** Applies pending migrations; returns the names applied now. Throws on failure. */
 export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  // Kysely looks for its own tables in every schema unless told which one: with
+  // another wagate (or any Kysely user) in a neighbouring schema of the same
+  // database it would skip creating them here and then fail to find them.
+  const migrationTableSchema = dialect === 'postgres' ? await currentSchema(db) : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
@@ -230,4 +234,11 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialec
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: set search_path to the schema wagate should use');
+  return schema;
 }
