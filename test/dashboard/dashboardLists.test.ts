@@ -68,7 +68,7 @@ describe('dashboard session list at scale', () => {
     const { app, gw } = gateway;
     for (const id of ['x1', 'x2', 'x3']) await gw.core.sessions.create({ sessionId: id });
     const user = await signIn(app, gw.adminKey);
-    const bulk = (payload: unknown, headers = writeHeaders(user)) =>
+    const bulk = (payload: Record<string, unknown>, headers = writeHeaders(user)) =>
       app.inject({ method: 'POST', url: '/dashboard/api/sessions/bulk', headers, payload });
 
     const refused = await bulk({ action: 'connect', sessionIds: ['x1'] }, { cookie: user.cookie });
