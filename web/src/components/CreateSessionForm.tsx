@@ -1,9 +1,12 @@
-/** The form that creates a session and starts linking it. */
+/**
+ * The form that creates a session and starts linking it: open while there
+ * are few sessions, folded under "New session" once the list is long.
+ */
 import { useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { useMounted } from '../hooks.js';
 
-export function CreateSessionForm(props: { onCreate: (input: { sessionId?: string; displayName?: string }) => Promise<void> }) {
+export function CreateSessionForm(props: { startOpen: boolean; onCreate: (input: { sessionId?: string; displayName?: string }) => Promise<void> }) {
   const mounted = useMounted();
   const [sessionId, setSessionId] = useState('');
   const [displayName, setDisplayName] = useState('');
@@ -30,8 +33,11 @@ export function CreateSessionForm(props: { onCreate: (input: { sessionId?: strin
   };
 
   return (
-    <form class="create-session" onSubmit={submit} aria-labelledby="create-title">
-      <h3 id="create-title">New session</h3>
+    <details class="create-session" open={props.startOpen}>
+      <summary>
+        <h3 id="create-title">New session</h3>
+      </summary>
+      <form onSubmit={submit} aria-labelledby="create-title">
       <label for="new-session-id">Session id (optional)</label>
       <p id="new-session-id-hint" class="hint">
         Letters, digits, “_” and “-”, up to 64 characters. Left empty, one is generated.
@@ -62,6 +68,7 @@ export function CreateSessionForm(props: { onCreate: (input: { sessionId?: strin
       <button type="submit" class="primary" disabled={busy}>
         {busy ? 'Creating…' : 'Create and start linking'}
       </button>
-    </form>
+      </form>
+    </details>
   );
 }

@@ -11,6 +11,9 @@ import { SessionRows } from './SessionRows.js';
 import { SessionSearch } from './SessionSearch.js';
 import { StateFilter } from './StateFilter.js';
 
+/** From this many sessions on, the create form starts folded, so the list comes first. */
+const FOLD_CREATE_FORM_AT = 10;
+
 export function SessionList(props: {
   state: SessionPageState;
   selected: string | null;
@@ -27,7 +30,7 @@ export function SessionList(props: {
       <h2 id="sessions-title">
         Sessions {page && <span class="count" data-total-sessions={page.all}>({page.all})</span>}
       </h2>
-      <CreateSessionForm onCreate={props.onCreate} />
+      {page && <CreateSessionForm startOpen={page.all < FOLD_CREATE_FORM_AT} onCreate={props.onCreate} />}
       <SessionSearch filters={filters} onChange={setFilters} />
       {page && <StateFilter counts={page.counts} selected={filters.state} onChange={(state) => setFilters({ state })} />}
       {page && page.sessions.length > 0 && (

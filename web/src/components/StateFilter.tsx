@@ -3,6 +3,12 @@ import type { SessionState } from '../api.js';
 import { STATE_LABELS } from '../format.js';
 import { SESSION_STATES } from '../../../src/domain/sessionState.js';
 
+/**
+ * The filter names `error` "Stopped": it also holds sessions whose QR simply
+ * expired unscanned (badged calmly in the list), so the chip raises no alarm.
+ */
+const FILTER_LABELS: Record<SessionState, string> = { ...STATE_LABELS, error: 'Stopped' };
+
 export function StateFilter(props: {
   counts: Record<SessionState, number>;
   selected: SessionState | null;
@@ -25,7 +31,7 @@ export function StateFilter(props: {
           data-filter-state={state}
           onClick={() => props.onChange(props.selected === state ? null : state)}
         >
-          {STATE_LABELS[state]} <span class="chip-count">{props.counts[state]}</span>
+          {FILTER_LABELS[state]} <span class="chip-count">{props.counts[state]}</span>
         </button>
       ))}
     </div>
