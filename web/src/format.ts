@@ -81,6 +81,8 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
     case 'session.deleted':
       return 'Session deleted';
     case 'connection.state': {
+      // The same calm words as the badge for a QR that ran out unscanned.
+      if (state === 'error' && data.code === QR_TIMED_OUT) return 'State: Not linked: QR expired';
       const label = state && state in STATE_LABELS ? STATE_LABELS[state as SessionState] : (state ?? 'changed');
       // Reasons that only repeat the state ("waiting for a QR scan") add nothing.
       const repeats = reason !== undefined && label.toLowerCase().replace(/\W/g, '').includes(reason.toLowerCase().replace(/\W|\ba\b/g, ''));
