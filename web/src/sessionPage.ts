@@ -63,6 +63,10 @@ export function useSessionPage(live: LiveEvents, onSignedOut: () => void): Sessi
     }
   }, [filters, cursor, cursors.length]);
 
+  // The refetch timer calls whatever query is current when it fires, not the one it was set under.
+  const latestLoad = useRef(load);
+  latestLoad.current = load;
+
   useEffect(() => {
     void load();
   }, [load]);
@@ -73,7 +77,7 @@ export function useSessionPage(live: LiveEvents, onSignedOut: () => void): Sessi
     if (timer.current !== undefined) return;
     timer.current = setTimeout(() => {
       timer.current = undefined;
-      void load();
+      void latestLoad.current();
     }, REFETCH_DELAY_MS);
   };
 

@@ -7,6 +7,7 @@ import QRCode from 'qrcode';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
 import type { CreateSessionInput } from '../../core/model.js';
+import { authorizeRequest } from '../http/auth.js';
 import { signedInUser } from './auth.js';
 import type { OtpGuard } from './otp/otpGuard.js';
 import { parseBulkRequest, runBulk } from './bulkActions.js';
@@ -52,6 +53,8 @@ export async function registerSessionRoutes(app: FastifyInstance, opts: { core: 
 
   app.post('/api/sessions/bulk', async (request: FastifyRequest) => {
     const bulk = parseBulkRequest(bodyObject(request));
+    // The one permission rule, as for single-session routes elsewhere (the signed-in page acts as the admin).
+    for (const sessionId of bulk.sessionIds) authorizeRequest(request, { action: 'session.use', sessionId });
     const results = await runBulk(sessions, bulk, (sessionId, err) =>
       request.log.error({ sessionId, err }, `bulk ${bulk.action} failed unexpectedly`),
     );
