@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, type WebhookView } from '../../api.js';
 import { time } from '../../format.js';
 import { useAction } from '../../hooks.js';
-import { Modal } from '../Modal.js';
+import { DeleteWebhookDialog } from './DeleteWebhookDialog.js';
 import { DeliveryList } from './DeliveryList.js';
 import { SecretNotice } from './SecretNotice.js';
 import { WebhookForm } from './WebhookForm.js';
@@ -87,29 +87,5 @@ export function WebhookCard(props: { webhook: WebhookView; onChanged: () => void
       {showDeliveries && <DeliveryList webhookId={webhook.id} version={version} />}
       {deleting && <DeleteWebhookDialog webhook={webhook} onClose={() => setDeleting(false)} onDeleted={props.onChanged} />}
     </li>
-  );
-}
-
-function DeleteWebhookDialog(props: { webhook: WebhookView; onClose: () => void; onDeleted: () => void }) {
-  const { busy, error, run } = useAction();
-  return (
-    <Modal title="Delete this webhook?" tone="danger" onClose={props.onClose}>
-      <p>
-        <code>{props.webhook.url}</code> gets no more events, and its pending deliveries are dropped.
-      </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-        <button type="button" class="danger" disabled={busy} onClick={() => void run(async () => (await api.deleteWebhook(props.webhook.id), props.onDeleted()))}>
-          Delete webhook
-        </button>
-      </div>
-    </Modal>
   );
 }
