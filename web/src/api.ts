@@ -3,9 +3,12 @@
  * every write, and the gateway's error envelope turned into an ApiError the
  * components can show (message) and act on (code, retryAfterSeconds).
  */
-import type { GatewayEvent, PairingCodeInfo, QrInfo, SessionView } from '../../src/core/model.js';
+import type { GatewayEvent, PairingCodeInfo, QrInfo, SessionState, SessionView } from '../../src/core/model.js';
+import type { ApiKeyInfo } from '../../src/core/gateway.js';
+import type { MessageView } from '../../src/core/messaging/model.js';
+import type { DeliveryView, UpdateWebhookInput, WebhookView, WebhookWithSecret } from '../../src/core/webhooks/types.js';
 
-export type { GatewayEvent, PairingCodeInfo, QrInfo, SessionView };
+export type { ApiKeyInfo, DeliveryView, GatewayEvent, MessageView, PairingCodeInfo, QrInfo, SessionState, SessionView, WebhookView, WebhookWithSecret };
 
 const BASE = '/dashboard/api';
 
@@ -84,11 +87,70 @@ export interface OtpStatus {
 
 export type QrReveal = QrInfo & { image: string };
 
+export type SessionSort = 'created' | '-created' | 'name' | 'state';
+
+export interface SessionQuery {
+  q?: string;
+  state?: SessionState;
+  sort: SessionSort;
+  cursor?: string;
+  limit: number;
+}
+
+export interface SessionPage {
+  sessions: SessionView[];
+  nextCursor: string | null;
+  total: number;
+  counts: Record<SessionState, number>;
+  all: number;
+}
+
+export interface BulkOutcome {
+  sessionId: string;
+  ok: boolean;
+  error?: { code: string; message: string };
+}
+
+export type CreatedKey = ApiKeyInfo & { key: string };
+
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+const sid = (id: string) => encodeURIComponent(id);
+
+/** The native API (/api/v1) as the dashboard reaches it, under its own sign-in: answers are `{data}`. */
+async function v1<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const answer = await request<{ data: T }>(method, `/v1${path}`, body === undefined ? {} : { body });
+  return answer.data;
+}
+
 export const api = {
   me: () => request<Me>('GET', '/me'),
   signIn: (apiKey: string) => request<{ csrfToken: string; expiresAt: string }>('POST', '/sign-in', { body: { apiKey } }),
   signOut: () => request<void>('POST', '/sign-out', { body: {} }),
-  listSessions: () => request<{ sessions: SessionView[] }>('GET', '/sessions'),
+  listSessions: (query: SessionQuery) => request<SessionPage>('GET', `/sessions${queryString({ ...query })}`),
+  bulk: (action: 'connect' | 'disconnect', sessionIds: string[]) =>
+    request<{ results: BulkOutcome[] }>('POST', '/sessions/bulk', { body: { action, sessionIds } }),
+  recentEvents: () => request<{ events: GatewayEvent[] }>('GET', '/events/recent?limit=300'),
+  sendText: (id: string, to: string, text: string) =>
+    v1<MessageView>('POST', `/sessions/${sid(id)}/messages`, { to, content: { type: 'text', text } }),
+  listKeys: (id: string) => v1<ApiKeyInfo[]>('GET', `/sessions/${sid(id)}/keys`),
+  createKey: (id: string, label: string | undefined) => v1<CreatedKey>('POST', `/sessions/${sid(id)}/keys`, label ? { label } : {}),
+  revokeKey: (id: string, keyId: string) => v1<unknown>('DELETE', `/sessions/${sid(id)}/keys/${encodeURIComponent(keyId)}`),
+  listWebhooks: () => v1<WebhookView[]>('GET', '/webhooks'),
+  createWebhook: (input: { url: string; events: string[]; sessionId?: string }) => v1<WebhookWithSecret>('POST', '/webhooks', input),
+  updateWebhook: (id: string, input: UpdateWebhookInput) =>
+    v1<WebhookView & { secret?: string }>('PATCH', `/webhooks/${encodeURIComponent(id)}`, input),
+  deleteWebhook: (id: string) => v1<unknown>('DELETE', `/webhooks/${encodeURIComponent(id)}`),
+  testWebhook: (id: string) => v1<DeliveryView>('POST', `/webhooks/${encodeURIComponent(id)}/test`, {}),
+  deliveries: (id: string) =>
+    request<{ data: DeliveryView[]; nextCursor: number | null }>('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries?limit=50`),
+  replayDelivery: (id: string, deliveryId: number) =>
+    v1<DeliveryView>('POST', `/webhooks/${encodeURIComponent(id)}/deliveries/${deliveryId}/replay`, {}),
   getSession: (id: string) => request<SessionView>('GET', `/sessions/${encodeURIComponent(id)}`),
   createSession: (input: { sessionId?: string; displayName?: string }) =>
     request<SessionView>('POST', '/sessions', { body: input }),

@@ -34,3 +34,22 @@ export function useMounted(): { readonly current: boolean } {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Runs one user action at a time: `busy` while it runs, its failure's message in `error`. */
+export function useAction(): { busy: boolean; error: string | null; setError: (message: string | null) => void; run: (work: () => Promise<void>) => Promise<void> } {
+  const mounted = useMounted();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (err) {
+      if (mounted.current) setError(err instanceof Error ? err.message : 'The action failed.');
+    } finally {
+      if (mounted.current) setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}

@@ -23,6 +23,13 @@ export async function registerEventStream(app: FastifyInstance, opts: { core: Ga
     for (const stream of open) stream.close();
   });
 
+  // The event log page's start: the newest events of every session the bus still holds.
+  app.get('/api/events/recent', async (request: FastifyRequest<{ Querystring: { limit?: string } }>) => {
+    const asked = Number.parseInt(request.query.limit ?? '', 10);
+    const limit = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), 500) : 200;
+    return { events: core.events.replay(undefined, 0).slice(-limit).map(publicEvent) };
+  });
+
   app.get('/api/events', async (request: FastifyRequest, reply: FastifyReply) => {
     // Over a stream cap this throws before anything is written: the dashboard's error envelope answers.
     const release = acquireStreamSlot(request);

@@ -13,6 +13,7 @@ import { GatewayError } from '../../core/errors.js';
 import { registerEventStream } from './eventStream.js';
 import { OtpGuard } from './otp/otpGuard.js';
 import { registerOtpRoutes } from './otp/otpRoutes.js';
+import { registerNativeRoutes } from './nativeRoutes.js';
 import { registerSessionRoutes } from './sessionRoutes.js';
 import { SignInSessions } from './signInSessions.js';
 import { SECURITY_HEADERS, loadDashboardFiles, type StaticFile } from './staticFiles.js';
@@ -68,6 +69,7 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
   await registerSessionRoutes(app, { core, guard });
   await registerEventStream(app, { core });
   await registerOtpRoutes(app, { guard });
+  await registerNativeRoutes(app, { core, config });
 };
 
 export const dashboardPlugin: ApiPlugin = plugin;

@@ -7,9 +7,12 @@ import QRCode from 'qrcode';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayCore } from '../../core/gateway.js';
 import type { CreateSessionInput } from '../../core/model.js';
+import { authorizeRequest } from '../http/auth.js';
 import { signedInUser } from './auth.js';
 import type { OtpGuard } from './otp/otpGuard.js';
+import { parseBulkRequest, runBulk } from './bulkActions.js';
 import { publicEvent } from './publicEvent.js';
+import { parseSessionQuery, querySessions } from './sessionQuery.js';
 
 export const OTP_HEADER = 'x-otp-code';
 
@@ -44,7 +47,20 @@ export async function registerSessionRoutes(app: FastifyInstance, opts: { core: 
   const { core, guard } = opts;
   const sessions = core.sessions;
 
-  app.get('/api/sessions', async () => ({ sessions: sessions.list() }));
+  app.get('/api/sessions', async (request: FastifyRequest<{ Querystring: Record<string, unknown> }>) =>
+    querySessions(sessions.list(), parseSessionQuery(request.query ?? {})),
+  );
+
+  app.post('/api/sessions/bulk', async (request: FastifyRequest) => {
+    const bulk = parseBulkRequest(bodyObject(request));
+    // The one permission rule, as for single-session routes elsewhere (the signed-in page acts as the admin).
+    for (const sessionId of bulk.sessionIds) authorizeRequest(request, { action: 'session.use', sessionId });
+    const results = await runBulk(sessions, bulk, (sessionId, err) =>
+      request.log.error({ sessionId, err }, `bulk ${bulk.action} failed unexpectedly`),
+    );
+    request.log.info({ action: bulk.action, sessions: bulk.sessionIds.length }, 'bulk action from the dashboard');
+    return { results };
+  });
 
   app.post('/api/sessions', async (request: FastifyRequest, reply: FastifyReply) => {
     const body = bodyObject(request);

@@ -77,16 +77,25 @@ export function authorizeRequest(request: FastifyRequest, access: AccessRequest)
 }
 
 /**
- * onRequest hook factory: authenticate, then allow a route under
- * `:sessionId` to that session's key and every other route to the admin key
- * (routes that need more, like deleting a session, ask again).
+ * Allow a route under `:sessionId` to that session's key and every other
+ * route to the admin key (routes that need more, like deleting a session,
+ * ask again). Routes marked `scopedByRoute` only need a key.
  */
-export function apiKeyHook(apiKeys: ApiKeyService): (request: FastifyRequest) => Promise<void> {
+export function authorizeRoute(request: FastifyRequest, principal: Principal): void {
+  // A route that scopes its answers to the key itself (e.g. /webhooks) lets any key list what it may see.
+  if (request.routeOptions.config?.scopedByRoute === true) return authorize(principal, { action: 'session.list' });
+  const sessionId = (request.params as Record<string, string | undefined> | undefined)?.sessionId;
+  authorize(principal, sessionId === undefined ? { action: 'gateway.operate' } : { action: 'session.use', sessionId });
+}
+
+/** How a surface finds who is calling; the native API's default reads the API key. */
+export type PrincipalSource = (request: FastifyRequest) => Promise<Principal>;
+
+/** onRequest hook factory: find the caller (by API key unless told otherwise), then authorizeRoute. */
+export function apiKeyHook(apiKeys: ApiKeyService, source?: PrincipalSource): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
-    const principal = await authenticate(request, apiKeys);
-    // A route that scopes its answers to the key itself (e.g. /webhooks) lets any key list what it may see.
-    if (request.routeOptions.config?.scopedByRoute === true) return authorize(principal, { action: 'session.list' });
-    const sessionId = (request.params as Record<string, string | undefined> | undefined)?.sessionId;
-    authorize(principal, sessionId === undefined ? { action: 'gateway.operate' } : { action: 'session.use', sessionId });
+    const principal = source ? await source(request) : await authenticate(request, apiKeys);
+    request.principal = principal;
+    authorizeRoute(request, principal);
   };
 }

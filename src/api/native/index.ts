@@ -7,7 +7,7 @@
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { GatewayError, isGatewayError } from '../../core/errors.js';
-import { apiKeyHook } from '../http/auth.js';
+import { apiKeyHook, type PrincipalSource } from '../http/auth.js';
 import { logIfServerError, renderNativeError, toGatewayError } from '../http/errors.js';
 import { FORM_CONTENT_TYPE } from '../http/bodyParsers.js';
 import type { ApiPlugin } from '../types.js';
@@ -23,6 +23,11 @@ import { webhookRoutes } from './routes/webhooks.js';
 export interface NativeApiOptions {
   /** SSE heartbeat interval (default 15 s; tests shorten it). */
   sseHeartbeatMs?: number;
+  /**
+   * Who is calling, when not an API key: the dashboard mounts these same
+   * routes behind its cookie sign-in. The permission rule is the same either way.
+   */
+  principal?: PrincipalSource;
 }
 
 export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
@@ -60,7 +65,7 @@ export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
       logIfServerError(request, error, err);
       return renderNativeError(error, reply);
     });
-    app.addHook('onRequest', apiKeyHook(core.apiKeys));
+    app.addHook('onRequest', apiKeyHook(core.apiKeys, opts.principal));
     // No body on a route that takes one is an empty object, so a missing
     // required field is reported by name rather than as "body must be object".
     app.addHook('preValidation', async (request) => {

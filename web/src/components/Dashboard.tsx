@@ -1,67 +1,49 @@
 /**
- * The signed-in dashboard: the session list kept current by the live event
- * stream, and the selected session's detail (remembered in the URL hash).
+ * The signed-in dashboard: the top bar (pages, live status, account) and the
+ * page the URL hash names. One live event stream feeds every page.
  */
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, api, type SessionView } from '../api.js';
-import { useLiveEvents } from '../hooks.js';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ApiError, api } from '../api.js';
 import { LiveEvents } from '../liveEvents.js';
+import { parseRoute, routeHash, type Route } from '../route.js';
+import { ApiKeysPage } from './ApiKeysPage.js';
+import { EventsPage } from './EventsPage.js';
 import { SecurityDialog } from './SecurityDialog.js';
-import { SessionDetail } from './SessionDetail.js';
-import { SessionList } from './SessionList.js';
+import { SessionsPage } from './SessionsPage.js';
+import { WebhooksPage } from './WebhooksPage.js';
 
-function hashSession(): string | null {
-  const match = /^#\/sessions\/(.+)$/.exec(location.hash);
-  return match ? decodeURIComponent(match[1]) : null;
-}
+const PAGES: Array<{ page: Route['page']; label: string }> = [
+  { page: 'sessions', label: 'Sessions' },
+  { page: 'webhooks', label: 'Webhooks' },
+  { page: 'keys', label: 'API keys' },
+  { page: 'events', label: 'Events' },
+];
 
 export function Dashboard(props: { onSignedOut: (notice?: string) => void; sandbox: boolean }) {
   const live = useMemo(() => new LiveEvents(), []);
-  const [sessions, setSessions] = useState<SessionView[]>([]);
-  const [selected, setSelected] = useState<string | null>(hashSession());
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.hash));
   const [online, setOnline] = useState(true);
+  const [resumed, setResumed] = useState(0);
   const [security, setSecurity] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const upsert = useCallback((view: SessionView) => {
-    setSessions((list) => {
-      const index = list.findIndex((s) => s.sessionId === view.sessionId);
-      if (index < 0) return [...list, view];
-      const next = list.slice();
-      next[index] = view;
-      return next;
-    });
-  }, []);
-
-  const refreshAll = useCallback(async () => {
-    try {
-      const result = await api.listSessions();
-      setSessions(result.sessions);
-      setError(null);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) props.onSignedOut('Your dashboard session ended. Sign in again.');
-      else setError(err instanceof Error ? err.message : 'The sessions could not be loaded.');
-    }
-  }, []);
+  const ended = () => {
+    live.stop();
+    props.onSignedOut('Your dashboard session ended. Sign in again.');
+  };
 
   useEffect(() => {
-    void refreshAll();
     live.start({
       onOpen: () => {
         setOnline(true);
-        void refreshAll(); // catch up on anything missed while the stream was down
+        setResumed((n) => n + 1); // pages catch up on anything missed while the stream was down
       },
       onError: () => {
         setOnline(false);
         api.me().catch((err: unknown) => {
-          if (err instanceof ApiError && err.status === 401) {
-            live.stop();
-            props.onSignedOut('Your dashboard session ended. Sign in again.');
-          }
+          if (err instanceof ApiError && err.status === 401) ended();
         });
       },
     });
-    const onHash = () => setSelected(hashSession());
+    const onHash = () => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', onHash);
     return () => {
       live.stop();
@@ -69,19 +51,9 @@ export function Dashboard(props: { onSignedOut: (notice?: string) => void; sandb
     };
   }, []);
 
-  useLiveEvents(live, (event) => {
-    if (event.type === 'session.deleted') {
-      setSessions((list) => list.filter((s) => s.sessionId !== event.sessionId));
-      return;
-    }
-    api.getSession(event.sessionId).then(upsert, () => {});
-  });
-
-  const select = (sessionId: string | null) => {
-    setSelected(sessionId);
-    history.replaceState(null, '', sessionId ? `#/sessions/${encodeURIComponent(sessionId)}` : '#');
-    // Move focus (and, on a phone, the view) to the session just chosen, so screen readers follow.
-    if (sessionId) requestAnimationFrame(() => document.getElementById('detail-title')?.focus());
+  const go = (next: Route) => {
+    setRoute(next);
+    history.replaceState(null, '', routeHash(next));
   };
 
   const signOut = async () => {
@@ -92,8 +64,6 @@ export function Dashboard(props: { onSignedOut: (notice?: string) => void; sandb
       props.onSignedOut('You are signed out.');
     }
   };
-
-  const current = sessions.find((s) => s.sessionId === selected) ?? null;
 
   return (
     <div class="layout">
@@ -106,7 +76,7 @@ export function Dashboard(props: { onSignedOut: (notice?: string) => void; sandb
         <p class={online ? 'live on' : 'live off'} role="status">
           {online ? 'Live' : 'Reconnecting…'}
         </p>
-        <nav aria-label="Account">
+        <nav aria-label="Account" class="account">
           <button type="button" onClick={() => setSecurity(true)}>
             Security
           </button>
@@ -114,41 +84,20 @@ export function Dashboard(props: { onSignedOut: (notice?: string) => void; sandb
             Sign out
           </button>
         </nav>
+        <nav aria-label="Pages" class="pages">
+          {PAGES.map((p) => (
+            <a key={p.page} href={`#/${p.page}`} aria-current={route.page === p.page ? 'page' : undefined}>
+              {p.label}
+            </a>
+          ))}
+        </nav>
       </header>
-      {error && (
-        <p class="error banner" role="alert">
-          {error}
-        </p>
+      {route.page === 'sessions' && (
+        <SessionsPage live={live} resumed={resumed} selected={route.sessionId} onSelect={(sessionId) => go({ page: 'sessions', sessionId })} onSignedOut={ended} />
       )}
-      <main class="columns">
-        <SessionList
-          sessions={sessions}
-          selected={selected}
-          onSelect={select}
-          onCreate={async (input) => {
-            const view = await api.createSession(input);
-            upsert(view);
-            select(view.sessionId);
-            upsert(await api.connect(view.sessionId));
-          }}
-        />
-        {current ? (
-          <SessionDetail
-            key={current.sessionId}
-            session={current}
-            live={live}
-            onChanged={upsert}
-            onDeleted={(id) => {
-              setSessions((list) => list.filter((s) => s.sessionId !== id));
-              select(null);
-            }}
-          />
-        ) : (
-          <section class="card empty-detail">
-            <p class="muted">Select a session to see its state, link it, and read its event log.</p>
-          </section>
-        )}
-      </main>
+      {route.page === 'webhooks' && <WebhooksPage />}
+      {route.page === 'keys' && <ApiKeysPage sessionId={route.sessionId} onSessionId={(sessionId) => go({ page: 'keys', sessionId })} />}
+      {route.page === 'events' && <EventsPage live={live} />}
       {security && <SecurityDialog onClose={() => setSecurity(false)} />}
     </div>
   );

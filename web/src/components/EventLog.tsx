@@ -1,7 +1,7 @@
 /** One session's history (persisted state changes with reasons) followed live. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type GatewayEvent } from '../api.js';
-import { describeEvent, time } from '../format.js';
+import { describeEvent, time, withoutEchoes } from '../format.js';
 import { useLiveEvents, useMounted } from '../hooks.js';
 import type { LiveEvents } from '../liveEvents.js';
 
@@ -29,7 +29,7 @@ export function EventLog(props: { sessionId: string; live: LiveEvents }) {
     if (event.sessionId === props.sessionId) setEvents((current) => merge(current, [event]));
   });
 
-  const newestFirst = [...events].reverse();
+  const newestFirst = withoutEchoes(events).reverse();
   return (
     <section class="card event-log" aria-labelledby="event-log-title">
       <h3 id="event-log-title">Event log</h3>

@@ -3,17 +3,21 @@
  * `auth.qr` event, or its expiry), with its remaining lifetime. The raw
  * payload sits in `data-qr` for tooling and tests.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type QrReveal, type SessionView } from '../api.js';
 import { useLiveEvents, useMounted } from '../hooks.js';
 import type { LiveEvents } from '../liveEvents.js';
+import { qrExpired } from '../format.js';
 import { Countdown } from './Countdown.js';
 import { OtpForm, challengeOf, type OtpChallenge } from './OtpForm.js';
 import { LINKING_OR_CONNECTING } from '../../../src/domain/sessionState.js';
 
-export function QrPanel(props: { session: SessionView; live: LiveEvents; onStart: () => Promise<void> }) {
+export function QrPanel(props: { session: SessionView; live: LiveEvents; reveal: boolean; onStart: () => Promise<void> }) {
   const { session } = props;
   const mounted = useMounted();
+  // Scroll the first QR into view when the user just asked for one: on a phone it appears below the fold.
+  const revealNext = useRef(props.reveal);
+  const figure = useRef<HTMLElement>(null);
   const [qr, setQr] = useState<QrReveal | null>(null);
   const [challenge, setChallenge] = useState<OtpChallenge | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -45,11 +49,18 @@ export function QrPanel(props: { session: SessionView; live: LiveEvents; onStart
     if (session.state !== 'qr') setQr(null);
   }, [session.sessionId, session.state]);
 
+  useEffect(() => {
+    if (!qr || !revealNext.current || !figure.current) return;
+    revealNext.current = false;
+    figure.current.scrollIntoView({ block: 'center', behavior: 'auto' });
+  }, [qr]);
+
   useLiveEvents(props.live, (event) => {
     if (event.sessionId === session.sessionId && event.type === 'auth.qr' && !challenge) void load();
   });
 
   const start = async () => {
+    revealNext.current = true;
     setStarting(true);
     setError(null);
     try {
@@ -74,7 +85,7 @@ export function QrPanel(props: { session: SessionView; live: LiveEvents; onStart
     <div class="qr-panel">
       {qr ? (
         <>
-          <figure class="qr" data-qr={qr.qr} data-expires-at={qr.expiresAt}>
+          <figure ref={figure} class="qr" data-qr={qr.qr} data-expires-at={qr.expiresAt}>
             <img
               src={qr.image}
               width={320}
@@ -102,10 +113,17 @@ export function QrPanel(props: { session: SessionView; live: LiveEvents; onStart
           <span class="spinner" aria-hidden="true" /> Waiting for WhatsApp to issue a QR code…
         </p>
       ) : (
-        <div class="start">
-          <p>Start the session to get a QR code.</p>
+        <div class="start" data-qr-expired={qrExpired(session) ? 'true' : undefined}>
+          {qrExpired(session) ? (
+            <p>
+              <strong>Not linked: QR expired.</strong> Nobody scanned the QR codes in time, so the gateway stopped asking WhatsApp for new
+              ones. Start again when the phone is at hand.
+            </p>
+          ) : (
+            <p>Start the session to get a QR code.</p>
+          )}
           <button type="button" class="primary" onClick={() => void start()} disabled={starting}>
-            {starting ? 'Starting…' : 'Start linking'}
+            {starting ? 'Starting…' : qrExpired(session) ? 'Start linking again' : 'Start linking'}
           </button>
         </div>
       )}

@@ -5,13 +5,14 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type SessionView } from '../api.js';
-import { STATE_LABELS, phone, time } from '../format.js';
+import { phone, stateLook, time } from '../format.js';
 import { useMounted } from '../hooks.js';
 import type { LiveEvents } from '../liveEvents.js';
 import { EventLog } from './EventLog.js';
 import { GuardedConfirm } from './GuardedConfirm.js';
 import { PairingPanel } from './PairingPanel.js';
 import { QrPanel } from './QrPanel.js';
+import { SendTestMessage } from './SendTestMessage.js';
 import { StateBadge } from './StateBadge.js';
 import { RUNNING_STATES } from '../../../src/domain/sessionState.js';
 
@@ -21,6 +22,8 @@ type LinkMethod = 'qr' | 'phone';
 export function SessionDetail(props: {
   session: SessionView;
   live: LiveEvents;
+  /** Bring the QR into view when it appears (the session was just created here). */
+  revealQr: boolean;
   onChanged: (view: SessionView) => void;
   onDeleted: (sessionId: string) => void;
 }) {
@@ -35,7 +38,7 @@ export function SessionDetail(props: {
 
   useEffect(() => {
     if (previousState.current !== session.state) {
-      setAnnouncement(`Session ${session.displayName ?? session.sessionId} is now: ${STATE_LABELS[session.state]}.`);
+      setAnnouncement(`Session ${session.displayName ?? session.sessionId} is now: ${stateLook(session).label}.`);
       previousState.current = session.state;
     }
   }, [session.state]);
@@ -70,7 +73,7 @@ export function SessionDetail(props: {
             {session.displayName && <p class="session-id">{session.sessionId}</p>}
           </div>
           <p class="state" role="status">
-            <StateBadge state={session.state} />
+            <StateBadge session={session} />
           </p>
         </header>
         <p class="sr-only" aria-live="polite">
@@ -100,7 +103,8 @@ export function SessionDetail(props: {
           </dd>
         </dl>
         <div class="actions" role="group" aria-label="Session actions">
-          {!running && (
+          {/* An unlinked session starts from the link panel's one button. */}
+          {!running && session.paired && (
             <button type="button" class="primary" disabled={busy} onClick={() => void act(() => api.connect(session.sessionId))}>
               Connect
             </button>
@@ -143,6 +147,7 @@ export function SessionDetail(props: {
             <QrPanel
               session={session}
               live={props.live}
+              reveal={props.revealQr}
               onStart={async () => props.onChanged(await api.connect(session.sessionId))}
             />
           ) : (
@@ -157,6 +162,10 @@ export function SessionDetail(props: {
               ? `Linked to ${phone(session.me.phoneNumber)}${session.me.name ? ` (${session.me.name})` : ''}. The session is ready to send and receive messages.`
               : 'The session is ready to send and receive messages.'}
           </p>
+          <p>
+            <a href={`#/keys/${encodeURIComponent(session.sessionId)}`}>API keys of this session</a>
+          </p>
+          <SendTestMessage sessionId={session.sessionId} />
         </section>
       ) : null}
 

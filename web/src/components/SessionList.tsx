@@ -1,107 +1,49 @@
-/** All sessions with their live state, and the form that creates one. */
-import { useState } from 'preact/hooks';
-import { ApiError, type SessionView } from '../api.js';
-import { phone } from '../format.js';
-import { useMounted } from '../hooks.js';
-import { StateBadge } from './StateBadge.js';
+/**
+ * The session list: the create form, search and sort, the state filter with
+ * its counts, one page of sessions with checkboxes for bulk actions, and the pager.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { SessionPageState } from '../sessionPage.js';
+import { BulkBar } from './BulkBar.js';
+import { CreateSessionForm } from './CreateSessionForm.js';
+import { Pager } from './Pager.js';
+import { SessionRows } from './SessionRows.js';
+import { SessionSearch } from './SessionSearch.js';
+import { StateFilter } from './StateFilter.js';
+
+/** From this many sessions on, the create form starts folded, so the list comes first. */
+const FOLD_CREATE_FORM_AT = 10;
 
 export function SessionList(props: {
-  sessions: SessionView[];
+  state: SessionPageState;
   selected: string | null;
   onSelect: (sessionId: string) => void;
   onCreate: (input: { sessionId?: string; displayName?: string }) => Promise<void>;
 }) {
+  const { page, filters, setFilters } = props.state;
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  // A selection belongs to the page it was made on.
+  useEffect(() => setChecked(new Set()), [filters, props.state.pageNumber]);
+
   return (
     <section class="card session-list" aria-labelledby="sessions-title">
-      <h2 id="sessions-title">Sessions</h2>
-      {props.sessions.length === 0 ? (
-        <p class="muted">No sessions yet. Create one below to link a WhatsApp account.</p>
+      <h2 id="sessions-title">
+        Sessions {page && <span class="count" data-total-sessions={page.all}>({page.all})</span>}
+      </h2>
+      {page && <CreateSessionForm startOpen={page.all < FOLD_CREATE_FORM_AT} onCreate={props.onCreate} />}
+      <SessionSearch filters={filters} onChange={setFilters} />
+      {page && <StateFilter counts={page.counts} selected={filters.state} onChange={(state) => setFilters({ state })} />}
+      {page && page.sessions.length > 0 && (
+        <BulkBar sessions={page.sessions} checked={checked} onChecked={setChecked} onDone={() => void props.state.refresh()} />
+      )}
+      {page === null ? (
+        <p class="muted">Loading sessions…</p>
+      ) : page.sessions.length === 0 ? (
+        <p class="muted">{page.all === 0 ? 'No sessions yet. Create one above to link a WhatsApp account.' : 'No session matches.'}</p>
       ) : (
-        <ul>
-          {props.sessions.map((s) => (
-            <li key={s.sessionId}>
-              <button
-                type="button"
-                class="session-item"
-                data-session-id={s.sessionId}
-                aria-current={props.selected === s.sessionId ? 'true' : undefined}
-                onClick={() => props.onSelect(s.sessionId)}
-              >
-                <span class="session-name">{s.displayName ?? s.sessionId}</span>
-                {s.displayName && <span class="session-id">{s.sessionId}</span>}
-                <span class="session-meta">
-                  <StateBadge state={s.state} />
-                  {s.me && <span class="session-phone">{phone(s.me.phoneNumber)}</span>}
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
+        <SessionRows sessions={page.sessions} selected={props.selected} checked={checked} onChecked={setChecked} onSelect={props.onSelect} />
       )}
-      <CreateSessionForm onCreate={props.onCreate} />
+      {page && <Pager state={props.state} />}
     </section>
-  );
-}
-
-function CreateSessionForm(props: { onCreate: (input: { sessionId?: string; displayName?: string }) => Promise<void> }) {
-  const mounted = useMounted();
-  const [sessionId, setSessionId] = useState('');
-  const [displayName, setDisplayName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await props.onCreate({
-        sessionId: sessionId.trim() || undefined,
-        displayName: displayName.trim() || undefined,
-      });
-      if (!mounted.current) return;
-      setSessionId('');
-      setDisplayName('');
-    } catch (err) {
-      if (mounted.current) setError(err instanceof ApiError ? err.message : 'The session could not be created.');
-    } finally {
-      if (mounted.current) setBusy(false);
-    }
-  };
-
-  return (
-    <form class="create-session" onSubmit={submit} aria-labelledby="create-title">
-      <h3 id="create-title">New session</h3>
-      <label for="new-session-id">Session id (optional)</label>
-      <p id="new-session-id-hint" class="hint">
-        Letters, digits, “_” and “-”, up to 64 characters. Left empty, one is generated.
-      </p>
-      <input
-        id="new-session-id"
-        name="sessionId"
-        value={sessionId}
-        autoComplete="off"
-        spellcheck={false}
-        aria-describedby="new-session-id-hint"
-        aria-invalid={error ? 'true' : undefined}
-        onInput={(e) => setSessionId((e.target as HTMLInputElement).value)}
-      />
-      <label for="new-session-name">Display name (optional)</label>
-      <input
-        id="new-session-name"
-        name="displayName"
-        value={displayName}
-        autoComplete="off"
-        onInput={(e) => setDisplayName((e.target as HTMLInputElement).value)}
-      />
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit" class="primary" disabled={busy}>
-        {busy ? 'Creating…' : 'Create and start linking'}
-      </button>
-    </form>
   );
 }

@@ -1,11 +1,12 @@
-import type { SessionState } from '../../../src/core/model.js';
-import { STATE_LABELS, STATE_TONES } from '../format.js';
+import type { SessionView } from '../api.js';
+import { qrExpired, stateLook } from '../format.js';
 
-export function StateBadge(props: { state: SessionState }) {
+export function StateBadge(props: { session: Pick<SessionView, 'state' | 'paired' | 'lastDisconnect'> }) {
+  const { label, tone } = stateLook(props.session);
   return (
-    <span class={`badge tone-${STATE_TONES[props.state]}`} data-state={props.state}>
+    <span class={`badge tone-${tone}`} data-state={props.session.state} data-qr-expired={qrExpired(props.session) ? 'true' : undefined}>
       <span class="dot" aria-hidden="true" />
-      {STATE_LABELS[props.state] ?? props.state}
+      {label}
     </span>
   );
 }
