@@ -44,6 +44,7 @@ export const aad = {
   key: (sessionId: string, type: string, id: string): string => JSON.stringify(['key', sessionId, type, id]),
   setting: (key: string): string => JSON.stringify(['setting', key]),
   message: (sessionId: string, messageId: string): string => JSON.stringify(['message', sessionId, messageId]),
+  webhookSecret: (webhookId: string, which: 'current' | 'previous'): string => JSON.stringify(['setting', `webhook/${webhookId}/${which}`]),
 };
 
 export class Cipher {

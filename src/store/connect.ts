@@ -20,6 +20,8 @@ export interface Connection {
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const PG_POOL_SIZE = 10;
+/** The PostgreSQL application_name of a gateway's connections. */
+export const GATEWAY_APPLICATION_NAME = 'wagate';
 
 /** The SQLite file path of a `sqlite:` URL, or undefined for other URLs. */
 export function sqlitePath(url: string): string | undefined {
@@ -59,7 +61,13 @@ export function connect(url: string, logger?: Logger): Connection {
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite' };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: PG_POOL_SIZE });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: PG_POOL_SIZE,
+      // Named, and kept open while idle, so an offline operation (rotate-master-key) can see that a gateway is running.
+      application_name: GATEWAY_APPLICATION_NAME,
+      idleTimeoutMillis: 0,
+    });
     // An idle client losing its server emits 'error' on the pool; unhandled, that would crash the process.
     pool.on('error', (err) => logger?.error({ err: err.message }, 'idle PostgreSQL connection failed'));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };

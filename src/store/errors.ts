@@ -11,6 +11,8 @@ export type StoreErrorCode =
   | 'UNSUPPORTED_DATABASE_URL'
   | 'DUPLICATE' // a row with this key exists already (e.g. a session id)
   | 'NETWORK_MISMATCH' // data written for the sandbox opened for WhatsApp, or the reverse
+  | 'STORE_IN_USE' // an offline operation found a running gateway holding the database
+  | 'DATABASE_MISSING' // an offline operation found no database to work on
   | 'CLOSED';
 
 export class StoreError extends Error {

@@ -12,6 +12,7 @@ import { isStoreError, StoreError } from './errors.js';
 import { createEventRepo } from './eventRepo.js';
 import { createMasterKeyFile, masterKeyFromOption, masterKeyPath, readMasterKeyFile } from './masterKey.js';
 import { migrateToLatest } from './migrations.js';
+import { readPinnedSecrets, secretDeriver } from './pinnedSecrets.js';
 import type { Database } from './schema.js';
 import { createMessageRepo } from './messageRepo.js';
 import { createPairingRequestRepo } from './pairingRequestRepo.js';
@@ -101,6 +102,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
     const applied = await migrateToLatest(db, dialect);
     const settings = createSettingsRepo(db, cipher);
     if (!check) await settings.set(KEY_CHECK_SETTING, KEY_CHECK_PLAIN, { secret: true });
+    const deriveSecret = secretDeriver(cipher, await readPinnedSecrets(db, cipher));
     log?.info({ dialect, migrationsApplied: applied }, 'store opened');
 
     const openCipher = cipher;
@@ -115,7 +117,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
       pairingRequests: createPairingRequestRepo(db),
       messages: createMessageRepo(db, openCipher),
       webhooks: createWebhookRepo(db, openCipher),
-      deriveSecret: (purpose: string) => openCipher.deriveSecret(purpose),
+      deriveSecret,
       async close(): Promise<void> {
         if (closed) return;
         closed = true;

@@ -306,7 +306,7 @@ export interface Store {
   readonly pairingRequests: PairingRequestRepo;
   readonly messages: MessageRepo;
   readonly webhooks: WebhookRepo;
-  /** A stable 32-byte secret for one purpose, derived (HKDF) from the master key. */
+  /** A stable 32-byte secret for one purpose, derived (HKDF) from the master key, or as pinned by a key rotation. */
   deriveSecret(purpose: string): Buffer;
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import type {
   WebhookRepo,
 } from './types.js';
 
-const secretAad = (id: string, which: 'current' | 'previous'): string => aad.setting(`webhook/${id}/${which}`);
+const secretAad = aad.webhookSecret;
 
 function toDelivery(r: Selectable<WebhookDeliveriesTable>): DeliveryRow {
   return {

@@ -12,12 +12,14 @@ import { signJwt, verifyJwt } from '../compat-shared/jwt.js';
 export const SECRET_LABEL = 'gomulti device secret';
 export const TOKEN_HANDLE_LABEL = 'gomulti token handle';
 export const TOKEN_TTL_SECONDS = 24 * 60 * 60;
+/** deriveSecret purpose of the JWT signing secret (kept across master-key rotations). */
+export const TOKEN_SIGNING_PURPOSE = 'gomulti-jwt';
 
 export class DeviceTokens {
   private readonly secret: Buffer;
 
   constructor(private readonly core: GatewayCore) {
-    this.secret = core.deriveSecret('gomulti-jwt');
+    this.secret = core.deriveSecret(TOKEN_SIGNING_PURPOSE);
   }
 
   /** A new device secret (session key) for a device. */
