@@ -212,10 +212,11 @@ export interface SpawnedGateway {
 export async function spawnGateway(
   dataDir: string,
   env: Record<string, string> = {},
-  opts: { sandbox?: boolean } = {},
+  opts: { sandbox?: boolean; argv?: string[] } = {},
 ): Promise<SpawnedGateway> {
   // sandbox false: no built-in sandbox (the caller runs one and passes WAGATE_WA_URL and WAGATE_SANDBOX_ROOT_KEY).
-  const args = ['--import', 'tsx', 'src/main.ts', ...(opts.sandbox === false ? [] : ['--sandbox'])];
+  // argv: another way in, e.g. the command line: ['bin/wagate.js', 'sandbox'].
+  const args = opts.argv ?? ['--import', 'tsx', 'src/main.ts', ...(opts.sandbox === false ? [] : ['--sandbox'])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {

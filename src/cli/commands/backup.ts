@@ -100,10 +100,11 @@ export function backupCommand(program: Command): void {
     .description('copy the store to a file while the gateway runs (SQLite: a consistent snapshot; PostgreSQL: pg_dump)')
     .argument('<file>', 'where to write the copy')
     .option('--force', 'replace the file if it exists')
-    .action(async (file: string, opts: { force?: boolean }) => {
+    .option('--sandbox', "the sandbox gateway's store ($DATA_DIR/sandbox)")
+    .action(async (file: string, opts: { force?: boolean; sandbox?: boolean }) => {
       const target = path.resolve(file);
       checkTarget(target, opts.force === true);
-      const { databaseUrl } = storeConfig();
+      const { databaseUrl } = storeConfig(opts);
       const source = sqlitePath(databaseUrl);
       if (source !== undefined) await backupSqlite(source, target);
       else await backupPostgres(databaseUrl, target);

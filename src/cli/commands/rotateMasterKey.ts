@@ -77,8 +77,8 @@ function report(counts: RotationCounts): void {
   );
 }
 
-async function rotate(opts: { newKeyFile?: string }): Promise<void> {
-  const store = storeConfig();
+async function rotate(opts: { newKeyFile?: string; sandbox?: boolean }): Promise<void> {
+  const store = storeConfig(opts);
   const keyFile = masterKeyPath(store.dataDir);
   const pending = `${keyFile}.new`;
   const fromEnv = store.masterKey !== undefined && store.masterKey !== '';
@@ -125,5 +125,6 @@ export function rotateMasterKeyCommand(program: Command): void {
     .command('rotate-master-key')
     .description('re-encrypt every stored secret under a new master key (stop the gateway first)')
     .option('--new-key-file <path>', 'read the new key from this file (else WAGATE_NEW_MASTER_KEY, else a new random key)')
+    .option('--sandbox', "the sandbox gateway's store ($DATA_DIR/sandbox)")
     .action(rotate);
 }
