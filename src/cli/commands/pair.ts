@@ -39,12 +39,16 @@ class Pairing {
     return `/sessions/${encodeURIComponent(this.sessionId)}`;
   }
 
-  /** Stream open: connect, then show what is already there (a QR issued before we listened). */
+  /** Stream open: connect, then act on what is already there (linking began before we listened). */
   async start(): Promise<void> {
     const view = await this.api.call<SessionView>('POST', `${this.base}/connect`);
+    if (this.phone !== undefined) {
+      if (view.state === 'qr' || view.state === 'pairing_code') await this.requestCode();
+      return;
+    }
     if (view.state === 'qr') {
       const qr = await this.api.call<QrInfo>('GET', `${this.base}/auth/qr`).catch(() => undefined);
-      if (qr) await this.onQr(qr.qr, qr.ttlMs);
+      if (qr) await this.display.qr(qr.qr, qr.ttlMs);
     }
   }
 
@@ -74,9 +78,14 @@ class Pairing {
     }
   }
 
+  /** A QR means the connection is ready: draw it, or (--phone) ask for the code instead. */
   private async onQr(qr: string, ttlMs: number): Promise<void> {
     if (this.phone === undefined) return this.display.qr(qr, ttlMs);
-    if (this.codeRequested) return;
+    await this.requestCode();
+  }
+
+  private async requestCode(): Promise<void> {
+    if (this.codeRequested || this.phone === undefined) return;
     this.codeRequested = true;
     const info = await this.api.call<PairingCodeInfo>('POST', `${this.base}/auth/pairing-code`, { phoneNumber: this.phone });
     this.display.code(info.code, info.phoneNumber, info.ttlMs, () =>
