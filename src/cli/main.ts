@@ -7,13 +7,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_URL } from './apiClient.js';
-import { backupCommand } from './commands/backup.js';
 import { eventsCommand } from './commands/events.js';
 import { keysCommand } from './commands/keys.js';
 import { pairCommand } from './commands/pair.js';
-import { rotateMasterKeyCommand } from './commands/rotateMasterKey.js';
 import { serverCommands } from './commands/server.js';
 import { sessionsCommand } from './commands/sessions.js';
+import { storeCommands } from './commands/store.js';
 import { CliError, EXIT } from './exitCodes.js';
 
 // Read here rather than from app.ts, which would load the whole gateway for every command.
@@ -33,8 +32,7 @@ function buildProgram(): Command {
   pairCommand(program);
   eventsCommand(program);
   keysCommand(program);
-  backupCommand(program);
-  rotateMasterKeyCommand(program);
+  storeCommands(program);
   // Subcommands inherit exitOverride only when set on each.
   const override = (cmd: Command): void => {
     cmd.exitOverride();

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PINNED_PURPOSES } from '../../src/cli/commands/rotateMasterKey.js';
+import { PINNED_PURPOSES } from '../../src/cli/offline/rotateMasterKey.js';
 import { E2E_MASTER_KEY, GatewayClient, startE2E, type E2E } from '../support/e2e.js';
 import { runCli } from './runCli.js';
 

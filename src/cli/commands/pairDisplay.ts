@@ -3,7 +3,6 @@
  * rotates) or the pairing code with a countdown. When stdout is not a
  * terminal (a script, a log) each QR and code is printed once, plainly.
  */
-import QRCode from 'qrcode';
 
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 const CLEAR_LINE = '\r\x1b[K';
@@ -25,6 +24,8 @@ export class PairDisplay {
   }
 
   async qr(payload: string, ttlMs: number): Promise<void> {
+    // Loaded on first use: only QR linking draws.
+    const { default: QRCode } = await import('qrcode');
     const art = await QRCode.toString(payload, { type: 'terminal', small: true });
     const lines = [
       `Scan this QR with WhatsApp on the phone: Settings → Linked devices → Link a device.`,

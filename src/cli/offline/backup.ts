@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { Command } from 'commander';
 import { sqlitePath } from '../../store/index.js';
 import { say } from '../context.js';
 import { CliError, EXIT } from '../exitCodes.js';
@@ -94,19 +93,16 @@ async function backupPostgres(url: string, target: string): Promise<void> {
   say(KEY_REMINDER);
 }
 
-export function backupCommand(program: Command): void {
-  program
-    .command('backup')
-    .description('copy the store to a file while the gateway runs (SQLite: a consistent snapshot; PostgreSQL: pg_dump)')
-    .argument('<file>', 'where to write the copy')
-    .option('--force', 'replace the file if it exists')
-    .option('--sandbox', "the sandbox gateway's store ($DATA_DIR/sandbox)")
-    .action(async (file: string, opts: { force?: boolean; sandbox?: boolean }) => {
-      const target = path.resolve(file);
-      checkTarget(target, opts.force === true);
-      const { databaseUrl } = storeConfig(opts);
-      const source = sqlitePath(databaseUrl);
-      if (source !== undefined) await backupSqlite(source, target);
-      else await backupPostgres(databaseUrl, target);
-    });
+export interface BackupOptions {
+  force?: boolean;
+  sandbox?: boolean;
+}
+
+export async function backup(file: string, opts: BackupOptions): Promise<void> {
+  const target = path.resolve(file);
+  checkTarget(target, opts.force === true);
+  const { databaseUrl } = storeConfig(opts);
+  const source = sqlitePath(databaseUrl);
+  if (source !== undefined) await backupSqlite(source, target);
+  else await backupPostgres(databaseUrl, target);
 }

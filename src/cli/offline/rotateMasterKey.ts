@@ -13,7 +13,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
 import { TOKEN_SIGNING_PURPOSE } from '../../api/gomulti/deviceTokens.js';
 import { API_KEY_HASH_PURPOSE } from '../../core/apiKeys.js';
 import { isStoreError, parseMasterKey } from '../../store/index.js';
@@ -77,7 +76,7 @@ function report(counts: RotationCounts): void {
   );
 }
 
-async function rotate(opts: { newKeyFile?: string; sandbox?: boolean }): Promise<void> {
+export async function rotate(opts: { newKeyFile?: string; sandbox?: boolean }): Promise<void> {
   const store = storeConfig(opts);
   const keyFile = masterKeyPath(store.dataDir);
   const pending = `${keyFile}.new`;
@@ -118,13 +117,4 @@ async function rotate(opts: { newKeyFile?: string; sandbox?: boolean }): Promise
     say(`  ${newKey.toString('hex')}`);
   }
   say('Set WAGATE_MASTER_KEY to the new key before you start the gateway again. Backups made before now need the old key.');
-}
-
-export function rotateMasterKeyCommand(program: Command): void {
-  program
-    .command('rotate-master-key')
-    .description('re-encrypt every stored secret under a new master key (stop the gateway first)')
-    .option('--new-key-file <path>', 'read the new key from this file (else WAGATE_NEW_MASTER_KEY, else a new random key)')
-    .option('--sandbox', "the sandbox gateway's store ($DATA_DIR/sandbox)")
-    .action(rotate);
 }
