@@ -20,8 +20,11 @@ export interface Connection {
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const PG_POOL_SIZE = 10;
-/** The PostgreSQL application_name of a gateway's connections. */
-export const GATEWAY_APPLICATION_NAME = 'wagate';
+/**
+ * PostgreSQL advisory lock a gateway holds (shared) on every connection, one per schema: an
+ * offline operation (rotate-master-key) takes it exclusively to prove no gateway uses the data.
+ */
+export const GATEWAY_LOCK_KEY_SQL = "hashtext('wagate:' || current_schema())";
 
 /** The SQLite file path of a `sqlite:` URL, or undefined for other URLs. */
 export function sqlitePath(url: string): string | undefined {
@@ -43,7 +46,7 @@ function createPrivateFile(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) restrictFile(`${file}${suffix}`);
 }
 
-export function connect(url: string, logger?: Logger): Connection {
+export function connect(url: string, logger?: Logger, opts: { holdGatewayLock?: boolean } = {}): Connection {
   const file = sqlitePath(url);
   if (file !== undefined) {
     if (file !== ':memory:') createPrivateFile(file);
@@ -61,13 +64,16 @@ export function connect(url: string, logger?: Logger): Connection {
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite' };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: PG_POOL_SIZE,
-      // Named, and kept open while idle, so an offline operation (rotate-master-key) can see that a gateway is running.
-      application_name: GATEWAY_APPLICATION_NAME,
-      idleTimeoutMillis: 0,
-    });
+    // Idle connections stay open: each holds the gateway lock below, so a running gateway always holds it.
+    const pool = new pg.Pool({ connectionString: url, max: PG_POOL_SIZE, idleTimeoutMillis: 0 });
+    if (opts.holdGatewayLock !== false) {
+      // Queued before any other query on the new connection; held until the connection ends.
+      pool.on('connect', (client) => {
+        client.query(`select pg_advisory_lock_shared(${GATEWAY_LOCK_KEY_SQL})`).catch((err: unknown) => {
+          logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not take the gateway lock on a PostgreSQL connection');
+        });
+      });
+    }
     // An idle client losing its server emits 'error' on the pool; unhandled, that would crash the process.
     pool.on('error', (err) => logger?.error({ err: err.message }, 'idle PostgreSQL connection failed'));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };

@@ -3,14 +3,15 @@
  * that no gateway is using it. SQLite: the file is locked exclusively for
  * as long as the connection is open (a gateway holds a shared lock while it
  * runs, so a running one is found at once, and one that starts meanwhile
- * waits and fails). PostgreSQL: gateways name their connections `wagate`
- * and keep them open (connect.ts); the caller checks for them inside its
- * transaction with `assertNoGatewayConnected`, then locks the tables.
+ * waits and fails). PostgreSQL: every gateway connection holds a shared
+ * advisory lock for its schema (connect.ts); the caller takes it exclusively
+ * inside its transaction with `assertNoGatewayConnected`, which fails while a
+ * gateway runs and makes one that starts meanwhile wait for the commit.
  */
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect, type Transaction } from 'kysely';
-import { connect, GATEWAY_APPLICATION_NAME, sqlitePath } from './connect.js';
+import { connect, GATEWAY_LOCK_KEY_SQL, sqlitePath } from './connect.js';
 import { StoreError } from './errors.js';
 import type { Database, StoreDialect } from './schema.js';
 
@@ -49,18 +50,15 @@ function openSqliteExclusive(file: string): ExclusiveDatabase {
 export function openExclusive(url: string): ExclusiveDatabase {
   const file = sqlitePath(url);
   if (file !== undefined) return openSqliteExclusive(file);
-  const { db, dialect } = connect(url);
+  const { db, dialect } = connect(url, undefined, { holdGatewayLock: false });
   return { db, dialect, close: () => db.destroy() };
 }
 
-/** PostgreSQL only (SQLite is already exclusive): refuses while a gateway is connected, then locks what a rotation rewrites. */
-export async function assertNoGatewayConnected(trx: Transaction<Database>, dialect: StoreDialect, tables: readonly string[]): Promise<void> {
+/** PostgreSQL only (SQLite is already exclusive): refuses while a gateway holds its lock; holds it until the transaction ends. */
+export async function assertNoGatewayConnected(trx: Transaction<Database>, dialect: StoreDialect): Promise<void> {
   if (dialect !== 'postgres') return;
-  const { rows } = await sql<{ n: string }>`
-    select count(*) as n from pg_stat_activity
-    where datname = current_database() and application_name = ${GATEWAY_APPLICATION_NAME} and pid <> pg_backend_pid()`.execute(trx);
-  if (Number(rows[0]?.n ?? 0) > 0) {
+  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${sql.raw(GATEWAY_LOCK_KEY_SQL)}) as locked`.execute(trx);
+  if (rows[0]?.locked !== true) {
     throw new StoreError('STORE_IN_USE', `A running gateway is connected to this PostgreSQL database. ${IN_USE_HINT}`);
   }
-  await sql`lock table ${sql.join(tables.map((t) => sql.table(t)))} in access exclusive mode nowait`.execute(trx);
 }

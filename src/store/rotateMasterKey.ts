@@ -17,7 +17,6 @@ import type { Database, StoreDialect } from './schema.js';
 import { KEY_CHECK_SETTING } from './sqlStore.js';
 
 const BATCH = 500;
-const REWRITTEN_TABLES = ['settings', 'credentials', 'signal_keys', 'messages', 'webhooks'] as const;
 
 export interface RotationInput {
   /** DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
@@ -179,7 +178,7 @@ export async function rotateMasterKey(input: RotationInput): Promise<RotationRes
   const store = openExclusive(input.url);
   try {
     const counts = await store.db.transaction().execute(async (trx) => {
-      await assertNoGatewayConnected(trx, store.dialect, REWRITTEN_TABLES);
+      await assertNoGatewayConnected(trx, store.dialect);
       await checkCurrentKey(trx, current);
       const settings = await rekeySettings(trx, rekey);
       const pinnedSecrets = await pinSecrets(trx, input.pinPurposes, current, next);
