@@ -18,8 +18,8 @@ interface ErrorBody {
 }
 
 function describeNetworkFailure(url: string, err: unknown): CliError {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  const why = cause?.code === 'ECONNREFUSED' ? 'connection refused' : cause?.code ?? (err instanceof Error ? err.message : String(err));
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const why = cause?.code === 'ECONNREFUSED' ? 'connection refused' : (cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)));
   return new CliError(
     `No gateway answers at ${url} (${why}). Start one with "wagate start" (or "wagate sandbox"), ` +
       'or point --url / WAGATE_URL at the one that runs.',

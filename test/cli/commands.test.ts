@@ -5,6 +5,7 @@
  * the gateway then holds.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,16 @@ afterAll(async () => {
   await gateway?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 describe('wagate sandbox', () => {
   it('runs the gateway in sandbox mode, as npm run sandbox does', () => {
@@ -79,9 +90,10 @@ describe('wagate sessions', () => {
   });
 
   it('no gateway at the URL: exit 3 and how to start one', { timeout: 120_000 }, async () => {
-    const res = await runCli(['sessions', 'ls'], { ...env, WAGATE_URL: 'http://127.0.0.1:9' });
+    const port = await closedPort();
+    const res = await runCli(['sessions', 'ls'], { ...env, WAGATE_URL: `http://127.0.0.1:${port}` });
     expect(res.code).toBe(3);
-    expect(res.stderr).toContain('No gateway answers at http://127.0.0.1:9');
+    expect(res.stderr).toContain(`No gateway answers at http://127.0.0.1:${port} (connection refused)`);
     expect(res.stderr).toContain('wagate start');
   });
 
