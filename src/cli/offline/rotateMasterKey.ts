@@ -76,7 +76,21 @@ function report(counts: RotationCounts): void {
   );
 }
 
+/** A store refusal as the command line reports it: its message, exit 6 when a gateway holds the store. */
+function storeRefusal(err: unknown): unknown {
+  if (!isStoreError(err)) return err;
+  return new CliError(err.message, err.code === 'STORE_IN_USE' ? EXIT.STORE_IN_USE : EXIT.FAILED);
+}
+
 export async function rotate(opts: { newKeyFile?: string; sandbox?: boolean }): Promise<void> {
+  try {
+    await rotateKey(opts);
+  } catch (err) {
+    throw storeRefusal(err);
+  }
+}
+
+async function rotateKey(opts: { newKeyFile?: string; sandbox?: boolean }): Promise<void> {
   const store = storeConfig(opts);
   const keyFile = masterKeyPath(store.dataDir);
   const pending = `${keyFile}.new`;
@@ -103,7 +117,6 @@ export async function rotate(opts: { newKeyFile?: string; sandbox?: boolean }): 
     ({ counts } = await rotateMasterKey({ url: store.databaseUrl, currentKey, newKey, pinPurposes: PINNED_PURPOSES }));
   } catch (err) {
     if (!fromEnv) fs.rmSync(pending, { force: true });
-    if (isStoreError(err)) throw new CliError(err.message, err.code === 'STORE_IN_USE' ? EXIT.STORE_IN_USE : EXIT.FAILED);
     throw err;
   }
   report(counts);
