@@ -6,12 +6,15 @@
  * again, with the session key and the webhook intact. The old key no longer
  * opens the data.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PINNED_PURPOSES } from '../../src/cli/offline/rotateMasterKey.js';
+import { freshSessionRow } from '../../src/core/sessions/sessionRow.js';
+import { openStore, parseMasterKey } from '../../src/store/index.js';
+import { rotateMasterKey } from '../../src/store/rotateMasterKey.js';
 import { E2E_MASTER_KEY, GatewayClient, startE2E, type E2E } from '../support/e2e.js';
 import { runCli } from './runCli.js';
 
@@ -102,6 +105,29 @@ describe('wagate rotate-master-key', () => {
 
     running = await startE2E({ dataDir, env: fileEnv });
     expect((await running.client.waitForState('filekey', 'connected', 30_000)).paired).toBe(true);
+  });
+
+  it('finishes a rotation that stopped between its commit and the rename of master.key.new', { timeout: 120_000 }, async () => {
+    const dataDir = await tempDir();
+    const url = `sqlite:${path.join(dataDir, 'wagate.db')}`;
+    const store = await openStore({ url, dataDir });
+    await store.sessions.create(freshSessionRow('half', { displayName: null, deviceBrowser: 'Chrome' }));
+    await store.close();
+    const keyFile = path.join(dataDir, 'master.key');
+    const oldKey = parseMasterKey(readFileSync(keyFile, 'utf8'))!;
+    // What the command does up to its commit, then the machine stops.
+    writeFileSync(`${keyFile}.new`, `${NEW_KEY}\n`, { mode: 0o600 });
+    await rotateMasterKey({ url, currentKey: oldKey, newKey: Buffer.from(NEW_KEY, 'hex'), pinPurposes: PINNED_PURPOSES });
+
+    const done = await runCli(['rotate-master-key'], { DATA_DIR: dataDir, WAGATE_MASTER_KEY: '' });
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('Completed an interrupted rotation');
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(NEW_KEY);
+    expect(readdirSync(dataDir)).not.toContain('master.key.new');
+    const reopened = await openStore({ url, dataDir });
+    expect((await reopened.sessions.list()).map((r) => r.id)).toEqual(['half']);
+    await reopened.close();
   });
 
   it('pins every secret the code derives from the master key', () => {
