@@ -60,7 +60,8 @@ describe('wrong-key throttle', () => {
 
     const gowa = await t.inject({ method: 'GET', url: '/compat/gowa/devices', headers: { authorization: basic('admin', WRONG) }, remoteAddress: '10.0.0.1' });
     expect(gowa.statusCode).toBe(429);
-    expect(gowa.json()).toMatchObject({ code: 'AUTH_RATE_LIMITED', results: null });
+    expect(gowa.json()).toMatchObject({ code: 'AUTH_RATE_LIMITED' });
+    expect(gowa.json()).not.toHaveProperty('results'); // GOWA's handlers leave an empty results out
 
     const wawp = await t.inject({ method: 'GET', url: `/compat/wawp/v2/session/info?access_token=${WRONG}&instance_id=x`, remoteAddress: '10.0.0.1' });
     expect(wawp.statusCode).toBe(429);
