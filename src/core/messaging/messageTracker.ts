@@ -68,8 +68,11 @@ export class MessageTracker {
     const at = new Date(update.at).toISOString();
     const entry = { status, at, ...(update.participant ? { participant: update.participant } : {}) };
     const advance = isAdvance(row.status as MessageStatus, status);
+    // A recipient's receipt can overtake the send's own answer (both arrive in one tick): the server
+    // took the message before any device had it, so the history says 'sent' first.
+    const implied = row.status === 'pending' && status !== 'sent' ? [{ status: 'sent', at }] : [];
     await this.deps.store.messages.update(sessionId, row.id, {
-      statuses: [...row.statuses, entry],
+      statuses: [...row.statuses, ...implied, entry],
       ...(advance ? { status } : {}),
       updatedAt: now(),
     });
@@ -87,7 +90,8 @@ export class MessageTracker {
   async recordSent(sessionId: string, messageId: string, timestamp: number): Promise<void> {
     const row = await this.deps.store.messages.get(sessionId, messageId);
     if (!row) return;
-    const statuses = [...row.statuses, { status: 'sent', at: now() }];
+    // A receipt that overtook this answer already put 'sent' in the history.
+    const statuses = row.statuses.some((s) => s.status === 'sent') ? row.statuses : [...row.statuses, { status: 'sent', at: now() }];
     const status = isAdvance(row.status as MessageStatus, 'sent') ? 'sent' : row.status;
     await this.deps.store.messages.update(sessionId, messageId, { status, statuses, payload: null, waTimestamp: timestamp, updatedAt: now() });
     this.deps.logger.child({ sessionId }).info({ messageId }, 'message sent');

@@ -8,7 +8,7 @@ import type { proto, WASocket } from 'baileys';
 import type { Dispatcher } from 'undici';
 import { EngineError } from '../errors.js';
 import type { EngineEvent, EngineGroup, OutgoingContent, PresenceState, SendOptions } from '../types.js';
-import { downloadMedia, fromBaileysMessage, statusFromReceipt, statusFromUpdate, toBaileysMessage } from './messageContent.js';
+import { downloadMedia, fromBaileysMessage, statusesFromOwnUpsert, statusesFromReceipt, statusFromUpdate, toBaileysMessage } from './messageContent.js';
 import type { BoundedCache } from './sharedCaches.js';
 
 export class SocketMessaging {
@@ -29,6 +29,8 @@ export class SocketMessaging {
       for (const raw of messages) {
         const message = fromBaileysMessage(raw);
         if (message) emit({ type: 'message', message });
+        // After the message, so its row exists when its receipts are recorded.
+        for (const update of statusesFromOwnUpsert(raw)) emit({ type: 'message_status', update });
       }
     });
     sock.ev.on('messages.update', (updates) => {
@@ -41,8 +43,7 @@ export class SocketMessaging {
     sock.ev.on('message-receipt.update', (receipts) => {
       if (!current()) return;
       for (const { key, receipt } of receipts) {
-        const status = statusFromReceipt(key, receipt);
-        if (status) emit({ type: 'message_status', update: status });
+        for (const update of statusesFromReceipt(key, receipt)) emit({ type: 'message_status', update });
       }
     });
   }
