@@ -79,6 +79,8 @@ export interface MessageView {
   /** Who wrote it (for outgoing messages: this session's account). */
   from: Address | null;
   fromMe: boolean;
+  /** The name the sender set on their own phone (WhatsApp's push name), when the message carried it. */
+  pushName: string | null;
   /** For outgoing messages, the chat they go to (WADial's `to`). */
   to: string | null;
   contentType: MessageContentType;
