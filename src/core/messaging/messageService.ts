@@ -17,7 +17,8 @@ import { SerialQueue } from '../serialQueue.js';
 import { prepareContent } from './content.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './mediaSource.js';
 import { addressOf, toMessageView, toQueued, type StoredBody } from './messageRecords.js';
-import type { ChatView, MessageView, Page, SendMessageInput } from './model.js';
+import type { ChatView, MessageView, NumberCheck, Page, SendMessageInput } from './model.js';
+import { checkNumbers } from './numberCheck.js';
 import { MessageTracker } from './messageTracker.js';
 import { SendQueue } from './sendQueue.js';
 
@@ -202,6 +203,11 @@ export class MessageService {
       c.markRead(chatJid, rows.map((r) => ({ id: r.id, participant: chatJid.endsWith('@g.us') ? r.senderJid : null, fromMe: r.fromMe }))),
     );
     return { read: rows.length };
+  }
+
+  /** Which of these phone numbers have WhatsApp (numberCheck.ts). */
+  checkNumbers(sessionId: string, phones: readonly string[]): Promise<NumberCheck[]> {
+    return checkNumbers(this.opts.sessions, this.opts.sandbox, sessionId, phones);
   }
 
   async presence(sessionId: string, state: 'available' | 'unavailable' | 'composing' | 'recording' | 'paused', chatId: string | null): Promise<void> {

@@ -107,3 +107,14 @@ export interface Page<T> {
   /** Pass as `before` for the next (older) page; null at the end. */
   nextCursor: string | null;
 }
+
+/** Whether a phone number has WhatsApp, and its addresses when it does. */
+export interface NumberCheck {
+  /** E.164 digits, as normalised. */
+  phoneNumber: string;
+  exists: boolean;
+  /** Phone-number JID, null when the number has no WhatsApp. */
+  jid: string | null;
+  /** The account's LID, when WhatsApp gave one. */
+  lid: string | null;
+}
