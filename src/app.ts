@@ -118,6 +118,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         { name: 'API keys', description: 'Keys limited to one session' },
         { name: 'Messages', description: 'Send and receive messages; chats, media, read receipts, presence' },
         { name: 'Groups', description: 'Groups of the linked account' },
+        { name: 'Contacts', description: 'Which phone numbers have WhatsApp' },
         { name: 'Events', description: 'Live events (SSE) and history' },
         { name: 'Webhooks', description: 'Signed, retried, ordered HTTP callbacks for events, with delivery logs and replay' },
         { name: 'Operations', description: 'Health and readiness' },

@@ -24,6 +24,8 @@ export interface SandboxProc {
   sendText(phone: string, to: string, text: string): Promise<{ id: string }>;
   /** The groups a phone is in. */
   groupsOf(phone: string): Promise<Array<{ id: string; participants: string[] }>>;
+  /** Phones send these texts at once; each sent one's id and the epoch ms just before it was sent. */
+  phoneSend(sends: Array<{ from: string; to: string; text: string }>): Promise<Array<{ id: string; at: number }>>;
 }
 
 export interface SandboxProcOptions {
@@ -46,6 +48,7 @@ export async function startSandbox(workDir: string, opts: SandboxProcOptions = {
     inbox: (phones) => child.call('inbox', { phones }, 60_000),
     sendText: (phone, to, text) => child.call('sendText', { phone, to, text }, 60_000),
     groupsOf: (phone) => child.call('groupsOf', { phone }, 60_000),
+    phoneSend: (sends) => child.call('phoneSend', { sends }, 60_000),
   };
 }
 

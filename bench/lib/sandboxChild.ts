@@ -45,6 +45,28 @@ serveRpc({
     const { phones } = params as { phones: string[] };
     return phones.flatMap((phone) => network.messages(phone).map((m) => ({ phone, id: m.id, at: Date.parse(m.receivedAt) })));
   },
+  /**
+   * Phones send texts (each `from` is created on first use), all at once;
+   * each answer has the message id and the epoch ms just before its phone
+   * sent it (failures are left out: the scenario counts what it got).
+   */
+  phoneSend: async (params) => {
+    const { sends } = params as { sends: Array<{ from: string; to: string; text: string }> };
+    return (
+      await Promise.all(
+        sends.map(async ({ from, to, text }) => {
+          network.getOrCreatePhone(from);
+          const at = Date.now();
+          try {
+            const { id } = await network.conversations.sendText(from, to, text);
+            return { id, at };
+          } catch {
+            return null;
+          }
+        }),
+      )
+    ).filter((s): s is { id: string; at: number } => s !== null);
+  },
   stats: () => {
     const cpu = process.cpuUsage(cpuAtStart);
     const mem = process.memoryUsage();

@@ -11,7 +11,8 @@
  * was never stored (auth.qr), and never reuses one. Durable events (all but auth.qr) are committed on the
  * session's persistence chain, in emit order, in one transaction with the
  * webhook deliveries they cause (the outbox) and, for a state change, with
- * the session row change itself (SessionWriter passes it in). Events that
+ * the session row change itself (SessionWriter passes it in), for a message
+ * event with the message rows it describes (MessageTracker passes them in). Events that
  * describe a session's life are also kept as its audit history.
  */
 import type { Logger } from 'pino';
@@ -205,8 +206,12 @@ export class InMemoryEventBus implements EventBus {
 
   /** Commit a batch (and a session change with it) with the current group; throws when the store does. */
   async commit(batch: EventBatch, session?: EventCommit): Promise<void> {
-    if (!this.opts.repo) return;
-    if (batch.events.length === 0 && !session) return;
+    if (!this.opts.repo) {
+      // Message rows have no other way into the store: losing them silently would lose messages.
+      if (batch.messages?.length) throw new Error('message rows cannot be committed: this event bus has no store');
+      return;
+    }
+    if (batch.events.length === 0 && !session && !batch.messages?.length) return;
     await this.committer.submit(session ? { ...batch, session: { id: session.sessionId, patch: session.patch } } : batch);
   }
 

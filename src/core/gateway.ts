@@ -14,7 +14,7 @@ import type {
   SessionState,
   SessionView,
 } from './model.js';
-import type { ChatView, MessageView, Page, SendMessageInput } from './messaging/model.js';
+import type { ChatView, MessageView, NumberCheck, Page, SendMessageInput } from './messaging/model.js';
 import type { WebhookService } from './webhooks/types.js';
 
 export interface SessionService {
@@ -77,6 +77,11 @@ export interface MessagingApi {
   media(sessionId: string, messageId: string): Promise<{ bytes: Buffer; mimetype: string; fileName: string | null }>;
   markRead(sessionId: string, chatId: string, messageIds?: string[]): Promise<{ read: number }>;
   presence(sessionId: string, state: 'available' | 'unavailable' | 'composing' | 'recording' | 'paused', chatId: string | null): Promise<void>;
+  /**
+   * Which of these phone numbers (any common notation) have WhatsApp, with their JID and LID, in the
+   * order given. Throws INVALID_PHONE_NUMBER, VALIDATION_FAILED (none, or more than 50), SESSION_NOT_READY.
+   */
+  checkNumbers(sessionId: string, phones: readonly string[]): Promise<NumberCheck[]>;
 }
 
 export type EventListener = (event: GatewayEvent) => void;

@@ -128,6 +128,16 @@ export interface EngineMessageStatus {
   at: number;
 }
 
+/** One number's answer from WhatsApp: does it have an account, and its addresses. */
+export interface EngineNumberCheck {
+  number: string;
+  exists: boolean;
+  /** The phone-number JID WhatsApp gave, null when it has no account. */
+  jid: string | null;
+  /** The account's LID, when WhatsApp gave one. */
+  lid: string | null;
+}
+
 export interface EngineGroup {
   id: string;
   subject: string;
@@ -171,8 +181,8 @@ export interface EngineConnection {
   sendText(to: string, text: string): Promise<string>;
   /** Send a message (needs `open`). `to` is a user or group JID. Resolves when the server acknowledged it. */
   send(to: string, content: OutgoingContent, options: SendOptions): Promise<{ messageId: string; timestamp: number }>;
-  /** Which of these numbers (E.164 digits) have WhatsApp, and their JIDs. */
-  checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>>;
+  /** Which of these numbers (E.164 digits) have WhatsApp, their JIDs and, where WhatsApp tells, their LIDs. */
+  checkNumbers(numbers: string[]): Promise<EngineNumberCheck[]>;
   /** Download and decrypt the media of a received message (`IncomingContent.mediaRef`). */
   downloadMedia(mediaRef: string): Promise<Buffer>;
   /** Send read receipts for these messages of one chat. */

@@ -8,11 +8,13 @@
  * few per cent of a connect's CPU. A session therefore holds up to 10 % more
  * than the allowance between trims.
  *
- * `commit` writes a session row change, its events (with the bus's ids and
- * seqs), the session's sequence and the events' deliveries in one
- * transaction: a crash leaves all of them or none.
+ * `commit` writes a session row change or the message rows an event
+ * describes, its events (with the bus's ids and seqs), the session's
+ * sequence and the events' deliveries in one transaction: a crash leaves
+ * all of them or none.
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { MessageColumns } from './messageRepo.js';
 import { pendingDeliveryRow } from './webhookRepo.js';
 import type { Database, EventsTable, WebhookDeliveriesTable } from './schema.js';
 import { sessionPatchColumns } from './sessionRepo.js';
@@ -62,7 +64,8 @@ function trimSchedule(keepPerSession: number): (sessionId: string, added: number
   };
 }
 
-export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KEPT_PER_SESSION): EventRepo {
+/** `messages`: how message rows become columns (sealed); without it a batch with message writes is refused. */
+export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KEPT_PER_SESSION, messages?: MessageColumns): EventRepo {
   const trimDue = trimSchedule(keepPerSession);
   return {
     async append(row: EventRow): Promise<void> {
@@ -112,6 +115,18 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
           if (batch.session) {
             const set = sessionPatchColumns(batch.session.patch);
             if (Object.keys(set).length > 0) await trx.updateTable('sessions').set(set).where('id', '=', batch.session.id).execute();
+          }
+          for (const write of batch.messages ?? []) {
+            if (!messages) throw new Error('this event repo was made without message columns');
+            if (write.kind === 'insert') {
+              // A redelivered message keeps its first row; the event still commits.
+              await trx.insertInto('messages').values(messages.insert(write.row)).onConflict((oc) => oc.doNothing()).execute();
+            } else {
+              const set = messages.patch(write.sessionId, write.id, write.patch);
+              if (Object.keys(set).length > 0) {
+                await trx.updateTable('messages').set(set).where('session_id', '=', write.sessionId).where('id', '=', write.id).execute();
+              }
+            }
           }
           for (const e of batch.events) {
             if (e.history) history.push({ id: e.id, session_id: e.sessionId, type: e.type, data: e.data, created_at: e.createdAt, seq: e.seq });

@@ -4,7 +4,7 @@
  * ordering in plain columns. Outgoing messages not yet sent are the send
  * queue, so a restart finds them here.
  */
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { aad, type Cipher } from './cipher.js';
 import { StoreError } from './errors.js';
 import type { Database, MessagesTable } from './schema.js';
@@ -13,8 +13,53 @@ import type { ChatSummary, MessagePatch, MessageRepo, MessageRow, MessageStatusE
 
 const PENDING = 'pending';
 
-export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): MessageRepo {
+/** A message row (or a change to one) as table columns, bodies and payloads sealed: for this repo and for event commits. */
+export interface MessageColumns {
+  insert(row: MessageRow): Insertable<MessagesTable>;
+  patch(sessionId: string, id: string, patch: MessagePatch): Updateable<MessagesTable>;
+}
+
+export function messageColumns(cipher: Cipher): MessageColumns {
   const seal = (row: Pick<MessageRow, 'sessionId' | 'id'>, plain: string): Buffer => cipher.encrypt(plain, aad.message(row.sessionId, row.id));
+  return {
+    insert: (row) => ({
+      session_id: row.sessionId,
+      id: row.id,
+      chat_jid: row.chatJid,
+      chat_alt: row.chatAlt,
+      sender_jid: row.senderJid,
+      sender_alt: row.senderAlt,
+      from_me: row.fromMe ? 1 : 0,
+      content_type: row.contentType,
+      body: seal(row, row.body),
+      payload: row.payload === null ? null : seal(row, row.payload),
+      status: row.status,
+      statuses: JSON.stringify(row.statuses),
+      error: row.error,
+      reply_to: row.replyTo,
+      wa_timestamp: row.waTimestamp,
+      idempotency_key: row.idempotencyKey,
+      request_hash: row.requestHash,
+      attempts: row.attempts,
+      created_at: row.createdAt,
+      updated_at: row.updatedAt,
+    }),
+    patch: (sessionId, id, patch) => {
+      const set: Updateable<MessagesTable> = {};
+      if (patch.status !== undefined) set.status = patch.status;
+      if (patch.statuses !== undefined) set.statuses = JSON.stringify(patch.statuses);
+      if (patch.error !== undefined) set.error = patch.error;
+      if (patch.payload !== undefined) set.payload = patch.payload === null ? null : seal({ sessionId, id }, patch.payload);
+      if (patch.attempts !== undefined) set.attempts = patch.attempts;
+      if (patch.waTimestamp !== undefined) set.wa_timestamp = patch.waTimestamp;
+      if (patch.updatedAt !== undefined) set.updated_at = patch.updatedAt;
+      return set;
+    },
+  };
+}
+
+export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): MessageRepo {
+  const columns = messageColumns(cipher);
   const open = (r: Selectable<MessagesTable>, blob: Uint8Array, what: string): string =>
     cipher.decrypt(blob, aad.message(r.session_id, r.id), what, { sessionId: r.session_id, messageId: r.id });
 
@@ -46,28 +91,7 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
       try {
         await db
           .insertInto('messages')
-          .values({
-            session_id: row.sessionId,
-            id: row.id,
-            chat_jid: row.chatJid,
-            chat_alt: row.chatAlt,
-            sender_jid: row.senderJid,
-            sender_alt: row.senderAlt,
-            from_me: row.fromMe ? 1 : 0,
-            content_type: row.contentType,
-            body: seal(row, row.body),
-            payload: row.payload === null ? null : seal(row, row.payload),
-            status: row.status,
-            statuses: JSON.stringify(row.statuses),
-            error: row.error,
-            reply_to: row.replyTo,
-            wa_timestamp: row.waTimestamp,
-            idempotency_key: row.idempotencyKey,
-            request_hash: row.requestHash,
-            attempts: row.attempts,
-            created_at: row.createdAt,
-            updated_at: row.updatedAt,
-          })
+          .values(columns.insert(row))
           .execute();
       } catch (err) {
         if (isUniqueViolation(err)) {
@@ -93,14 +117,7 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
     },
 
     async update(sessionId: string, id: string, patch: MessagePatch): Promise<void> {
-      const set: Updateable<MessagesTable> = {};
-      if (patch.status !== undefined) set.status = patch.status;
-      if (patch.statuses !== undefined) set.statuses = JSON.stringify(patch.statuses);
-      if (patch.error !== undefined) set.error = patch.error;
-      if (patch.payload !== undefined) set.payload = patch.payload === null ? null : seal({ sessionId, id }, patch.payload);
-      if (patch.attempts !== undefined) set.attempts = patch.attempts;
-      if (patch.waTimestamp !== undefined) set.wa_timestamp = patch.waTimestamp;
-      if (patch.updatedAt !== undefined) set.updated_at = patch.updatedAt;
+      const set = columns.patch(sessionId, id, patch);
       if (Object.keys(set).length === 0) return;
       await db.updateTable('messages').set(set).where('session_id', '=', sessionId).where('id', '=', id).execute();
     },

@@ -14,7 +14,7 @@ import { createMasterKeyFile, masterKeyFromOption, masterKeyPath, readMasterKeyF
 import { migrateToLatest } from './migrations.js';
 import { readPinnedSecrets, secretDeriver } from './pinnedSecrets.js';
 import type { Database } from './schema.js';
-import { createMessageRepo } from './messageRepo.js';
+import { createMessageRepo, messageColumns } from './messageRepo.js';
 import { createPairingRequestRepo } from './pairingRequestRepo.js';
 import { createSessionRepo } from './sessionRepo.js';
 import { createSettingsRepo } from './settingsRepo.js';
@@ -112,7 +112,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
       sessions: createSessionRepo(db),
       auth: createAuthRepo(db, openCipher),
       apiKeys: createApiKeyRepo(db),
-      events: createEventRepo(db),
+      events: createEventRepo(db, undefined, messageColumns(openCipher)),
       settings,
       pairingRequests: createPairingRequestRepo(db),
       messages: createMessageRepo(db, openCipher),

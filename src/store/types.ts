@@ -117,9 +117,15 @@ export interface NewDelivery {
   createdAt: string;
 }
 
-/** What one transaction writes: optionally a session row change, the events, their deliveries. */
+/** A message row written with the event that describes it: a new row (kept as is if the id exists), or a change. */
+export type MessageWrite =
+  | { kind: 'insert'; row: MessageRow }
+  | { kind: 'update'; sessionId: string; id: string; patch: MessagePatch };
+
+/** What one transaction writes: optionally a session row change or message rows, the events, their deliveries. */
 export interface EventBatch {
   session?: { id: string; patch: SessionPatch };
+  messages?: MessageWrite[];
   events: DurableEvent[];
   deliveries: NewDelivery[];
 }

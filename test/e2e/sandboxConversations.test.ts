@@ -67,22 +67,34 @@ describe('sandbox conversations through the gateway', () => {
     );
   });
 
-  it('the gateway\'s text reaches the phone; the phone\'s receipts become its status history', async () => {
-    const sent = await e2e.client.post('/api/v1/sessions/chat/messages', { to: FRIEND, content: { type: 'text', text: 'hi from the gateway' } });
-    expect(sent.status).toBe(201);
-    const id = sent.body.data.messageId as string;
-    const onPhone = await poll(async () => (await phoneMessages(FRIEND)).find((m) => m.id === id), 'the text on the phone');
-    expect(onPhone).toMatchObject({ direction: 'in', text: 'hi from the gateway' });
-    // The phone's delivery receipt is on the phone's side at once.
-    expect(onPhone.receipts.map((r) => r.type)).toEqual(['delivery']);
-    expect((await e2e.client.post(`/sandbox/phones/${FRIEND}/read`, { ids: [id] })).status).toBe(200);
-    const read = await poll(async () => {
-      const message = (await e2e.client.get<{ data: GatewayMessage }>(`/api/v1/sessions/chat/messages/${id}`)).body.data;
-      return message.status === 'read' ? message : undefined;
-    }, 'read');
-    // Not asserted: 'delivered' in the history. The phone answers in the same tick, and the gateway
-    // loses a delivery receipt that arrives before its send has resolved (reported to the integrator).
-    expect(read.statuses.map((s) => s.status)).toEqual(expect.arrayContaining(['pending', 'sent', 'read']));
+  it('the gateway\'s text reaches the phone; the phone\'s receipts become its status history and message.receipt events', async () => {
+    const stream = e2e.client.events('/api/v1/sessions/chat/events');
+    try {
+      // The phone answers with its delivery receipt in the same tick as the message reaches it, so
+      // the receipt races the send's own answer inside the engine: it must still reach the history.
+      const sent = await e2e.client.post('/api/v1/sessions/chat/messages', { to: FRIEND, content: { type: 'text', text: 'hi from the gateway' } });
+      expect(sent.status).toBe(201);
+      const id = sent.body.data.messageId as string;
+      const onPhone = await poll(async () => (await phoneMessages(FRIEND)).find((m) => m.id === id), 'the text on the phone');
+      expect(onPhone).toMatchObject({ direction: 'in', text: 'hi from the gateway' });
+      expect(onPhone.receipts.map((r) => r.type)).toEqual(['delivery']);
+      const delivered = await poll(async () => {
+        const message = (await e2e.client.get<{ data: GatewayMessage }>(`/api/v1/sessions/chat/messages/${id}`)).body.data;
+        return message.status === 'delivered' ? message : undefined;
+      }, 'delivered');
+      expect(delivered.statuses.map((s) => s.status)).toEqual(['pending', 'sent', 'delivered']);
+      await stream.waitFor((e) => e.type === 'message.receipt' && (e.data as { messageId: string; status: string }).messageId === id && (e.data as { status: string }).status === 'delivered');
+
+      expect((await e2e.client.post(`/sandbox/phones/${FRIEND}/read`, { ids: [id] })).status).toBe(200);
+      const read = await poll(async () => {
+        const message = (await e2e.client.get<{ data: GatewayMessage }>(`/api/v1/sessions/chat/messages/${id}`)).body.data;
+        return message.status === 'read' ? message : undefined;
+      }, 'read');
+      expect(read.statuses.map((s) => s.status)).toEqual(['pending', 'sent', 'delivered', 'read']);
+      await stream.waitFor((e) => e.type === 'message.receipt' && (e.data as { messageId: string }).messageId === id && (e.data as { status: string }).status === 'read');
+    } finally {
+      stream.close();
+    }
   });
 
   it('a phone\'s group message lands in the gateway\'s group chat; typing from the gateway reaches the phone', async () => {

@@ -1,7 +1,7 @@
 /** The outbox write path and the webhook repo on both dialects. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import type { NewDelivery, Store, WebhookEndpointRow } from '../../src/store/types.js';
+import type { MessageRow, NewDelivery, Store, WebhookEndpointRow } from '../../src/store/types.js';
 import { createTarget, DIALECTS, sessionRow, type Target } from './targets.js';
 
 const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -27,6 +27,31 @@ function endpoint(id: string, sessionId: string | null): WebhookEndpointRow {
 
 function delivery(eventId: number, endpointId: string, sessionId: string, seq: number): NewDelivery {
   return { eventId, endpointId, sessionId, eventType: 'connection.state', seq, payload: `{"id":${eventId}}`, createdAt: at(eventId % 60) };
+}
+
+function messageRow(sessionId: string, id: string): MessageRow {
+  return {
+    sessionId,
+    id,
+    chatJid: '15550000002@s.whatsapp.net',
+    chatAlt: null,
+    senderJid: '15550000002@s.whatsapp.net',
+    senderAlt: null,
+    fromMe: false,
+    contentType: 'text',
+    body: '{"view":{"type":"text","text":"secret words"}}',
+    payload: null,
+    status: 'received',
+    statuses: [{ status: 'received', at: at(1) }],
+    error: null,
+    replyTo: null,
+    waTimestamp: 1_767_225_601,
+    idempotencyKey: null,
+    requestHash: null,
+    attempts: 0,
+    createdAt: at(1),
+    updatedAt: at(1),
+  };
 }
 
 describe.each(DIALECTS)('webhook store (%s)', (dialect) => {
@@ -85,6 +110,46 @@ describe.each(DIALECTS)('webhook store (%s)', (dialect) => {
     ).rejects.toThrow();
     expect(await store.events.list('s', 10)).toEqual([]);
     expect((await store.webhooks.pendingSummary()).count).toBe(0);
+  });
+
+  it('commits a message row with the event that describes it and its delivery: all of them or none', async () => {
+    await store.sessions.create(sessionRow('m1'));
+    await store.webhooks.create(endpoint('wh_m', null));
+    const event = (id: number, seq: number, type: string) => ({ id, sessionId: 'm1', type, seq, createdAt: at(seq), data: '{}', history: false });
+    await store.events.commit([
+      { messages: [{ kind: 'insert', row: messageRow('m1', 'MSG1') }], events: [event(2_000_001, 1, 'message.received')], deliveries: [delivery(2_000_001, 'wh_m', 'm1', 1)] },
+    ]);
+    expect(await store.messages.get('m1', 'MSG1')).toMatchObject({ id: 'MSG1', status: 'received', body: messageRow('m1', 'MSG1').body });
+    expect((await store.webhooks.pendingSummary()).count).toBe(1);
+    // The body is sealed like any message written through the message repo.
+    const raw = await target.query<{ body: Uint8Array }>('SELECT body FROM messages');
+    expect(Buffer.from(raw[0]!.body).toString('latin1')).not.toContain('secret words');
+
+    // A batch whose outbox write fails (the same delivery twice) leaves the message row as it was, and stores no event.
+    const d = delivery(2_000_002, 'wh_m', 'm1', 2);
+    await expect(
+      store.events.commit([
+        {
+          messages: [{ kind: 'update', sessionId: 'm1', id: 'MSG1', patch: { status: 'read', statuses: [{ status: 'read', at: at(3) }] } }],
+          events: [event(2_000_002, 2, 'message.receipt')],
+          deliveries: [d, d],
+        },
+      ]),
+    ).rejects.toThrow();
+    expect((await store.messages.get('m1', 'MSG1'))?.status).toBe('received');
+    expect((await store.events.sequences()).seqBySession.get('m1')).toBe(1);
+    expect((await store.webhooks.pendingSummary()).count).toBe(1);
+
+    // A redelivered message keeps its first row; its event still commits.
+    await store.events.commit([
+      {
+        messages: [{ kind: 'insert', row: { ...messageRow('m1', 'MSG1'), body: '{"view":{"type":"text","text":"changed"}}' } }],
+        events: [event(2_000_004, 2, 'message.received')],
+        deliveries: [delivery(2_000_004, 'wh_m', 'm1', 2)],
+      },
+    ]);
+    expect((await store.messages.get('m1', 'MSG1'))?.body).toBe(messageRow('m1', 'MSG1').body);
+    expect((await store.webhooks.pendingSummary()).count).toBe(2);
   });
 
   it('keeps secrets encrypted, records attempts, pages, requeues failed ones, purges old ones', async () => {

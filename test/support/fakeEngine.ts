@@ -14,6 +14,7 @@ import type {
   EngineIdentity,
   EngineMessage,
   EngineMessageStatus,
+  EngineNumberCheck,
   OutgoingContent,
   PresenceState,
   SendOptions,
@@ -87,6 +88,8 @@ export class FakeConnection implements EngineConnection {
   /** Everything sent through send(), in order. */
   readonly outbox: Array<{ to: string; content: OutgoingContent; options: SendOptions }> = [];
   readonly reads: Array<{ chatJid: string; ids: string[] }> = [];
+  /** Every number asked about through checkNumbers, in order. */
+  readonly checked: string[] = [];
   readonly presences: Array<{ state: PresenceState; chatJid: string | null }> = [];
   /** Set to make the next sends fail (e.g. a dropped socket). */
   failSends: Error | null = null;
@@ -218,10 +221,11 @@ export class FakeConnection implements EngineConnection {
     };
   }
 
-  async checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>> {
+  async checkNumbers(numbers: string[]): Promise<EngineNumberCheck[]> {
+    this.checked.push(...numbers);
     return numbers.map((number) => {
       const exists = !this.engine.notOnWhatsApp.has(number);
-      return { number, exists, jid: exists ? `${number}@s.whatsapp.net` : null };
+      return { number, exists, jid: exists ? `${number}@s.whatsapp.net` : null, lid: exists ? `${number.split('').reverse().join('')}@lid` : null };
     });
   }
 

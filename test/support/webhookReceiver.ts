@@ -6,6 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
+  /** The request's path and query, e.g. `/hook/messages-upsert`. */
+  path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   at: number;
@@ -59,7 +61,7 @@ export async function startReceiver(respond: (req: ReceivedRequest, index: numbe
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const got: ReceivedRequest = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const got: ReceivedRequest = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       const index = receiver.requests.length;
       receiver.requests.push(got);
       for (const w of [...waiters]) w();

@@ -2855,6 +2855,374 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{sessionId}/contacts/{phoneNumber}/exists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether a phone number has WhatsApp
+         * @description Asks WhatsApp through the session (it must be connected). Each check is a query WhatsApp counts: do not check numbers in bulk.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Session id: 1 to 64 letters, digits, "_" or "-"
+                     * @example support-line
+                     */
+                    sessionId: string;
+                    /** @description With country code; +, spaces and dashes are fine */
+                    phoneNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description E.164 digits without +, as normalised */
+                                phoneNumber: string;
+                                /** @description Whether the number has a WhatsApp account */
+                                exists: boolean;
+                                jid: string | null;
+                                lid: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description `INVALID_PHONE_NUMBER`: The phone number is not valid; `VALIDATION_FAILED`: The request does not match the expected schema */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `UNAUTHORIZED`: A valid API key is required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `FORBIDDEN`: This key may not act on this resource */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `SESSION_NOT_FOUND`: No session with this id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `SESSION_NOT_READY`: The session is not in a state that allows this action */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `AUTH_RATE_LIMITED`: Too many wrong API keys from this address; wait before trying again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `ENGINE_ERROR`: The WhatsApp engine failed to complete the request */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{sessionId}/contacts/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Which of these phone numbers have WhatsApp
+         * @description Up to 50 numbers, answered in the order given. The session must be connected.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Session id: 1 to 64 letters, digits, "_" or "-"
+                     * @example support-line
+                     */
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        phoneNumbers: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Success */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description E.164 digits without +, as normalised */
+                                phoneNumber: string;
+                                /** @description Whether the number has a WhatsApp account */
+                                exists: boolean;
+                                jid: string | null;
+                                lid: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description `INVALID_PHONE_NUMBER`: The phone number is not valid; `VALIDATION_FAILED`: The request does not match the expected schema */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `UNAUTHORIZED`: A valid API key is required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `FORBIDDEN`: This key may not act on this resource */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `SESSION_NOT_FOUND`: No session with this id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `SESSION_NOT_READY`: The session is not in a state that allows this action */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `AUTH_RATE_LIMITED`: Too many wrong API keys from this address; wait before trying again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description `ENGINE_ERROR`: The WhatsApp engine failed to complete the request */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable machine code */
+                                code: string;
+                                message: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/{sessionId}/messages": {
         parameters: {
             query?: never;
@@ -2971,6 +3339,7 @@ export interface paths {
                                     phoneNumber: string | null;
                                 } | null;
                                 fromMe: boolean;
+                                pushName: string | null;
                                 /** @description The chat the message goes to */
                                 to: string;
                                 contentType: string;
@@ -3023,6 +3392,7 @@ export interface paths {
                                     phoneNumber: string | null;
                                 } | null;
                                 fromMe: boolean;
+                                pushName: string | null;
                                 /** @description The chat the message goes to */
                                 to: string;
                                 contentType: string;
@@ -3320,6 +3690,7 @@ export interface paths {
                                     phoneNumber: string | null;
                                 } | null;
                                 fromMe: boolean;
+                                pushName: string | null;
                                 /** @description The chat the message goes to */
                                 to: string;
                                 contentType: string;
@@ -3372,6 +3743,7 @@ export interface paths {
                                     phoneNumber: string | null;
                                 } | null;
                                 fromMe: boolean;
+                                pushName: string | null;
                                 /** @description The chat the message goes to */
                                 to: string;
                                 contentType: string;
@@ -3600,6 +3972,7 @@ export interface paths {
                                     phoneNumber: string | null;
                                 } | null;
                                 fromMe: boolean;
+                                pushName: string | null;
                                 to: string | null;
                                 contentType: string;
                                 /** @description The content as sent or received (text, caption, mimetype, fileName, mediaUrl …) */
@@ -4069,6 +4442,7 @@ export interface paths {
                                     phoneNumber: string | null;
                                 } | null;
                                 fromMe: boolean;
+                                pushName: string | null;
                                 to: string | null;
                                 contentType: string;
                                 /** @description The content as sent or received (text, caption, mimetype, fileName, mediaUrl …) */

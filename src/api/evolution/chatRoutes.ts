@@ -1,7 +1,7 @@
 /**
- * The `/chat/*` calls n8n flows use around messages: mark as read, send a
- * presence, and fetch a received message's media as base64 (for
- * transcription or storage).
+ * The `/chat/*` calls n8n flows use around messages: which numbers have
+ * WhatsApp, mark as read, send a presence, and fetch a received message's
+ * media as base64 (for transcription or storage).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
@@ -22,6 +22,25 @@ export function registerChatRoutes(app: FastifyInstance, core: GatewayCore): voi
     core.sessions.get(name);
     return name;
   };
+
+  // Evolution answers [{exists, jid, number}] in the order asked, with the JID also for a number without WhatsApp.
+  app.post<{ Params: InstanceParams }>('/chat/whatsappNumbers/:instanceName', async (request, reply) => {
+    const name = instance(request);
+    const numbers = asBody(request.body).numbers;
+    if (!Array.isArray(numbers) || numbers.length === 0 || numbers.some((n) => typeof n !== 'string' || n.trim() === '')) {
+      throw new GatewayError('BAD_REQUEST', '"numbers" must list the phone numbers to check', { field: 'numbers' });
+    }
+    const asked = (numbers as string[]).map((n) => n.trim());
+    const checks = await core.messages.checkNumbers(name, asked.map((n) => n.split('@')[0]!.split(':')[0]!));
+    return reply.code(200).send(
+      checks.map((check, i) => ({
+        exists: check.exists,
+        jid: check.jid ?? `${check.phoneNumber}@s.whatsapp.net`,
+        number: asked[i],
+        ...(check.lid === null ? {} : { lid: check.lid }),
+      })),
+    );
+  });
 
   app.post<{ Params: InstanceParams }>('/chat/markMessageAsRead/:instanceName', async (request, reply) => {
     const name = instance(request);

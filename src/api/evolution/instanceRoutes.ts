@@ -17,6 +17,7 @@ import { connectionStateAnswer, EVOLUTION_INTEGRATION, evolutionInstanceRecord, 
 import { asBody } from './sendBodies.js';
 import { deleteEvolutionWebhook, parseWebhookSettings, writeEvolutionWebhook } from './webhookSettings.js';
 import { originalQrPayload } from '../compat-shared/qrPayload.js';
+import { syncEvolutionWebhook } from './webhookTargets.js';
 
 type InstanceParams = { instanceName: string };
 
@@ -27,7 +28,8 @@ function success(message: string): { status: 'SUCCESS'; error: false; response: 
   return { status: 'SUCCESS', error: false, response: { message } };
 }
 
-export function registerInstanceRoutes(app: FastifyInstance, core: GatewayCore): void {
+/** `serverUrl`: the gateway's public URL for webhook bodies (Evolution's `server_url`), null when not configured. */
+export function registerInstanceRoutes(app: FastifyInstance, core: GatewayCore, serverUrl: string | null): void {
   const { sessions } = core;
 
   const instanceFor = (request: FastifyRequest, name: string, action: Action = 'session.use'): SessionView => {
@@ -81,6 +83,8 @@ export function registerInstanceRoutes(app: FastifyInstance, core: GatewayCore):
     const inUse = new GatewayError('FORBIDDEN', `This name "${name}" is already in use.`);
     if (sessions.has(name)) throw inUse;
     const webhook = body.webhook === undefined ? undefined : parseWebhookSettings(body.webhook, { enabledByDefault: true });
+    // A URL the webhook rules refuse is refused before anything is made.
+    if (webhook?.enabled) await core.webhooks.checkUrl(webhook.url);
     const token = stringField(body, 'token');
     const number = stringField(body, 'number');
 
@@ -96,7 +100,11 @@ export function registerInstanceRoutes(app: FastifyInstance, core: GatewayCore):
     try {
       // The instance token is a key scoped to this session; a token the client chose is used as given.
       const key = await core.apiKeys.createSessionKey(name, TOKEN_LABEL, token === undefined ? {} : { key: token });
-      if (webhook !== undefined) await writeEvolutionWebhook(core.settings, name, webhook);
+      if (webhook !== undefined) {
+        await writeEvolutionWebhook(core.settings, name, webhook);
+        // Before connecting, so the instance's first connection.update and QR are delivered.
+        await syncEvolutionWebhook(core, name, webhook, serverUrl);
+      }
       const qrcode = booleanField(body, 'qrcode') === true ? await connectAnswer(name, number) : undefined;
       view = sessions.get(name);
       const settings = {

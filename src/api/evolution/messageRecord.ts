@@ -73,8 +73,8 @@ export function evolutionMessageRecord(view: MessageView, status: EvolutionMessa
   });
   return {
     key,
-    // Evolution shows the contact's WhatsApp name here; wagate's message records do not keep it yet.
-    pushName: null,
+    // The sender's WhatsApp name, as the message carried it (Evolution's own sends show null until the echo).
+    pushName: view.pushName,
     status,
     message,
     ...(view.replyTo === null ? {} : { contextInfo: { stanzaId: view.replyTo } }),

@@ -16,11 +16,21 @@ import { registerInstanceRoutes } from './instanceRoutes.js';
 import { registerMessageRoutes } from './messageRoutes.js';
 import { renderEvolutionError } from './render.js';
 import { registerWebhookRoutes } from './webhookRoutes.js';
+import { EVOLUTION_WEBHOOK_FORMAT, evolutionWebhookFormat } from './webhookTargets.js';
 
 export const EVOLUTION_ROOT_PATHS = ['/instance', '/message', '/chat', '/webhook'];
 
 export const evolutionPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
-  const { core } = opts;
+  const { core, config } = opts;
+  const serverUrl = config.server.publicUrl?.replace(/\/+$/, '') ?? null;
+  // Evolution's `sender`: the instance's own account, once linked.
+  core.webhooks.registerFormat(
+    EVOLUTION_WEBHOOK_FORMAT,
+    evolutionWebhookFormat((sessionId) => {
+      const me = core.sessions.has(sessionId) ? core.sessions.get(sessionId).me : null;
+      return me === null ? null : `${me.phoneNumber}@s.whatsapp.net`;
+    }),
+  );
   installDialectHandlers(app, {
     name: 'evolution',
     render: renderEvolutionError,
@@ -44,8 +54,8 @@ export const evolutionPlugin: ApiPlugin = async (app: FastifyInstance, opts) => 
     await requirePrincipal(request, core, headerValue(request, 'apikey'), new GatewayError('UNAUTHORIZED'));
   });
 
-  registerInstanceRoutes(app, core);
+  registerInstanceRoutes(app, core, serverUrl);
   registerMessageRoutes(app, core);
   registerChatRoutes(app, core);
-  registerWebhookRoutes(app, core);
+  registerWebhookRoutes(app, core, serverUrl);
 };

@@ -62,7 +62,7 @@ function sender(message: MessageView): Record<string, unknown> {
   return {
     from: from?.jid ?? message.chat.jid,
     ...(from?.lid ? { from_lid: from.lid } : {}),
-    from_name: '',
+    from_name: message.fromMe ? '' : (message.pushName ?? ''),
   };
 }
 

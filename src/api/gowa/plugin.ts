@@ -20,12 +20,13 @@ import { gowaDevice, gowaStatus } from './deviceState.js';
 import { QrFiles } from './qrFiles.js';
 import { applyOffsetQuery, offsetQuery } from '../compat-shared/paging.js';
 import { sortByCreation } from '../http/sessionPaging.js';
+import { gowaUserRoutes } from './userCheck.js';
 import { gowaSuccess, renderGowaError } from './render.js';
 import { GOWA_FORMAT, gowaWebhookFormat, gowaWebhooks } from './webhooks.js';
 import { gowaSendRoutes } from './sending.js';
 import { installMultipartBodies } from '../compat-shared/multipartBodies.js';
 
-export const GOWA_ROOT_PATHS = ['/devices', '/app', '/statics', '/send', '/message'];
+export const GOWA_ROOT_PATHS = ['/devices', '/app', '/statics', '/send', '/message', '/user'];
 
 type DeviceParams = { device_id: string };
 
@@ -159,6 +160,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     authed.route({ method: [...both], url: '/app/reconnect', handler: async (request) => reconnect(scopedDevice(request)) });
     authed.get('/app/status', async (request) => gowaSuccess('Fetch device status success', gowaStatus(core.sessions.get(scopedDevice(request)))));
     gowaSendRoutes(authed, core, scopedDevice);
+    gowaUserRoutes(authed, core, scopedDevice);
 
     authed.get('/app/devices', async (request) =>
       gowaSuccess(

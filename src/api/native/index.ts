@@ -12,6 +12,7 @@ import { logIfServerError, renderNativeError, toGatewayError } from '../http/err
 import { FORM_CONTENT_TYPE } from '../http/bodyParsers.js';
 import type { ApiPlugin } from '../types.js';
 import type { NativeContext } from './context.js';
+import { contactRoutes } from './routes/contacts.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { keyRoutes } from './routes/keys.js';
@@ -83,6 +84,7 @@ export function createNativeApi(opts: NativeApiOptions = {}): ApiPlugin {
     pairingRoutes(app, context);
     keyRoutes(app, context);
     eventRoutes(app, context);
+    contactRoutes(app, context);
     messageRoutes(app, context);
     groupRoutes(app, context);
     webhookRoutes(app, context);

@@ -52,6 +52,7 @@ export const MessageSchema = Type.Object(
     chat: AddressSchema,
     from: Nullable(AddressSchema),
     fromMe: Type.Boolean(),
+    pushName: Nullable(Type.String({ description: "The sender's own display name (WhatsApp's push name), when the message carried it" })),
     to: Nullable(Type.String()),
     contentType: Type.String(),
     content: Type.Unsafe<MessageContentView>(

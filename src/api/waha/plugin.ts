@@ -22,8 +22,9 @@ import { wahaSession } from './sessionInfo.js';
 import { WAHA_FORMAT, wahaWebhookFormat, wahaWebhooksOf } from './webhooks.js';
 import { WAHA_CHATTING_ROOT_PATHS, wahaChattingRoutes } from './chatting.js';
 import { originalQrPayload } from '../compat-shared/qrPayload.js';
+import { WAHA_CONTACT_ROOT_PATHS, wahaContactRoutes } from './contacts.js';
 
-export const WAHA_ROOT_PATHS = ['/api/sessions', '/api/:session/auth', ...WAHA_CHATTING_ROOT_PATHS];
+export const WAHA_ROOT_PATHS = ['/api/sessions', '/api/:session/auth', ...WAHA_CHATTING_ROOT_PATHS, ...WAHA_CONTACT_ROOT_PATHS];
 
 type SessionParams = { session: string };
 
@@ -155,4 +156,5 @@ export const wahaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   });
 
   wahaChattingRoutes(app, core);
+  wahaContactRoutes(app, core);
 };

@@ -67,6 +67,7 @@ export function wahaProtoRecord(message: MessageView): Record<string, unknown> {
     key: { remoteJid: message.chat.jid, fromMe: message.fromMe, id: message.messageId },
     message: protoMessage(message.content, message.fromMe, message.chat.jid),
     messageTimestamp: String(epochSeconds(message.timestamp)),
+    ...(message.pushName === null ? {} : { pushName: message.pushName }),
     status: PROTO_STATUS[ack + 1] ?? 'PENDING',
   };
 }

@@ -42,12 +42,14 @@ export function fromQueued(payload: string): { content: OutgoingContent } & Omit
 export interface StoredBody {
   view: MessageContentView;
   mediaRef?: string;
+  /** The sender's push name, as the message carried it. */
+  pushName?: string;
 }
 
-export function bodyOfIncoming(content: IncomingContent): StoredBody {
+export function bodyOfIncoming(content: IncomingContent, pushName: string | null = null): StoredBody {
   const { mediaRef, targetId, ...rest } = content;
   const view: MessageContentView = { ...rest, ...(targetId !== undefined ? { messageId: targetId } : {}) };
-  return mediaRef === undefined ? { view } : { view, mediaRef };
+  return { view, ...(mediaRef === undefined ? {} : { mediaRef }), ...(pushName ? { pushName } : {}) };
 }
 
 export function toMessageView(row: MessageRow, own: Address | null, mediaPath: (id: string) => string): MessageView {
@@ -60,6 +62,7 @@ export function toMessageView(row: MessageRow, own: Address | null, mediaPath: (
     chat,
     from: row.fromMe ? own : row.senderJid ? addressOf(row.senderJid, row.senderAlt) : null,
     fromMe: row.fromMe,
+    pushName: body.pushName ?? null,
     to: row.fromMe ? chat.jid : null,
     contentType: content.type,
     content,

@@ -17,7 +17,8 @@ import { SerialQueue } from '../serialQueue.js';
 import { prepareContent } from './content.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './mediaSource.js';
 import { addressOf, toMessageView, toQueued, type StoredBody } from './messageRecords.js';
-import type { ChatView, MessageView, Page, SendMessageInput } from './model.js';
+import type { ChatView, MessageView, NumberCheck, Page, SendMessageInput } from './model.js';
+import { checkNumbers } from './numberCheck.js';
 import { MessageTracker } from './messageTracker.js';
 import { SendQueue } from './sendQueue.js';
 
@@ -141,6 +142,7 @@ export class MessageService {
 
   async get(sessionId: string, messageId: string): Promise<MessageView> {
     this.opts.sessions.get(sessionId);
+    await this.written(sessionId);
     const row = await this.opts.store.messages.get(sessionId, messageId);
     if (!row) throw new GatewayError('MESSAGE_NOT_FOUND', `No message "${messageId}" in session "${sessionId}"`, { sessionId, messageId });
     return this.view(row);
@@ -150,6 +152,7 @@ export class MessageService {
     this.opts.sessions.get(sessionId);
     const cursor = before === undefined ? undefined : Number(decodeCursor(before).split(':')[0]);
     if (cursor !== undefined && !Number.isFinite(cursor)) throw badCursor();
+    await this.written(sessionId);
     const chats = await this.opts.store.messages.chats(sessionId, { before: cursor, limit: limit + 1 });
     const items = chats.slice(0, limit).map((c) => ({
       chat: addressOf(c.chatJid, c.chatAlt),
@@ -170,6 +173,7 @@ export class MessageService {
       if (!Number.isFinite(Number(ts)) || !id) throw badCursor();
       cursor = { timestamp: Number(ts), id };
     }
+    await this.written(sessionId);
     const rows = await this.opts.store.messages.chatMessages(sessionId, this.chatJid(chatId), { before: cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -178,6 +182,7 @@ export class MessageService {
 
   /** The decrypted media of a received message. */
   async media(sessionId: string, messageId: string): Promise<{ bytes: Buffer; mimetype: string; fileName: string | null }> {
+    await this.written(sessionId);
     const row = await this.opts.store.messages.get(sessionId, messageId);
     if (!row) throw new GatewayError('MESSAGE_NOT_FOUND', `No message "${messageId}" in session "${sessionId}"`, { sessionId, messageId });
     const body = JSON.parse(row.body) as StoredBody;
@@ -198,6 +203,11 @@ export class MessageService {
       c.markRead(chatJid, rows.map((r) => ({ id: r.id, participant: chatJid.endsWith('@g.us') ? r.senderJid : null, fromMe: r.fromMe }))),
     );
     return { read: rows.length };
+  }
+
+  /** Which of these phone numbers have WhatsApp (numberCheck.ts). */
+  checkNumbers(sessionId: string, phones: readonly string[]): Promise<NumberCheck[]> {
+    return checkNumbers(this.opts.sessions, this.opts.sandbox, sessionId, phones);
   }
 
   async presence(sessionId: string, state: 'available' | 'unavailable' | 'composing' | 'recording' | 'paused', chatId: string | null): Promise<void> {
@@ -268,6 +278,15 @@ export class MessageService {
     const me = this.opts.sessions.has(row.sessionId) ? this.opts.sessions.get(row.sessionId).me : null;
     const own = me ? addressOf(me.jid.replace(/:\d+@/, '@'), me.lid) : null;
     return toMessageView(row, own, (id) => `/api/v1/sessions/${row.sessionId}/messages/${id}/media`);
+  }
+
+  /**
+   * Wait for the message rows of events already emitted: an event reaches SSE
+   * as it is emitted, and its row commits with it a moment later, so a client
+   * that reads a message it just heard about finds it.
+   */
+  private written(sessionId: string): Promise<void> {
+    return this.opts.events.stored(sessionId);
   }
 
   private serial(sessionId: string): SerialQueue {

@@ -79,6 +79,8 @@ export interface MessageView {
   /** Who wrote it (for outgoing messages: this session's account). */
   from: Address | null;
   fromMe: boolean;
+  /** The name the sender set on their own phone (WhatsApp's push name), when the message carried it. */
+  pushName: string | null;
   /** For outgoing messages, the chat they go to (WADial's `to`). */
   to: string | null;
   contentType: MessageContentType;
@@ -104,4 +106,15 @@ export interface Page<T> {
   items: T[];
   /** Pass as `before` for the next (older) page; null at the end. */
   nextCursor: string | null;
+}
+
+/** Whether a phone number has WhatsApp, and its addresses when it does. */
+export interface NumberCheck {
+  /** E.164 digits, as normalised. */
+  phoneNumber: string;
+  exists: boolean;
+  /** Phone-number JID, null when the number has no WhatsApp. */
+  jid: string | null;
+  /** The account's LID, when WhatsApp gave one. */
+  lid: string | null;
 }

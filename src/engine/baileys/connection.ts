@@ -25,6 +25,7 @@ import type {
   EngineEvent,
   EngineGroup,
   EngineIdentity,
+  EngineNumberCheck,
   OutgoingContent,
   PresenceState,
   SendOptions,
@@ -226,7 +227,7 @@ export class BaileysConnection implements EngineConnection {
     return this.messaging.send(toJid(to), content, options);
   }
 
-  checkNumbers(numbers: string[]): Promise<Array<{ number: string; exists: boolean; jid: string | null }>> {
+  checkNumbers(numbers: string[]): Promise<EngineNumberCheck[]> {
     return this.messaging.checkNumbers(numbers.map((n) => ({ number: n, jid: toJid(n) })));
   }
 

@@ -191,18 +191,43 @@ export function statusFromUpdate(key: WAMessageKey, status: number | null | unde
   return { messageId: key.id, chatJid: key.remoteJid, status: mapped, participant: key.participant ?? null, at: now };
 }
 
-/** A per-participant receipt (message-receipt.update, groups) of a message we sent. */
-export function statusFromReceipt(
+/**
+ * Per-participant receipts (message-receipt.update, groups) of a message we
+ * sent. Baileys' event buffer merges a delivery and a read receipt of one
+ * participant into one entry, so each timestamp present is its own status.
+ */
+export function statusesFromReceipt(
   key: WAMessageKey,
   receipt: { userJid?: string | null; receiptTimestamp?: unknown; readTimestamp?: unknown; playedTimestamp?: unknown },
-): EngineMessageStatus | null {
-  if (!key.id || !key.remoteJid) return null;
+): EngineMessageStatus[] {
+  if (!key.id || !key.remoteJid) return [];
   const seconds = (v: unknown): number | undefined => numberOf(v as number | { toNumber(): number } | null | undefined);
-  const played = seconds(receipt.playedTimestamp);
-  const read = seconds(receipt.readTimestamp);
-  const delivered = seconds(receipt.receiptTimestamp);
-  const [status, at] =
-    played !== undefined ? (['played', played] as const) : read !== undefined ? (['read', read] as const) : delivered !== undefined ? (['delivered', delivered] as const) : [null, 0];
-  if (!status) return null;
-  return { messageId: key.id, chatJid: key.remoteJid, status, participant: receipt.userJid ?? null, at: at * 1000 };
+  const steps: Array<[EngineDeliveryStatus, number | undefined]> = [
+    ['delivered', seconds(receipt.receiptTimestamp)],
+    ['read', seconds(receipt.readTimestamp)],
+    ['played', seconds(receipt.playedTimestamp)],
+  ];
+  return steps
+    .filter((step): step is [EngineDeliveryStatus, number] => step[1] !== undefined)
+    .map(([status, at]) => ({ messageId: key.id!, chatJid: key.remoteJid!, status, participant: receipt.userJid ?? null, at: at * 1000 }));
+}
+
+/**
+ * Receipts Baileys folded into the upsert of a message we sent. A receipt
+ * that arrives while the send's own upsert is still in Baileys' event buffer
+ * (the recipient answered in the same tick) is merged into that upsert, as
+ * its `status` (1:1) or `userReceipt` (groups), and never emitted as an
+ * update: without this it is lost.
+ */
+export function statusesFromOwnUpsert(msg: WAMessage, now = Date.now()): EngineMessageStatus[] {
+  const key = msg.key as WAMessageKey;
+  if (!key.fromMe || !key.id || !key.remoteJid) return [];
+  const statuses: EngineMessageStatus[] = [];
+  // SERVER_ACK on an own upsert says nothing the send's answer did not; only what a recipient's device said counts.
+  if (typeof msg.status === 'number' && msg.status >= proto.WebMessageInfo.Status.DELIVERY_ACK) {
+    const status = statusFromUpdate(key, msg.status, now);
+    if (status) statuses.push(status);
+  }
+  for (const receipt of msg.userReceipt ?? []) statuses.push(...statusesFromReceipt(key, receipt));
+  return statuses;
 }

@@ -7,8 +7,8 @@
 import type { proto, WASocket } from 'baileys';
 import type { Dispatcher } from 'undici';
 import { EngineError } from '../errors.js';
-import type { EngineEvent, EngineGroup, OutgoingContent, PresenceState, SendOptions } from '../types.js';
-import { downloadMedia, fromBaileysMessage, statusFromReceipt, statusFromUpdate, toBaileysMessage } from './messageContent.js';
+import type { EngineEvent, EngineGroup, EngineNumberCheck, OutgoingContent, PresenceState, SendOptions } from '../types.js';
+import { downloadMedia, fromBaileysMessage, statusesFromOwnUpsert, statusesFromReceipt, statusFromUpdate, toBaileysMessage } from './messageContent.js';
 import type { BoundedCache } from './sharedCaches.js';
 
 export class SocketMessaging {
@@ -29,6 +29,8 @@ export class SocketMessaging {
       for (const raw of messages) {
         const message = fromBaileysMessage(raw);
         if (message) emit({ type: 'message', message });
+        // After the message, so its row exists when its receipts are recorded.
+        for (const update of statusesFromOwnUpsert(raw)) emit({ type: 'message_status', update });
       }
     });
     sock.ev.on('messages.update', (updates) => {
@@ -41,8 +43,7 @@ export class SocketMessaging {
     sock.ev.on('message-receipt.update', (receipts) => {
       if (!current()) return;
       for (const { key, receipt } of receipts) {
-        const status = statusFromReceipt(key, receipt);
-        if (status) emit({ type: 'message_status', update: status });
+        for (const update of statusesFromReceipt(key, receipt)) emit({ type: 'message_status', update });
       }
     });
   }
@@ -68,7 +69,7 @@ export class SocketMessaging {
     return { messageId: id, timestamp: typeof ts === 'number' ? ts : ts ? Number(ts) : Math.floor(Date.now() / 1000) };
   }
 
-  async checkNumbers(numbers: Array<{ number: string; jid: string }>): Promise<Array<{ number: string; exists: boolean; jid: string | null }>> {
+  async checkNumbers(numbers: Array<{ number: string; jid: string }>): Promise<EngineNumberCheck[]> {
     const sock = this.socket();
     let found: Array<{ jid: string; exists: boolean }> | undefined;
     try {
@@ -76,10 +77,25 @@ export class SocketMessaging {
     } catch (err) {
       throw new EngineError('FAILED', 'Could not check the numbers', { cause: err });
     }
+    const existing = (found ?? []).filter((f) => f.exists).map((f) => f.jid);
+    const lids = await this.lidsOf(sock, existing);
     return numbers.map(({ number, jid }) => {
       const hit = found?.find((f) => f.jid === jid);
-      return { number, exists: hit?.exists === true, jid: hit?.exists ? hit.jid : null };
+      const exists = hit?.exists === true;
+      return { number, exists, jid: exists ? hit.jid : null, lid: exists ? (lids.get(hit.jid) ?? null) : null };
     });
+  }
+
+  /** The LIDs WhatsApp knows for these phone-number JIDs; none (not an error) when it does not say. */
+  private async lidsOf(sock: WASocket, jids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (jids.length === 0) return out;
+    try {
+      for (const pair of (await sock.signalRepository.lidMapping.getLIDsForPNs(jids)) ?? []) out.set(pair.pn, pair.lid);
+    } catch {
+      // The LID is a courtesy: an answer without it is still the answer.
+    }
+    return out;
   }
 
   async downloadMedia(mediaRef: string): Promise<Buffer> {

@@ -69,7 +69,9 @@ describe('evolution dialect (n8n-nodes-evolution-api requests)', () => {
     n8n({ method: 'POST', uri: `/message/sendText/${name}`, headers: { 'Content-Type': 'application/json' }, body: { number, text } });
 
   beforeEach(async () => {
-    t = await createDialectTestApp();
+    // The webhook tests name hooks.example.com, which does not resolve here: the SSRF rule is off (nothing is delivered:
+    // those instances never connect); evolutionE2E.test.ts delivers for real to a loopback receiver.
+    t = await createDialectTestApp({}, { webhooks: { net: { allowPrivate: true } } });
     apikey = t.adminKey;
   });
   afterEach(async () => t.close());

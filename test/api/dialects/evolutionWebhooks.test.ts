@@ -34,8 +34,9 @@ describe('evolutionWebhookTargets', () => {
         url: 'https://hooks.example.com/evo',
         format: 'evolution',
         sessionId: 'sales',
-        secret: '',
-        options: { destination: 'https://hooks.example.com/evo', events: ['MESSAGES_UPSERT'], headers: { authorization: 'Bearer s3cret' }, serverUrl: null },
+        // The client's headers ride in the secret, which the store keeps encrypted.
+        secret: '{"authorization":"Bearer s3cret"}',
+        options: { destination: 'https://hooks.example.com/evo', events: ['MESSAGES_UPSERT'], serverUrl: null },
       },
     ]);
     const byEvents = evolutionWebhookTargets('sales', settings({ byEvents: true, events: ['MESSAGES_UPSERT', 'CONNECTION_UPDATE', 'CALL'] }));
@@ -48,24 +49,32 @@ describe('evolutionWebhookTargets', () => {
 });
 
 describe('evolutionWebhookFormat', () => {
+  const format = evolutionWebhookFormat((sessionId) => (sessionId === 'sales' ? '15550000001@s.whatsapp.net' : null));
+
   it('renders the Evolution body with the target as destination; a target that does not take the event gets null', () => {
     const [target] = evolutionWebhookTargets('sales', settings(), 'https://gw.example.com');
-    const body = JSON.parse(evolutionWebhookFormat.render(stateEvent, target!.options) as string) as Record<string, unknown>;
+    const body = JSON.parse(format.render(stateEvent, target!.options) as string) as Record<string, unknown>;
     expect(body).toEqual({
       event: 'connection.update',
       instance: 'sales',
       data: { instance: 'sales', state: 'open', statusReason: 200 },
       destination: 'https://hooks.example.com/evo',
       date_time: '2026-01-01T00:00:00.000Z',
-      sender: null,
+      sender: '15550000001@s.whatsapp.net',
       server_url: 'https://gw.example.com',
     });
     const [onlyMessages] = evolutionWebhookTargets('sales', settings({ events: ['MESSAGES_UPSERT'] }));
-    expect(evolutionWebhookFormat.render(stateEvent, onlyMessages!.options)).toBeNull();
+    expect(format.render(stateEvent, onlyMessages!.options)).toBeNull();
   });
 
   it('sends the client\'s own headers and no signature', () => {
     const [target] = evolutionWebhookTargets('sales', settings());
-    expect(evolutionWebhookFormat.headers('{}', '', {}, target!.options)).toEqual({ 'content-type': 'application/json', authorization: 'Bearer s3cret' });
+    expect(format.headers('{}', target!.secret, { eventId: '1', eventType: 'connection.state', timestamp: 0 })).toEqual({
+      'content-type': 'application/json',
+      authorization: 'Bearer s3cret',
+    });
+    const [bare] = evolutionWebhookTargets('sales', settings({ headers: {} }));
+    expect(bare!.secret).toBe('');
+    expect(format.headers('{}', bare!.secret, { eventId: '1', eventType: 'connection.state', timestamp: 0 })).toEqual({ 'content-type': 'application/json' });
   });
 });

@@ -46,6 +46,27 @@ describe('WAHA config.webhooks', () => {
   });
 });
 
+describe('Evolution webhook URLs', () => {
+  it('a webhook URL the rules refuse is a 400 on create (no instance is made) and on webhook/set (the settings stay)', async () => {
+    const t = await createDialectTestApp();
+    open.push(t);
+    const headers = { apikey: t.adminKey };
+    const refused = await t.inject({
+      method: 'POST',
+      url: '/compat/evolution/instance/create',
+      headers,
+      payload: { instanceName: 'nope', integration: 'WHATSAPP-BAILEYS', webhook: { url: 'http://169.254.169.254/latest', events: ['MESSAGES_UPSERT'] } },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(t.gw.core.sessions.has('nope')).toBe(false);
+
+    expect((await t.inject({ method: 'POST', url: '/compat/evolution/instance/create', headers, payload: { instanceName: 'kept' } })).statusCode).toBe(201);
+    const set = await t.inject({ method: 'POST', url: '/compat/evolution/webhook/set/kept', headers, payload: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
+    expect(set.statusCode).toBe(400);
+    expect((await t.inject({ method: 'GET', url: '/compat/evolution/webhook/find/kept', headers })).body).toBe('null');
+  });
+});
+
 describe('GOWA webhook form', () => {
   it('signs X-Hub-Signature-256 with the configured secret (GOWA\'s default "secret" when unset)', () => {
     const format = gowaWebhookFormat(() => ({ event: 'message', payload: { id: 'm1' } }));

@@ -263,3 +263,24 @@ describe('groups', () => {
     expect(one.json().data.participants[0]).toMatchObject({ admin: 'superadmin', phoneNumber: '15550000000' });
   });
 });
+
+describe('number check', () => {
+  it('answers each number in the order given (duplicates asked once); a bad list is a 400 before WhatsApp is asked', async () => {
+    await connectedSession();
+    t.gw.engine.notOnWhatsApp.add('15550004444');
+    const res = await t.call({ method: 'POST', url: '/api/v1/sessions/shop/contacts/check', payload: { phoneNumbers: ['+1 555 000 4444', PHONE, PHONE] } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toEqual([
+      { phoneNumber: '15550004444', exists: false, jid: null, lid: null },
+      { phoneNumber: PHONE, exists: true, jid: `${PHONE}@s.whatsapp.net`, lid: expect.stringMatching(/@lid$/) },
+      { phoneNumber: PHONE, exists: true, jid: `${PHONE}@s.whatsapp.net`, lid: expect.stringMatching(/@lid$/) },
+    ]);
+    expect(t.gw.engine.last('shop').checked).toEqual(['15550004444', PHONE]);
+
+    for (const phoneNumbers of [[], ['0123'], Array.from({ length: 51 }, (_, i) => `1555000${String(i).padStart(4, '0')}`)]) {
+      const bad = await t.call({ method: 'POST', url: '/api/v1/sessions/shop/contacts/check', payload: { phoneNumbers } });
+      expect(bad.statusCode).toBe(400);
+    }
+    expect(t.gw.engine.last('shop').checked).toHaveLength(2);
+  });
+});
