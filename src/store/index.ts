@@ -7,4 +7,3 @@ export { prepareDataDir, restrictTree } from './fileModes.js';
 export { claimNetwork, NETWORK_SETTING, type DataNetwork } from './networkMark.js';
 export { sqlitePath } from './connect.js';
 export type * from './types.js';
-export type { OwnedRow, NodeRow, ClusterEventRow } from './clusterRepo.js';

@@ -343,3 +343,4 @@ export interface StoreOptions {
   /** PostgreSQL: a direct connection for LISTEN when `url` goes through a transaction-mode pooler. */
   listenUrl?: string;
 }
+export type { OwnedRow, NodeRow, ClusterEventRow } from './clusterRepo.js';
