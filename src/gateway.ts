@@ -110,8 +110,8 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       logger,
       // The simulated network's media host is plain HTTP on loopback; real hosts keep TLS either way.
       ...(sandbox ? { mediaAgent: new SandboxMediaAgent(), mediaDispatcher: sandboxMediaDispatcher() } : {}),
-      // 20 s keepalive: a half-open connection is noticed within ~45 s.
-      keepAliveIntervalMs: 20_000,
+      // 20 s keepalive by default: a half-open connection is noticed within ~45 s.
+      keepAliveIntervalMs: config.engine.keepAliveMs,
       ...overrides.engine,
     });
     const { generatedKey } = await ensureAdminKey(store, config.server.apiKey);

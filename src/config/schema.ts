@@ -112,6 +112,13 @@ export const SCHEMA = {
       description:
         'tests and benchmarks only: base64 root public key of a sandbox network in another process (with `WAGATE_WA_URL`) to trust instead of WhatsApp\'s; never set in production',
     }),
+    keepAliveMs: integer({
+      env: 'WAGATE_KEEPALIVE_MS',
+      default: 20_000,
+      min: 1_000,
+      max: 600_000,
+      description: 'how often a connection pings WhatsApp; a half-open connection is noticed within about twice this',
+    }),
     restoreConcurrency: integer({
       env: 'WAGATE_RESTORE_CONCURRENCY',
       default: DEFAULT_RESTORE_CONCURRENCY,
