@@ -5,7 +5,7 @@
  * stream on A. Killed (kill -9), its owner's sessions are connected from
  * another node within 30 s without a new QR; a paused (SIGSTOP) owner loses
  * its lease, the session moves, and the paused node's writes are refused
- * when it wakes. The sandbox saw no login while the device was connected
+ * when it wakes. A node stopped with SIGTERM hands its sessions over first. The sandbox saw no login while the device was connected
  * elsewhere (no 440) across all of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,25 @@ describe('three nodes on one PostgreSQL', () => {
     expect(now.state).toBe('connected');
     expect((await nodes.get(other)!.client.status('shared')).state).toBe('connected');
   }, 90_000);
+
+  it('SIGTERM drains: the owner hands the session over and exits 0; the other node connects it', async () => {
+    const first = (await owner('shared')).owner_node!;
+    const other = first === 'A' ? 'C' : 'A';
+    const before = await owner('shared');
+    expect(await nodes.get(first)!.stop()).toBe(0);
+    nodes.delete(first);
+    // Released at once on the way out: no lease to wait for.
+    const row = await waitUntil(
+      'hand-over',
+      async () => {
+        const r = await owner('shared');
+        return r.owner_node === other && r.state === 'connected' ? r : undefined;
+      },
+      20_000,
+    );
+    expect(Number(row.owner_epoch)).toBeGreaterThan(Number(before.owner_epoch));
+    expect((await nodes.get(other)!.client.status('shared')).state).toBe('connected');
+  }, 60_000);
 
   it('the sandbox saw no second connection of the device and sent no 440', async () => {
     const stats = (await sandbox.control('GET', '/stats/logins')).body.data;
