@@ -68,10 +68,14 @@ export class SessionLifecycle {
     } finally {
       this.creating -= 1;
     }
-    // A concurrent create of the same id lost the race in the store, not here.
-    if (registry.has(id)) throw new GatewayError('SESSION_EXISTS', undefined, { sessionId: id });
-    const entry = newSessionEntry(row);
-    registry.add(entry);
+    // A concurrent create of the same id lost the race in the store (DUPLICATE), not here. An entry
+    // present now is this very row, mirrored from the database's change notice (cluster mode).
+    let entry = registry.find(id);
+    if (entry) Object.assign(entry.row, row);
+    else {
+      entry = newSessionEntry(row);
+      registry.add(entry);
+    }
     this.deps.events.emit('session.created', id, { session: registry.view(entry) });
     await this.deps.events.stored(id);
     this.log(id).info('session created');
