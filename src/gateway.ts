@@ -155,6 +155,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       health: () => ({
         engine: engine.name,
         store: store.dialect,
+        ...(cluster ? { cluster: cluster.status() } : {}),
         ...(sandbox ? { sandbox: { url: sandbox.url, phones: sandbox.listPhones().length } } : {}),
       }),
       ready: () => ready,

@@ -76,6 +76,13 @@ export class Balancer {
     this.alive = await store.aliveNodes(lease.leaseMs);
     const serving = this.alive.filter((n) => !n.draining);
     if (!serving.some((n) => n.id === me)) return;
+    // Sessions the database still names this node for, dropped here when the lease ran out
+    // (a pause, a database outage) and taken by no one since: take them back (the claim is conditional).
+    const stray = this.opts.sessions.registry
+      .all()
+      .filter((e) => e.ownerNode === me && e.lease === null && !this.reconnecting.has(e.row.id))
+      .map((e) => e.row.id);
+    if (stray.length > 0) await this.reclaimOwn(stray);
     const counts = await store.wantedCounts();
     const share = Math.ceil(counts.total / serving.length);
     const mine = counts.byOwner.get(me) ?? 0;
