@@ -72,6 +72,13 @@ describe('three nodes on one PostgreSQL', () => {
     sse.close();
     const ids = sse.events.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
+    // Ids are cluster-wide: a stream resuming on C after A's first event replays the rest there.
+    const connected = sse.events.find((e) => e.sessionId === 'shared' && e.type === 'connection.state' && e.data.state === 'connected')!;
+    const resumed = c!.events(`/api/v1/events?lastEventId=${ids[0]}`);
+    const replayed = await resumed.waitFor((e) => e.id === connected.id, 10_000);
+    resumed.close();
+    expect(replayed.type).toBe('connection.state');
+    expect(resumed.events.every((e) => e.id > ids[0]!)).toBe(true);
   }, 120_000);
 
   it('kill -9 of the owner: another node has the session connected within 30 s, no QR', async () => {
