@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type onRequestAsyncHookHandler, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import type { ApiPlugin } from './api/types.js';
@@ -45,6 +45,8 @@ export interface BuildAppOptions {
   sseHeartbeatMs?: number;
   /** Sees every route as it is added (the route fuzz test lists them this way). */
   onRoute?: (route: RouteOptions) => void;
+  /** Runs first for every request (cluster mode: bring the session list up to date, forward to a session's owner). */
+  onRequest?: onRequestAsyncHookHandler;
 }
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
@@ -78,6 +80,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
+  if (opts.onRequest) app.addHook('onRequest', opts.onRequest);
   app.decorate('errorSurfaces', surfaces);
   app.decorate('streamSlots', new StreamSlots(limits));
   limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);

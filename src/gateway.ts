@@ -4,6 +4,8 @@
  * the benchmark run it in-process the same way.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { clusterRequestHook } from './api/http/clusterForward.js';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -61,7 +63,10 @@ export interface GatewayOverrides {
 
 export async function startGateway(config: Config, logger: Logger, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
   prepareDataDir(config.store.dataDir, logger);
-  const store = await openStore({ url: config.store.databaseUrl, dataDir: config.store.dataDir, masterKey: config.store.masterKey }, logger);
+  const store = await openStore(
+    { url: config.store.databaseUrl, dataDir: config.store.dataDir, masterKey: config.store.masterKey, listenUrl: config.store.listenUrl },
+    logger,
+  );
   const cleanup: Array<() => Promise<void>> = [() => store.close()];
   try {
     // Sandbox sessions must never be restored against WhatsApp, nor the reverse.
@@ -105,8 +110,8 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       logger,
       // The simulated network's media host is plain HTTP on loopback; real hosts keep TLS either way.
       ...(sandbox ? { mediaAgent: new SandboxMediaAgent(), mediaDispatcher: sandboxMediaDispatcher() } : {}),
-      // 20 s keepalive: a half-open connection is noticed within ~45 s.
-      keepAliveIntervalMs: 20_000,
+      // 20 s keepalive by default: a half-open connection is noticed within ~45 s.
+      keepAliveIntervalMs: config.engine.keepAliveMs,
       ...overrides.engine,
     });
     const { generatedKey } = await ensureAdminKey(store, config.server.apiKey);
@@ -128,10 +133,15 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       },
       webhooks: webhookSettings(config),
       maxSessions: config.limits.maxSessions,
+      cluster: { nodeId: config.cluster.nodeId, leaseMs: config.cluster.leaseMs },
     });
+    const cluster = core.cluster;
+    // Runs after the sessions shut down (connections closed): release them so the other nodes take over at once.
+    if (cluster) cleanup.unshift(() => cluster.leave());
     const stopRetention = core.messages.startRetention(config.messaging.messageRetentionDays);
     cleanup.unshift(async () => stopRetention());
     cleanup.unshift(() => core.sessions.shutdown());
+    if (cluster) cleanup.unshift(() => cluster.drain());
     // Deliveries stop first; what is still pending is delivered after the next start.
     cleanup.unshift(() => core.webhooks.stop());
 
@@ -141,9 +151,11 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       config,
       logger,
       sseHeartbeatMs: overrides.sseHeartbeatMs,
+      ...(cluster ? { onRequest: clusterRequestHook(cluster, logger) } : {}),
       health: () => ({
         engine: engine.name,
         store: store.dialect,
+        ...(cluster ? { cluster: cluster.status() } : {}),
         ...(sandbox ? { sandbox: { url: sandbox.url, phones: sandbox.listPhones().length } } : {}),
       }),
       ready: () => ready,
@@ -161,6 +173,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
 
+    if (cluster) await cluster.serve(config.cluster.nodeAddress ?? nodeAddress(config.server.host, port));
     const restored = core.sessions.restore().then(
       () => undefined,
       (err: unknown) => logger.error({ err }, 'restore failed'),
@@ -189,6 +202,12 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
     for (const step of cleanup) await step().catch(() => undefined);
     throw err;
   }
+}
+
+/** Where the other nodes reach this one when WAGATE_NODE_ADDRESS is not set. */
+function nodeAddress(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? os.hostname() : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** The store as the operator knows it: the SQLite file, or PostgreSQL (never the URL: it may hold a password). */

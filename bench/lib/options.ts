@@ -54,9 +54,11 @@ export interface BenchOptions {
   single: number;
   /** guard: allowed worsening of a figure against the last committed results, in percent. */
   tolerancePct: number;
+  /** cluster: gateway nodes sharing one PostgreSQL. */
+  nodes: number;
 }
 
-export const USAGE = `usage: npm run bench -- <pair|connect|restore|idle|api|baseline|scale|real|guard|sandbox|sandbox-relay|messaging|webhooks|fuzz> [--sessions N] [--duration S]
+export const USAGE = `usage: npm run bench -- <pair|connect|restore|idle|api|baseline|scale|real|guard|sandbox|sandbox-relay|messaging|webhooks|fuzz|cluster> [--sessions N] [--duration S] [--nodes N]
   [--fast-curve on|off|both] [--batch N] [--scan-concurrency N] [--restore-concurrency N]
   [--restore-loop-delay MS] [--compare fast-curve|shared-als|shared-caches|restore-pacing]
   [--connections N] [--stock-sessions N] [--shared-als on|off] [--shared-caches on|off]
@@ -141,5 +143,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     peer,
     tolerancePct: int('tolerance', 25),
     single: int('single', 20),
+    nodes: int('nodes', 3),
   };
 }

@@ -1,5 +1,6 @@
 import { apiScenario } from './api.js';
 import { baselineScenario } from './baseline.js';
+import { clusterScenario } from './cluster.js';
 import { fuzzScenario } from './fuzz.js';
 import { guardScenario } from './guard.js';
 import { idleScenario } from './idle.js';
@@ -27,4 +28,5 @@ export const SCENARIOS: Record<string, Scenario> = {
   webhooks: webhooksScenario,
   fuzz: fuzzScenario,
   guard: guardScenario,
+  cluster: clusterScenario,
 };

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { DEFAULT_HTTP_LIMITS } from '../api/http/limits.js';
 import { DEFAULT_MAX_SESSIONS } from '../core/sessions/lifecycle.js';
+import { DEFAULT_LEASE_MS } from '../core/cluster/index.js';
 import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../core/sessions/restorePacer.js';
 import { SESSION_ID_PATTERN } from '../core/sessions/sessionId.js';
 import {
@@ -86,6 +87,13 @@ export const SCHEMA = {
       check: checkMasterKey,
       description: '32-byte key (64 hex chars or base64) encrypting credentials at rest',
     }),
+    listenUrl: optional({
+      env: 'DATABASE_LISTEN_URL',
+      shownDefault: '`DATABASE_URL`',
+      check: checkDatabaseUrl,
+      description:
+        'PostgreSQL behind a transaction-mode pooler: a direct `postgres://` URL for the one connection per node that holds LISTEN (see [docs/deployment.md](docs/deployment.md))',
+    }),
     allowNetworkSwitch: flag({
       env: 'WAGATE_ALLOW_NETWORK_SWITCH',
       description: 'start against real WhatsApp on data written in sandbox mode (or the reverse) instead of refusing',
@@ -104,6 +112,13 @@ export const SCHEMA = {
       description:
         'tests and benchmarks only: base64 root public key of a sandbox network in another process (with `WAGATE_WA_URL`) to trust instead of WhatsApp\'s; never set in production',
     }),
+    keepAliveMs: integer({
+      env: 'WAGATE_KEEPALIVE_MS',
+      default: 20_000,
+      min: 1_000,
+      max: 600_000,
+      description: 'how often a connection pings WhatsApp; a half-open connection is noticed within about twice this',
+    }),
     restoreConcurrency: integer({
       env: 'WAGATE_RESTORE_CONCURRENCY',
       default: DEFAULT_RESTORE_CONCURRENCY,
@@ -118,6 +133,27 @@ export const SCHEMA = {
       max: 60_000,
       description:
         'event-loop delay target of restore pacing: more in flight while under it, halved above; `0` = always `WAGATE_RESTORE_CONCURRENCY` at once',
+    }),
+  },
+  cluster: {
+    nodeId: optional({
+      env: 'WAGATE_NODE_ID',
+      shownDefault: 'generated at each start',
+      check: matching(/^[A-Za-z0-9_.-]{1,64}$/, 'a node id (1-64 letters, digits, _, . or -)'),
+      description: 'this node\'s name among the nodes sharing one PostgreSQL (PostgreSQL only; a node restarted with the same id takes its sessions back at once)',
+    }),
+    nodeAddress: optional({
+      env: 'WAGATE_NODE_ADDRESS',
+      shownDefault: '`http://$HOST:$PORT`',
+      check: checkUrl(['http:', 'https:'], 'http://10.0.0.5:3000'),
+      description: 'the URL the other nodes reach this one at: commands on a session this node runs are forwarded there',
+    }),
+    leaseMs: integer({
+      env: 'WAGATE_CLUSTER_LEASE_MS',
+      default: DEFAULT_LEASE_MS,
+      min: 1_000,
+      max: 600_000,
+      description: 'a node that has not renewed its lease for this long is dead to the others, which take its sessions over',
     }),
   },
   limits: {

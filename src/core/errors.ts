@@ -88,6 +88,10 @@ export const ERRORS = {
   ENGINE_ERROR: { status: 502, message: 'The WhatsApp engine failed to complete the request' },
   TIMEOUT: { status: 504, message: 'The WhatsApp engine did not answer in time' },
   SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down' },
+  SESSION_OWNED_ELSEWHERE: {
+    status: 503,
+    message: 'Another gateway node holds this session and could not be reached; retry in a few seconds (it takes the session over when that node is gone)',
+  },
   STREAM_LIMIT_REACHED: {
     status: 503,
     message: 'The gateway serves as many event streams as it may (WAGATE_MAX_SSE_STREAMS); try again later or raise the setting',

@@ -18,7 +18,7 @@
 import type { Logger } from 'pino';
 import type { EventBus, EventListener } from './gateway.js';
 import { TRANSIENT_EVENT_TYPES, type GatewayEvent, type GatewayEventType } from './model.js';
-import type { DurableEvent, EventBatch, EventRepo, NewDelivery, SessionPatch } from '../store/types.js';
+import type { DurableEvent, EventBatch, EventRepo, Fence, NewDelivery, SessionPatch } from '../store/types.js';
 import { GroupCommitter } from './groupCommit.js';
 
 /** The audit history: a session's life, not its traffic. */
@@ -59,6 +59,8 @@ export interface EventPosition {
 export interface EventCommit {
   sessionId: string;
   patch: SessionPatch;
+  /** Cluster mode: the owner's fence the change is conditional on. */
+  fence?: Fence;
 }
 
 export class InMemoryEventBus implements EventBus {
@@ -73,6 +75,10 @@ export class InMemoryEventBus implements EventBus {
   private readonly buffer: GatewayEvent[] = [];
   private readonly bufferSize: number;
   private readonly all = new Set<EventListener>();
+  /** Listeners that must not hear other nodes' events (they act on sessions this node runs). */
+  private readonly localOnly = new Set<EventListener>();
+  /** Cluster mode: ids are this node's residue modulo `stride`, so no two nodes allocate the same id. */
+  private idSlot: { slot: number; stride: number } | null = null;
   private readonly bySession = new Map<string, Set<EventListener>>();
   /** One persistence chain per session: its writes and events commit in order. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -106,7 +112,7 @@ export class InMemoryEventBus implements EventBus {
 
   /** The next id; reserves the following block in the store once half of this one is used. */
   private takeId(): number {
-    const id = this.nextId++;
+    const id = this.idSlot ? this.slotId(this.idSlot) : this.nextId++;
     if (this.opts.repo && !this.reserving && this.reservedThrough - id < this.idBlock / 2) this.reserveMore();
     return id;
   }
@@ -148,6 +154,57 @@ export class InMemoryEventBus implements EventBus {
   }
 
   /**
+   * Cluster mode: many nodes allocate at once, so ids cannot be one counter.
+   * Each node takes only ids ≡ its slot (mod stride) — unique cluster-wide —
+   * from the clock (µs), so they are ordered by time across nodes.
+   */
+  private slotId({ slot, stride }: { slot: number; stride: number }): number {
+    const fromClock = Date.now() * 1000;
+    let id = fromClock - (fromClock % stride) + slot;
+    const floor = this.nextId;
+    if (id < floor) id = floor + ((slot - (floor % stride) + stride) % stride);
+    this.nextId = id + 1;
+    return id;
+  }
+
+  /** Cluster mode: allocate ids in this node's slot (call before the first emit). */
+  useIdSlot(slot: number, stride: number): void {
+    this.idSlot = { slot, stride };
+  }
+
+  /** The session's last committed seq (another node may have emitted since this one last did). */
+  async committedSeq(sessionId: string): Promise<number> {
+    return this.opts.repo ? this.opts.repo.sequenceOf(sessionId) : (this.seqs.get(sessionId) ?? 0);
+  }
+
+  /** A node taking a session over continues its seq after the last committed one. */
+  continueSeq(sessionId: string, seq: number): void {
+    this.seqs.set(sessionId, Math.max(seq, this.seqs.get(sessionId) ?? 0));
+  }
+
+  /** Subscribe to this node's own events only (all sessions). Returns unsubscribe. */
+  subscribeLocal(listener: EventListener): () => void {
+    this.localOnly.add(listener);
+    return () => this.localOnly.delete(listener);
+  }
+
+  /**
+   * An event another node emitted (cluster fan-out): buffered for resume and
+   * delivered to subscribers, never persisted or matched to webhooks again
+   * (its own node did that).
+   */
+  deliverRemote(event: GatewayEvent): void {
+    let i = this.buffer.length;
+    while (i > 0 && this.buffer[i - 1]!.id > event.id) i -= 1;
+    if (i > 0 && this.buffer[i - 1]!.id === event.id) return;
+    this.buffer.splice(i, 0, event);
+    if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    this.deliver(this.all, event);
+    const listeners = this.bySession.get(event.sessionId);
+    if (listeners) this.deliver(listeners, event);
+  }
+
+  /**
    * Announce an event. `write` (SessionWriter) takes over committing it: it
    * receives the batch and must commit it with its row change via `commit`.
    */
@@ -166,6 +223,7 @@ export class InMemoryEventBus implements EventBus {
       const dropped = this.buffer.splice(0, this.buffer.length - this.bufferSize);
       this.bufferedAfter = Math.max(this.bufferedAfter, dropped.at(-1)!.id);
     }
+    this.deliver(this.localOnly, event);
     this.deliver(this.all, event);
     const listeners = this.bySession.get(sessionId);
     if (listeners) this.deliver(listeners, event);
@@ -212,7 +270,9 @@ export class InMemoryEventBus implements EventBus {
       return;
     }
     if (batch.events.length === 0 && !session && !batch.messages?.length) return;
-    await this.committer.submit(session ? { ...batch, session: { id: session.sessionId, patch: session.patch } } : batch);
+    await this.committer.submit(
+      session ? { ...batch, session: { id: session.sessionId, patch: session.patch, ...(session.fence ? { fence: session.fence } : {}) } } : batch,
+    );
   }
 
   private async commitGroup(batches: EventBatch[]): Promise<void> {

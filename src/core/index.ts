@@ -15,6 +15,8 @@ import { SessionManager } from './sessions/sessionManager.js';
 import { MessageService } from './messaging/messageService.js';
 import type { MediaLimits } from './messaging/mediaSource.js';
 import { StoreWebhookService, type WebhookSettings } from './webhooks/webhookService.js';
+import { Cluster } from './cluster/index.js';
+import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from './sessions/restorePacer.js';
 
 export interface CoreDeps {
   store: Store;
@@ -37,6 +39,8 @@ export interface CoreDeps {
   webhooks?: Partial<WebhookSettings>;
   /** Most sessions held at once (0 = no cap; default DEFAULT_MAX_SESSIONS). */
   maxSessions?: number;
+  /** PostgreSQL only: this node's id and lease among the nodes sharing the database. */
+  cluster?: { nodeId?: string; leaseMs?: number };
 }
 
 export interface Core extends GatewayCore {
@@ -46,6 +50,8 @@ export interface Core extends GatewayCore {
   /** Failures the gateway survived (for /metrics). */
   faults: FaultCounter;
   webhooks: StoreWebhookService;
+  /** Set when the store is PostgreSQL: this node's part in the cluster. */
+  cluster: Cluster | undefined;
 }
 
 export async function createCore(deps: CoreDeps): Promise<Core> {
@@ -77,7 +83,25 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     backoff: deps.backoff,
     rateLimiter,
     maxSessions: deps.maxSessions,
+    clustered: deps.store.cluster !== undefined,
   });
+  let cluster: Cluster | undefined;
+  if (deps.store.cluster) {
+    cluster = new Cluster({
+      store: deps.store.cluster,
+      sessions,
+      events,
+      logger: deps.logger,
+      nodeId: deps.cluster?.nodeId,
+      leaseMs: deps.cluster?.leaseMs,
+      pacing: {
+        max: deps.restoreConcurrency ?? DEFAULT_RESTORE_CONCURRENCY,
+        targetDelayMs: deps.restoreLoopDelayMs ?? DEFAULT_RESTORE_LOOP_DELAY_MS,
+      },
+    });
+    // Before the first event: ids come from this node's slot.
+    await cluster.join();
+  }
   // Subscriptions are matched from the first event on, and what the last run left pending is delivered.
   const webhooks = new StoreWebhookService({
     store: deps.store,
@@ -105,6 +129,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     events,
     faults,
     webhooks,
+    cluster,
     apiKeys: new StoreApiKeyService(deps.store),
     sandbox: deps.sandbox,
     deriveSecret: (purpose) => deps.store.deriveSecret(purpose),

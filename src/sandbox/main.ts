@@ -9,6 +9,7 @@
  *   --control-port <n>     WAGATE_SANDBOX_CONTROL_PORT  default 7481 (0: any free port)
  *   --state-dir <dir>      WAGATE_SANDBOX_STATE_DIR     default none (in memory only)
  *   --log-level <level>    WAGATE_SANDBOX_LOG_LEVEL     default info (logs go to stderr)
+ *   --idle-timeout-ms <n>  WAGATE_SANDBOX_IDLE_TIMEOUT_MS  drop clients silent this long (default never)
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       'control-port': { type: 'string' },
       'state-dir': { type: 'string' },
       'log-level': { type: 'string' },
+      'idle-timeout-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -49,7 +51,12 @@ async function main(): Promise<void> {
   const stateDir = values['state-dir'] ?? env.WAGATE_SANDBOX_STATE_DIR ?? undefined;
   const logger = pino({ level: values['log-level'] ?? env.WAGATE_SANDBOX_LOG_LEVEL ?? 'info' }, pino.destination(2));
 
-  const network = await SandboxNetwork.start({ host, port, ...(stateDir ? { stateDir } : {}), logger });
+  const idleRaw = values['idle-timeout-ms'] ?? env.WAGATE_SANDBOX_IDLE_TIMEOUT_MS;
+  const idleTimeoutMs = idleRaw === undefined || idleRaw === '' ? undefined : Number(idleRaw);
+  if (idleTimeoutMs !== undefined && !(Number.isInteger(idleTimeoutMs) && idleTimeoutMs > 0)) {
+    throw new Error(`--idle-timeout-ms must be a positive number of milliseconds, got "${idleRaw}"`);
+  }
+  const network = await SandboxNetwork.start({ host, port, ...(stateDir ? { stateDir } : {}), ...(idleTimeoutMs ? { idleTimeoutMs } : {}), logger });
   let control: ControlServer;
   try {
     control = await ControlServer.listen(network, host, controlPort, logger.child({ component: 'sandbox-control' }));

@@ -76,6 +76,11 @@ export class SandboxNetwork {
   readonly conversations: Conversations;
   private stopped = false;
 
+  private concurrentLogins = 0;
+  private conflictsSent = 0;
+  private readonly concurrentDevices = new Set<string>();
+  private idleSweep: NodeJS.Timeout | null = null;
+
   private constructor(
     private readonly registry: AccountRegistry,
     private readonly opts: SandboxOptions,
@@ -113,6 +118,28 @@ export class SandboxNetwork {
     registerGroupAdminHandlers(this.router, ctx);
     registerOfflineHandlers(this.router, ctx);
     presence.register(this.router);
+    if (opts.idleTimeoutMs !== undefined && opts.idleTimeoutMs > 0) {
+      const idleMs = opts.idleTimeoutMs;
+      this.idleSweep = setInterval(() => {
+        const before = Date.now() - idleMs;
+        for (const peer of this.peers.values()) {
+          if (!peer.conn.isClosed && peer.conn.lastInboundAt < before) {
+            peer.conn.logger.info({ idleMs }, 'silent connection dropped');
+            peer.conn.drop();
+          }
+        }
+      }, Math.max(100, Math.floor(idleMs / 4)));
+      this.idleSweep.unref();
+    }
+  }
+
+  /**
+   * Logins that found the device already connected (two clients on one set
+   * of credentials) and the 440 conflicts sent for them: a gateway cluster
+   * must keep both at zero.
+   */
+  loginStats(): { concurrentLogins: number; conflictsSent: number; devices: string[] } {
+    return { concurrentLogins: this.concurrentLogins, conflictsSent: this.conflictsSent, devices: [...this.concurrentDevices] };
   }
 
   static async start(opts: SandboxOptions = {}): Promise<SandboxNetwork> {
@@ -262,6 +289,7 @@ export class SandboxNetwork {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.idleSweep) clearInterval(this.idleSweep);
     for (const peer of this.peers.values()) peer.conn.drop();
     await this.server.close();
     this.registry.flush();
@@ -329,7 +357,14 @@ export class SandboxNetwork {
     }
     const jid = deviceJid(account, device.deviceId);
     // One live connection per device: the newer one replaces the older.
-    for (const other of this.livePeersOf(account, device.deviceId)) {
+    const others = this.livePeersOf(account, device.deviceId);
+    if (others.length > 0) {
+      this.concurrentLogins += 1;
+      this.concurrentDevices.add(jid);
+      conn.logger.warn({ jid, others: others.length }, 'login while the device is connected elsewhere: replacing (440)');
+    }
+    for (const other of others) {
+      this.conflictsSent += 1;
       other.conn.streamError(null, node('conflict', { type: 'replaced' }));
     }
     const peer = this.peerOf(conn);

@@ -24,6 +24,11 @@ export interface SandboxOptions {
    */
   load?: boolean;
   /**
+   * Drop a connection that sent nothing for this long, as WhatsApp's servers
+   * drop a silent client (a paused process). Unset: never.
+   */
+  idleTimeoutMs?: number;
+  /**
    * What each phone pushes to a device it just linked, once the device is
    * first online: app-state sync keys and a history-sync notification
    * (inline payload) listing its contacts and groups, like a real phone.

@@ -3,10 +3,11 @@
  * cipher. Reads are one query per chunk of ids; a writeKeys batch is one
  * transaction of a few multi-row statements.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { aad, type Cipher } from './cipher.js';
-import type { Database } from './schema.js';
-import type { AuthRepo, AuthStore, KeyWrite } from './types.js';
+import { assertFence } from './fence.js';
+import type { Database, StoreDialect } from './schema.js';
+import type { AuthRepo, AuthStore, FenceSource, KeyWrite } from './types.js';
 
 // Keeps every statement far below SQLite's and pg's bound-parameter limits.
 const READ_CHUNK = 500;
@@ -30,8 +31,16 @@ function validateWrites(sessionId: string, writes: KeyWrite[]): void {
   }
 }
 
-function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string): AuthStore {
+function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string, dialect: StoreDialect, fence?: FenceSource): AuthStore {
   const credsWhat = `credentials of session "${sessionId}"`;
+  // Cluster mode: a write lands only while this node still owns the session (checked in the write's transaction).
+  const guarded = async (write: (trx: Transaction<Database>) => Promise<void>): Promise<void> => {
+    await db.transaction().execute(async (trx) => {
+      const current = fence?.();
+      if (current) await assertFence(trx, dialect, sessionId, current);
+      await write(trx);
+    });
+  };
   return {
     sessionId,
 
@@ -49,11 +58,13 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
       if (typeof json !== 'string') throw new TypeError(`writeCreds for session "${sessionId}" needs a string`);
       const value = cipher.encrypt(json, aad.creds(sessionId));
       const updatedAt = new Date().toISOString();
-      await db
-        .insertInto('credentials')
-        .values({ session_id: sessionId, value, updated_at: updatedAt })
-        .onConflict((oc) => oc.column('session_id').doUpdateSet({ value, updated_at: updatedAt }))
-        .execute();
+      await guarded(async (trx) => {
+        await trx
+          .insertInto('credentials')
+          .values({ session_id: sessionId, value, updated_at: updatedAt })
+          .onConflict((oc) => oc.column('session_id').doUpdateSet({ value, updated_at: updatedAt }))
+          .execute();
+      });
     },
 
     async readKeys(type: string, ids: string[]): Promise<Record<string, string>> {
@@ -108,7 +119,7 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
         }
       }
 
-      await db.transaction().execute(async (trx) => {
+      await guarded(async (trx) => {
         for (const [type, ids] of deletesByType) {
           for (const part of chunks(ids, DELETE_CHUNK)) {
             await trx
@@ -141,7 +152,7 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
     },
 
     async wipe(): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await guarded(async (trx) => {
         await trx.deleteFrom('signal_keys').where('session_id', '=', sessionId).execute();
         await trx.deleteFrom('credentials').where('session_id', '=', sessionId).execute();
       });
@@ -149,10 +160,10 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
   };
 }
 
-export function createAuthRepo(db: Kysely<Database>, cipher: Cipher): AuthRepo {
+export function createAuthRepo(db: Kysely<Database>, cipher: Cipher, dialect: StoreDialect = 'sqlite'): AuthRepo {
   return {
-    forSession(sessionId: string): AuthStore {
-      return createAuthStore(db, cipher, sessionId);
+    forSession(sessionId: string, fence?: FenceSource): AuthStore {
+      return createAuthStore(db, cipher, sessionId, dialect, fence);
     },
   };
 }

@@ -13,6 +13,7 @@ export type StoreErrorCode =
   | 'NETWORK_MISMATCH' // data written for the sandbox opened for WhatsApp, or the reverse
   | 'STORE_IN_USE' // an offline operation found a running gateway holding the database
   | 'DATABASE_MISSING' // an offline operation found no database to work on
+  | 'FENCED' // a write by a node that no longer owns the session (its epoch is stale)
   | 'CLOSED';
 
 export class StoreError extends Error {

@@ -17,7 +17,8 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { MessageColumns } from './messageRepo.js';
 import { pendingDeliveryRow } from './webhookRepo.js';
 import type { Database, EventsTable, WebhookDeliveriesTable } from './schema.js';
-import { sessionPatchColumns } from './sessionRepo.js';
+import { assertFence } from './fence.js';
+import { sessionPatchColumns, updateSession } from './sessionRepo.js';
 import type { EventBatch, EventRepo, EventRow } from './types.js';
 
 export const EVENTS_KEPT_PER_SESSION = 1000;
@@ -65,7 +66,12 @@ function trimSchedule(keepPerSession: number): (sessionId: string, added: number
 }
 
 /** `messages`: how message rows become columns (sealed); without it a batch with message writes is refused. */
-export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KEPT_PER_SESSION, messages?: MessageColumns): EventRepo {
+export function createEventRepo(
+  db: Kysely<Database>,
+  keepPerSession = EVENTS_KEPT_PER_SESSION,
+  dialect: 'sqlite' | 'postgres' = 'sqlite',
+  messages?: MessageColumns,
+): EventRepo {
   const trimDue = trimSchedule(keepPerSession);
   return {
     async append(row: EventRow): Promise<void> {
@@ -114,7 +120,9 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
         for (const batch of batches) {
           if (batch.session) {
             const set = sessionPatchColumns(batch.session.patch);
-            if (Object.keys(set).length > 0) await trx.updateTable('sessions').set(set).where('id', '=', batch.session.id).execute();
+            // Fenced: a stale owner's change and its events are refused together (the group retries the others alone).
+            if (Object.keys(set).length > 0) await updateSession(trx, batch.session.id, set, batch.session.fence);
+            else if (batch.session.fence) await assertFence(trx, dialect, batch.session.id, batch.session.fence);
           }
           for (const write of batch.messages ?? []) {
             if (!messages) throw new Error('this event repo was made without message columns');
@@ -157,6 +165,11 @@ export function createEventRepo(db: Kysely<Database>, keepPerSession = EVENTS_KE
           await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + ROWS_PER_INSERT)).execute();
         }
       });
+    },
+
+    async sequenceOf(sessionId: string): Promise<number> {
+      const row = await db.selectFrom('event_sequences').select('seq').where('session_id', '=', sessionId).executeTakeFirst();
+      return Number(row?.seq ?? 0);
     },
 
     async sequences(): Promise<{ lastEventId: number; seqBySession: Map<string, number> }> {

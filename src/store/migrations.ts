@@ -206,6 +206,59 @@ function webhooks(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Many nodes on one PostgreSQL: the nodes and their heartbeats (a node's
+ * lease), each session's owner and fencing epoch, a change counter on
+ * session rows (so a node can tell cheaply that its view is current) and the
+ * short-lived feed that carries every node's events to every other node.
+ * SQLite gets the same columns and tables (one schema), but no triggers: it
+ * is single-node only.
+ */
+function cluster(dialect: StoreDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('nodes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('address', 'text')
+        .addColumn('slot', 'integer', (c) => c.notNull().unique())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+        .addColumn('draining', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('sessions').addColumn('owner_node', 'text').execute();
+      await db.schema.alterTable('sessions').addColumn('owner_epoch', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('sessions').addColumn('rev', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.createIndex('sessions_owner_idx').on('sessions').column('owner_node').execute();
+      await db.schema.createIndex('sessions_rev_idx').on('sessions').column('rev').execute();
+      await db.schema
+        .createTable('cluster_events')
+        .addColumn('id', 'bigint', (c) => c.primaryKey())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('cluster_events_created_idx').on('cluster_events').column('created_at').execute();
+      if (dialect !== 'postgres') return;
+      // Every row change gets the next revision, and wakes the other nodes (after commit) with the session id.
+      await sql`CREATE SEQUENCE sessions_rev_seq`.execute(db);
+      await sql`
+        CREATE FUNCTION wagate_session_rev() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN NEW.rev := nextval('sessions_rev_seq'); RETURN NEW; END $$`.execute(db);
+      await sql`
+        CREATE FUNCTION wagate_session_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('wagate_s_' || current_schema(), COALESCE(NEW.id, OLD.id));
+          RETURN NULL;
+        END $$`.execute(db);
+      await sql`CREATE TRIGGER sessions_rev BEFORE INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION wagate_session_rev()`.execute(db);
+      await sql`CREATE TRIGGER sessions_notify AFTER INSERT OR UPDATE OR DELETE ON sessions FOR EACH ROW EXECUTE FUNCTION wagate_session_notify()`.execute(
+        db,
+      );
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
@@ -214,6 +267,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0002_pairing_code_requests': pairingCodeRequests,
         '0003_messages': messages(dialect),
         '0004_webhooks': webhooks(dialect),
+        '0005_cluster': cluster(dialect),
       };
     },
   };

@@ -21,6 +21,32 @@ export interface SessionsTable {
   created_at: string;
   updated_at: string;
   connected_at: string | null;
+  /** The node holding the session's live connection (null: none). */
+  owner_node: Generated<string | null>;
+  /** Bumped by every claim: the owner's writes are conditional on it (fencing). */
+  owner_epoch: Generated<number | string>;
+  /** PostgreSQL: set from a sequence on every change (a trigger); lets a node tell its view is current. */
+  rev: Generated<number | string>;
+}
+
+export interface NodesTable {
+  id: string;
+  /** Where other nodes reach this one's HTTP API (forwarded commands). */
+  address: string | null;
+  /** Unique among nodes: the residue of the event ids this node allocates. */
+  slot: number;
+  started_at: number | string;
+  /** Database clock, epoch ms: the lease runs until heartbeat_at + lease. */
+  heartbeat_at: number | string;
+  draining: number;
+}
+
+/** Events on their way to the other nodes (kept minutes, not a history). */
+export interface ClusterEventsTable {
+  id: number | string;
+  node_id: string;
+  payload: string;
+  created_at: number | string;
 }
 
 export interface CredentialsTable {
@@ -156,6 +182,8 @@ export interface Database {
   event_sequences: EventSequencesTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  nodes: NodesTable;
+  cluster_events: ClusterEventsTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

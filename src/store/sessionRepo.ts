@@ -1,11 +1,13 @@
 /** Sessions table: plain rows (nothing secret), with an explicit cascade on delete. */
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { StoreError } from './errors.js';
-import type { SessionPatch, SessionRepo, SessionRow } from './types.js';
+import { fencedError } from './fence.js';
+import type { Fence, SessionPatch, SessionRepo, SessionRow } from './types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { isUniqueViolation } from './sqlErrors.js';
 
 type Column = keyof SessionsTable;
+type Db = Kysely<Database> | Transaction<Database>;
 
 // Field → column, one place, so update() can turn a patch into a single UPDATE.
 const COLUMNS = {
@@ -24,7 +26,7 @@ const COLUMNS = {
   connectedAt: 'connected_at',
 } as const satisfies Record<keyof SessionPatch, Column>;
 
-function toRow(r: Selectable<SessionsTable>): SessionRow {
+export function toRow(r: Selectable<SessionsTable>): SessionRow {
   return {
     id: r.id,
     displayName: r.display_name,
@@ -54,6 +56,18 @@ export function sessionPatchColumns(patch: SessionPatch): Updateable<SessionsTab
     target[column] = field === 'wantConnected' ? (value ? 1 : 0) : value;
   }
   return set;
+}
+
+/** One row change; with a fence, only while the row still names that owner and epoch. */
+export async function updateSession(db: Db, id: string, set: Updateable<SessionsTable>, fence?: Fence): Promise<void> {
+  let query = db.updateTable('sessions').set(set).where('id', '=', id);
+  if (fence) query = query.where('owner_node', '=', fence.nodeId).where('owner_epoch', '=', fence.epoch);
+  const result = await query.executeTakeFirst();
+  if (fence && Number(result.numUpdatedRows) === 0) {
+    // A deleted session is not a lost lease: nothing to refuse.
+    const exists = await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst();
+    if (exists) throw fencedError(id, fence);
+  }
 }
 
 export function createSessionRepo(db: Kysely<Database>): SessionRepo {
@@ -98,10 +112,10 @@ export function createSessionRepo(db: Kysely<Database>): SessionRepo {
       return rows.map(toRow);
     },
 
-    async update(id: string, patch: SessionPatch): Promise<void> {
+    async update(id: string, patch: SessionPatch, fence?: Fence): Promise<void> {
       const set = sessionPatchColumns(patch);
       if (Object.keys(set).length === 0) return;
-      await db.updateTable('sessions').set(set).where('id', '=', id).execute();
+      await updateSession(db, id, set, fence);
     },
 
     async delete(id: string): Promise<void> {

@@ -10,6 +10,8 @@ import { aad, Cipher } from './cipher.js';
 import { connect } from './connect.js';
 import { isStoreError, StoreError } from './errors.js';
 import { createEventRepo } from './eventRepo.js';
+import { createClusterRepo } from './clusterRepo.js';
+import { listen } from './clusterListener.js';
 import { createMasterKeyFile, masterKeyFromOption, masterKeyPath, readMasterKeyFile } from './masterKey.js';
 import { migrateToLatest } from './migrations.js';
 import { readPinnedSecrets, secretDeriver } from './pinnedSecrets.js';
@@ -109,10 +111,17 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
     let closed = false;
     return {
       dialect,
+      cluster:
+        dialect === 'postgres'
+          ? {
+              ...createClusterRepo(db),
+              listen: (channels, onNotify, onReconnect) => listen(opts.listenUrl ?? opts.url, channels, onNotify, onReconnect, log),
+            }
+          : undefined,
       sessions: createSessionRepo(db),
-      auth: createAuthRepo(db, openCipher),
+      auth: createAuthRepo(db, openCipher, dialect),
       apiKeys: createApiKeyRepo(db),
-      events: createEventRepo(db, undefined, messageColumns(openCipher)),
+      events: createEventRepo(db, undefined, dialect, messageColumns(openCipher)),
       settings,
       pairingRequests: createPairingRequestRepo(db),
       messages: createMessageRepo(db, openCipher),

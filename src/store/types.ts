@@ -5,6 +5,7 @@
  * strings. Values are opaque JSON strings produced by the engine adapter.
  */
 import type { LifetimeStatus, SessionState } from '../domain/sessionState.js';
+import type { ClusterRepo } from './clusterRepo.js';
 
 export interface SessionRow {
   id: string;
@@ -27,12 +28,22 @@ export interface SessionRow {
 
 export type SessionPatch = Partial<Omit<SessionRow, 'id' | 'createdAt'>>;
 
+/** The owner and epoch a write is conditional on (cluster mode); StoreError FENCED when they are stale. */
+export interface Fence {
+  nodeId: string;
+  epoch: number;
+}
+
+/** The fence of a writer whose epoch may change (a re-claim); undefined = an unconditional write. */
+export type FenceSource = () => Fence | undefined;
+
 export interface SessionRepo {
   /** Throws StoreError DUPLICATE when the id is taken. */
   create(row: SessionRow): Promise<void>;
   get(id: string): Promise<SessionRow | undefined>;
   list(): Promise<SessionRow[]>;
-  update(id: string, patch: SessionPatch): Promise<void>;
+  /** With `fence`, only while the session is still owned by it (else StoreError FENCED). */
+  update(id: string, patch: SessionPatch, fence?: Fence): Promise<void>;
   /** Removes the session and everything belonging to it (credentials, keys, scoped API keys, events). */
   delete(id: string): Promise<void>;
 }
@@ -59,7 +70,8 @@ export interface AuthStore {
 }
 
 export interface AuthRepo {
-  forSession(sessionId: string): AuthStore;
+  /** With `fence`, every write is conditional on the session's owner and epoch (StoreError FENCED). */
+  forSession(sessionId: string, fence?: FenceSource): AuthStore;
 }
 
 export interface ApiKeyRow {
@@ -124,7 +136,7 @@ export type MessageWrite =
 
 /** What one transaction writes: optionally a session row change or message rows, the events, their deliveries. */
 export interface EventBatch {
-  session?: { id: string; patch: SessionPatch };
+  session?: { id: string; patch: SessionPatch; fence?: Fence };
   messages?: MessageWrite[];
   events: DurableEvent[];
   deliveries: NewDelivery[];
@@ -147,6 +159,8 @@ export interface EventRepo {
    * never stored. Never lowers the mark.
    */
   reserveIds(through: number): Promise<void>;
+  /** One session's last committed seq (a node taking the session over continues after it). */
+  sequenceOf(sessionId: string): Promise<number>;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -302,8 +316,16 @@ export interface MessageRepo {
   expireIdempotencyKeys(before: string): Promise<void>;
 }
 
+/** PostgreSQL only: what many nodes on one database share (src/store/clusterRepo.ts). */
+export interface ClusterStore extends ClusterRepo {
+  /** LISTEN on `channels` on a connection of its own; `onReconnect` after a lost connection came back. */
+  listen(channels: string[], onNotify: (channel: string, payload: string) => void, onReconnect: () => void): Promise<{ close(): Promise<void> }>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Set on PostgreSQL (many nodes may share it); undefined on SQLite (one node). */
+  readonly cluster: ClusterStore | undefined;
   readonly sessions: SessionRepo;
   readonly auth: AuthRepo;
   readonly apiKeys: ApiKeyRepo;
@@ -324,4 +346,7 @@ export interface StoreOptions {
   dataDir: string;
   /** 32-byte key as 64 hex chars or base64; else read/generate `<dataDir>/master.key` (0600). */
   masterKey?: string;
+  /** PostgreSQL: a direct connection for LISTEN when `url` goes through a transaction-mode pooler. */
+  listenUrl?: string;
 }
+export type { OwnedRow, NodeRow, ClusterEventRow } from './clusterRepo.js';

@@ -32,6 +32,9 @@ function memoryRepo(): EventRepo & { rows: EventRow[]; reserved: number } {
       for (const r of rows) seqBySession.set(r.sessionId, Math.max(r.seq ?? 0, seqBySession.get(r.sessionId) ?? 0));
       return { lastEventId: Math.max(this.reserved, ...rows.map((r) => r.id ?? 0)), seqBySession };
     },
+    async sequenceOf(sessionId: string) {
+      return Math.max(0, ...rows.filter((r) => r.sessionId === sessionId).map((r) => r.seq ?? 0));
+    },
   };
 }
 

@@ -59,7 +59,10 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
   });
   res.flushHeaders();
 
-  let lastSent = opts.lastEventId ?? -1;
+  // Ids are unique but, with several nodes, may arrive slightly out of order:
+  // drop what the client had (at or before its resume point) and repeats, not every lower id.
+  let floor = opts.lastEventId ?? -1;
+  const recent = new Set<number>();
   let closed = false;
   const accept = opts.filter ?? (() => true);
   const snapshotFrame = opts.snapshot ? formatSseEvent(opts.snapshot) : '';
@@ -76,8 +79,9 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
     }
   };
   const send = (event: GatewayEvent): void => {
-    if (event.id <= lastSent || !accept(event)) return;
-    lastSent = event.id;
+    if (event.id <= floor || recent.has(event.id) || !accept(event)) return;
+    recent.add(event.id);
+    if (recent.size > 4096) recent.delete(recent.values().next().value!);
     write(formatSseEvent(event));
   };
 
@@ -89,7 +93,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
   }
   if (opts.snapshot) {
     write(snapshotFrame);
-    lastSent = Math.max(lastSent, opts.snapshot.id);
+    floor = Math.max(floor, opts.snapshot.id);
   }
   const unsubscribe = opts.events.subscribe(opts.sessionId, send);
   const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);

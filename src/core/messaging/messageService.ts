@@ -70,7 +70,8 @@ export class MessageService {
         });
     });
     // A session that (re)connects sends what waited for it.
-    opts.events.subscribe(undefined, (event) => {
+    // Only this node's sessions: another node's session sends from that node.
+    opts.events.subscribeLocal((event) => {
       if (event.type === 'connection.state' && event.data.state === 'connected') this.queue.kick(event.sessionId);
     });
   }

@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { Engine } from '../../engine/types.js';
-import type { Store } from '../../store/types.js';
+import type { AuthStore, Store } from '../../store/types.js';
+import { fencedAuth, NO_LEASE } from './fencedAuth.js';
 import { GatewayError } from '../errors.js';
 import type { InMemoryEventBus } from '../eventBus.js';
 import { fromLowerLayer } from '../lowerErrors.js';
@@ -35,6 +36,10 @@ export interface LifecycleDeps extends Omit<EngineHookDeps, 'onEnded'> {
   defaultDeviceBrowser?: string;
   /** Most sessions held at once; create refuses above it (SESSION_LIMIT_REACHED). 0 = no cap. */
   maxSessions?: number;
+  /** Cluster mode: credential and key writes are conditional on the session's lease. */
+  clustered: boolean;
+  /** A credential or key write was refused: another node owns the session now. */
+  onFenced(entry: SessionEntry): void;
 }
 
 export class SessionLifecycle {
@@ -63,10 +68,14 @@ export class SessionLifecycle {
     } finally {
       this.creating -= 1;
     }
-    // A concurrent create of the same id lost the race in the store, not here.
-    if (registry.has(id)) throw new GatewayError('SESSION_EXISTS', undefined, { sessionId: id });
-    const entry = newSessionEntry(row);
-    registry.add(entry);
+    // A concurrent create of the same id lost the race in the store (DUPLICATE), not here. An entry
+    // present now is this very row, mirrored from the database's change notice (cluster mode).
+    let entry = registry.find(id);
+    if (entry) Object.assign(entry.row, row);
+    else {
+      entry = newSessionEntry(row);
+      registry.add(entry);
+    }
     this.deps.events.emit('session.created', id, { session: registry.view(entry) });
     await this.deps.events.stored(id);
     this.log(id).info('session created');
@@ -80,7 +89,7 @@ export class SessionLifecycle {
     return entry.queue.run(async () => {
       if (entry.runtime) return registry.view(entry);
       this.assertRunning();
-      const auth = this.deps.store.auth.forSession(sessionId);
+      const auth = this.authOf(entry);
       // An unlinked session starts from clean credentials: leftovers of an
       // earlier attempt (a half-done pairing code) would make the engine try
       // to log in as a device that does not exist.
@@ -205,7 +214,7 @@ export class SessionLifecycle {
         runtime = new SessionRuntime({
           sessionId: entry.row.id,
           engine: this.deps.engine,
-          auth: this.deps.store.auth.forSession(entry.row.id),
+          auth: this.authOf(entry),
           deviceBrowser: entry.row.deviceBrowser,
           logger: log,
           isPaired: () => true,
@@ -230,10 +239,19 @@ export class SessionLifecycle {
   }
 
   private async wipeLink(entry: SessionEntry, why: Why, eventReason: string): Promise<void> {
-    await this.deps.store.auth.forSession(entry.row.id).wipe();
+    await this.authOf(entry).wipe();
     await this.deps.writer.patch(entry, { meJid: null, meLid: null, meName: null, wantConnected: false });
     this.deps.events.emit('auth.logged_out', entry.row.id, { code: why.code, reason: eventReason });
     await this.deps.writer.transition(entry, 'logged_out', why, true);
+  }
+
+  /** The session's credentials; in cluster mode every write is fenced by this node's lease. */
+  private authOf(entry: SessionEntry): AuthStore {
+    if (!this.deps.clustered) return this.deps.store.auth.forSession(entry.row.id);
+    return fencedAuth(
+      this.deps.store.auth.forSession(entry.row.id, () => entry.lease ?? NO_LEASE),
+      () => this.deps.onFenced(entry),
+    );
   }
 
   private assertRoomForOneMore(): void {

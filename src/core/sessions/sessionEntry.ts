@@ -3,7 +3,7 @@
  * through to the store in order), its runtime, its linking material, and the
  * queue that serialises every change to it — commands and engine events alike.
  */
-import type { SessionPatch, SessionRow } from '../../store/types.js';
+import type { Fence, SessionPatch, SessionRow } from '../../store/types.js';
 import type { PairingCodeInfo, QrInfo } from '../model.js';
 import { SerialQueue } from '../serialQueue.js';
 import type { SessionRuntime } from './sessionRuntime.js';
@@ -19,6 +19,10 @@ export interface SessionEntry {
   writes: Promise<void>;
   /** Fields whose write failed; the next write carries them again. */
   unsaved: SessionPatch | null;
+  /** Cluster mode: the ownership this node holds (its writes are conditional on it); null = not this node's. */
+  lease: Fence | null;
+  /** Cluster mode: the node the database names as owner (null: none). */
+  ownerNode: string | null;
 }
 
 export function newSessionEntry(row: SessionRow): SessionEntry {
@@ -31,5 +35,7 @@ export function newSessionEntry(row: SessionRow): SessionEntry {
     queue: new SerialQueue(),
     writes: Promise.resolve(),
     unsaved: null,
+    lease: null,
+    ownerNode: null,
   };
 }

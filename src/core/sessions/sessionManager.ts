@@ -27,11 +27,13 @@ import { LiveConnections } from './liveConnection.js';
 import { PairingRateLimiter } from './pairingRateLimiter.js';
 import type { BackoffOptions } from './reconnectPolicy.js';
 import { loadSessions, restoreSessions, type RestoreDeps } from './restore.js';
-import type { PaceResult } from './restorePacer.js';
+import { runPaced, type PaceResult } from './restorePacer.js';
 import { SessionRegistry } from './sessionRegistry.js';
 import type { TrafficEvent } from './sessionRuntime.js';
 import { SessionWriter } from './sessionWriter.js';
 import { waitForSession } from './waitFor.js';
+import type { SessionEntry } from './sessionEntry.js';
+import { RUNNING_STATES } from '../../domain/sessionState.js';
 
 export interface SessionManagerOptions {
   store: Store;
@@ -53,6 +55,19 @@ export interface SessionManagerOptions {
   defaultDeviceBrowser?: string;
   /** Most sessions held at once (0 = no cap). */
   maxSessions?: number;
+  /** Cluster mode (PostgreSQL): only the owning node writes a session; see src/core/cluster. */
+  clustered?: boolean;
+}
+
+/**
+ * How commands find their session's owner in cluster mode: claimed for this
+ * node when no live node holds it, else SESSION_OWNED_ELSEWHERE (the HTTP
+ * layer forwards commands to the owner before they get here).
+ */
+export interface SessionOwnership {
+  ensureLocal(sessionId: string): Promise<void>;
+  /** Load every session (with its owner) instead of the single-node load. */
+  load(): Promise<void>;
 }
 
 export class SessionManager implements SessionService {
@@ -62,11 +77,21 @@ export class SessionManager implements SessionService {
   private readonly lifecycle: SessionLifecycle;
   private readonly linking: SessionLinking;
   private readonly restoreDeps: RestoreDeps;
+  readonly writer: SessionWriter;
+  private ownership: SessionOwnership | null = null;
 
   constructor(private readonly opts: SessionManagerOptions) {
     const { store, events, faults, logger, engine } = opts;
     const registry = this.registry;
-    const writer = new SessionWriter({ store, registry, events, faults, logger });
+    const writer = new SessionWriter({
+      store,
+      registry,
+      events,
+      faults,
+      logger,
+      ...(opts.clustered ? { cluster: { onFenced: (entry: SessionEntry) => void this.dropLocal(entry, 'fenced') } } : {}),
+    });
+    this.writer = writer;
     const runInBackground = backgroundRunner({ logger, faults });
     this.linking = new SessionLinking({
       registry,
@@ -102,6 +127,8 @@ export class SessionManager implements SessionService {
       backoff: opts.backoff,
       defaultDeviceBrowser: opts.defaultDeviceBrowser,
       maxSessions: opts.maxSessions,
+      clustered: opts.clustered ?? false,
+      onFenced: (entry) => void this.dropLocal(entry, 'fenced'),
     });
     this.live = new LiveConnections(registry, logger);
     this.restoreDeps = {
@@ -117,14 +144,61 @@ export class SessionManager implements SessionService {
     };
   }
 
-  /** Load every session from the store (before serving). */
-  load(): Promise<void> {
-    return loadSessions(this.restoreDeps);
+  /** Cluster mode: the ownership module (set once, before load). */
+  attachOwnership(ownership: SessionOwnership): void {
+    this.ownership = ownership;
   }
 
-  /** Reconnect the paired sessions that should be connected, paced. */
+  /** Load every session from the store (before serving). */
+  load(): Promise<void> {
+    return this.ownership ? this.ownership.load() : loadSessions(this.restoreDeps);
+  }
+
+  /** Reconnect the paired sessions that should be connected, paced (cluster mode: the balancer does). */
   restore(): Promise<PaceResult> {
+    if (this.ownership) return runPaced([], 1, async () => undefined);
     return restoreSessions(this.restoreDeps);
+  }
+
+  /** Connect a session this node owns (cluster: after a claim), without the ownership check. */
+  connectOwned(sessionId: string, reason: string): Promise<SessionView> {
+    return this.lifecycle.connect(sessionId, reason);
+  }
+
+  /**
+   * Let go of a session at once, writing nothing (its lease is gone: another
+   * node may own it now). The connection is closed before this resolves.
+   */
+  async dropLocal(entry: SessionEntry, why: string): Promise<void> {
+    if (entry.lease === null && entry.runtime === null) return;
+    entry.lease = null;
+    const runtime = entry.runtime;
+    entry.runtime = null;
+    this.linking.clear(entry);
+    if (runtime) this.opts.logger.child({ sessionId: entry.row.id }).warn({ why }, 'session dropped by this node');
+    await runtime?.stop().catch(() => undefined);
+  }
+
+  /**
+   * Hand a session over cleanly (drain, rebalance): close its connection and
+   * record it inactive under this node's fence, then stop owning it. The
+   * caller releases it in the database afterwards.
+   */
+  async handOver(entry: SessionEntry): Promise<void> {
+    await entry.queue.run(async () => {
+      const runtime = entry.runtime;
+      entry.runtime = null;
+      this.linking.clear(entry);
+      await runtime?.stop().catch(() => undefined);
+      if (RUNNING_STATES.includes(entry.row.state)) await this.writer.patch(entry, { state: entry.row.meJid ? 'inactive' : 'created' });
+      await this.writer.flush(entry);
+      await this.opts.events.stored(entry.row.id);
+      entry.lease = null;
+    });
+  }
+
+  private async local(sessionId: string): Promise<void> {
+    if (this.ownership) await this.ownership.ensureLocal(sessionId);
   }
 
   list(): SessionView[] {
@@ -147,19 +221,23 @@ export class SessionManager implements SessionService {
     return this.lifecycle.create(input);
   }
 
-  delete(sessionId: string): Promise<void> {
+  async delete(sessionId: string): Promise<void> {
+    await this.local(sessionId);
     return this.lifecycle.delete(sessionId);
   }
 
-  connect(sessionId: string): Promise<SessionView> {
+  async connect(sessionId: string): Promise<SessionView> {
+    await this.local(sessionId);
     return this.lifecycle.connect(sessionId);
   }
 
-  disconnect(sessionId: string): Promise<SessionView> {
+  async disconnect(sessionId: string): Promise<SessionView> {
+    await this.local(sessionId);
     return this.lifecycle.disconnect(sessionId);
   }
 
-  logout(sessionId: string): Promise<SessionView> {
+  async logout(sessionId: string): Promise<SessionView> {
+    await this.local(sessionId);
     return this.lifecycle.logout(sessionId);
   }
 
@@ -171,15 +249,18 @@ export class SessionManager implements SessionService {
     return this.linking.getQr(sessionId);
   }
 
-  waitForQr(sessionId: string, timeoutMs: number): Promise<QrInfo> {
+  async waitForQr(sessionId: string, timeoutMs: number): Promise<QrInfo> {
+    await this.local(sessionId);
     return this.linking.waitForQr(sessionId, timeoutMs);
   }
 
-  requestPairingCode(sessionId: string, phoneNumber: string): Promise<PairingCodeInfo> {
+  async requestPairingCode(sessionId: string, phoneNumber: string): Promise<PairingCodeInfo> {
+    await this.local(sessionId);
     return this.linking.requestPairingCode(sessionId, phoneNumber);
   }
 
-  connectAndRequestPairingCode(sessionId: string, phoneNumber: string, timeoutMs: number): Promise<PairingCodeInfo> {
+  async connectAndRequestPairingCode(sessionId: string, phoneNumber: string, timeoutMs: number): Promise<PairingCodeInfo> {
+    await this.local(sessionId);
     return this.linking.connectAndRequestPairingCode(sessionId, phoneNumber, timeoutMs);
   }
 

@@ -10,7 +10,7 @@ import type { SessionView } from '../model.js';
 import type { SessionEntry } from './sessionEntry.js';
 import { assertValidSessionId } from './sessionId.js';
 import { toSessionView } from './sessionView.js';
-import { LINKING_STATES } from '../../domain/sessionState.js';
+import { LINKING_STATES, RUNNING_STATES } from '../../domain/sessionState.js';
 
 export class SessionRegistry {
   private readonly entries = new Map<string, SessionEntry>();
@@ -61,7 +61,11 @@ export class SessionRegistry {
   }
 
   view(entry: SessionEntry): SessionView {
-    return toSessionView(entry.row, { active: entry.runtime !== null, qrAvailable: liveQr(entry) !== null });
+    // Cluster mode: a session another node runs is active there; its QR is served by that node.
+    const remote = entry.lease === null && entry.ownerNode !== null;
+    const active = entry.runtime !== null || (remote && RUNNING_STATES.includes(entry.row.state));
+    const qrAvailable = liveQr(entry) !== null || (remote && entry.row.state === 'qr');
+    return toSessionView(entry.row, { active, qrAvailable });
   }
 }
 

@@ -9,6 +9,7 @@
  * carried by the session's next write.
  */
 import type { Logger } from 'pino';
+import { isStoreError } from '../../store/errors.js';
 import type { EventBatch, SessionPatch, SessionRow, Store } from '../../store/types.js';
 import type { InMemoryEventBus } from '../eventBus.js';
 import type { FaultCounter } from '../faults.js';
@@ -29,6 +30,12 @@ export interface SessionWriterDeps {
   events: InMemoryEventBus;
   faults: FaultCounter;
   logger: Logger;
+  /**
+   * Cluster mode: only the owner writes a session, every write conditional
+   * on its epoch; a refused (fenced) write tells `onFenced`, which drops the
+   * session here. Changes to a session this node does not own are ignored.
+   */
+  cluster?: { onFenced(entry: SessionEntry): void };
 }
 
 export class SessionWriter {
@@ -36,6 +43,7 @@ export class SessionWriter {
 
   /** Apply a change in memory at once and persist it after the session's earlier writes. */
   patch(entry: SessionEntry, patch: SessionPatch): Promise<void> {
+    if (!this.owns(entry)) return Promise.resolve();
     const updatedAt = new Date().toISOString();
     Object.assign(entry.row, patch, { updatedAt });
     entry.writes = this.deps.events.enqueue(entry.row.id, () => this.write(entry, { ...patch, updatedAt }));
@@ -48,6 +56,7 @@ export class SessionWriter {
    */
   async transition(entry: SessionEntry, to: SessionState, why: Why, recordDisconnect = false): Promise<void> {
     const from = entry.row.state;
+    if (!this.owns(entry)) return;
     if (from === to && (to !== 'connecting' || !recordDisconnect)) return;
     assertTransition(from, to);
     const patch: Partial<SessionRow> = { state: to };
@@ -91,10 +100,18 @@ export class SessionWriter {
     }
     const pending: SessionPatch = { ...entry.unsaved, ...patch };
     entry.unsaved = null;
+    const fence = entry.lease ?? undefined;
+    if (this.deps.cluster && !fence) return;
     try {
-      if (batch && batch.events.length > 0) await events.commit(batch, { sessionId: entry.row.id, patch: pending });
-      else await this.deps.store.sessions.update(entry.row.id, pending);
+      if (batch && batch.events.length > 0) await events.commit(batch, { sessionId: entry.row.id, patch: pending, fence });
+      else await this.deps.store.sessions.update(entry.row.id, pending, fence);
     } catch (err) {
+      if (isStoreError(err) && err.code === 'FENCED') {
+        // Another node owns the session now: nothing of this node's may land; it lets the session go.
+        this.log(entry).warn({ epoch: fence?.epoch }, 'write refused: another node took the session over; dropping it here');
+        this.deps.cluster?.onFenced(entry);
+        return;
+      }
       entry.unsaved = pending;
       this.deps.faults.record('store_write');
       this.log(entry).error({ err }, 'could not persist a session change; it is kept in memory and retried with the next write');
@@ -103,6 +120,11 @@ export class SessionWriter {
         await events.commit(batch).catch((e: unknown) => this.log(entry).warn({ err: e }, 'could not persist event'));
       }
     }
+  }
+
+  /** Single node: always. Cluster mode: only while this node holds the session's lease. */
+  owns(entry: SessionEntry): boolean {
+    return !this.deps.cluster || entry.lease !== null;
   }
 
   private log(entry: SessionEntry): Logger {

@@ -11,6 +11,7 @@
  *   GET    /phones/:n/devices      DELETE /phones/:n/devices/:id
  *   POST   /phones/:n/scan {qr}    POST /phones/:n/link-code {code}
  *   GET    /phones/:n/messages     GET /phones/:n/messages/:id/media (the decrypted file)
+ *   GET    /stats/logins                            concurrent logins per device and 440s sent (must stay 0)
  *   GET    /connections            POST /connections/:noiseKey/fault {kind}
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -118,6 +119,7 @@ function controlRoutes(network: SandboxNetwork): Route[] {
       handler: () => ({ rootPublicKey: Buffer.from(network.rootPublicKey).toString('base64'), rootSerial: network.rootSerial }),
     },
     { method: 'GET', pattern: /^\/phones$/, handler: () => network.listPhones() },
+    { method: 'GET', pattern: /^\/stats\/logins$/, handler: () => network.loginStats() },
     {
       method: 'POST',
       pattern: /^\/phones$/,

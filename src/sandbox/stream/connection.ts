@@ -93,13 +93,19 @@ export class SandboxConnection {
     logger: Logger,
   ) {
     this.logger = config.childLoggers ? logger.child({ conn: this.id }) : logger;
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.onBytes(toBuffer(data)));
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      this.lastInboundAt = Date.now();
+      this.onBytes(toBuffer(data));
+    });
     ws.on('close', () => this.onSocketClosed());
     ws.on('error', (err) => {
       this.logger.debug({ err: err.message }, 'socket error');
       this.onSocketClosed();
     });
   }
+
+  /** Epoch ms of the last bytes the client sent (the idle check reads it). */
+  lastInboundAt = Date.now();
 
   get isClosed(): boolean {
     return this.closed;

@@ -1,0 +1,75 @@
+/**
+ * Cluster mode, before any route runs: bring this node's session list up to
+ * date with the database (so a session created on another node a moment ago
+ * is found here), then send a request about a session another live node
+ * runs to that node, over HTTP, and answer with its answer byte for byte —
+ * as if it had been local. The owner checks the key itself (keys live in
+ * the shared database). Live event streams are not forwarded: every node
+ * carries every session's events. A forwarded request is never forwarded
+ * again (one hop); an owner that cannot be reached is a 503 to retry.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Logger } from 'pino';
+import { request as httpRequest } from 'undici';
+import type { Cluster } from '../../core/cluster/index.js';
+import { GatewayError } from '../../core/errors.js';
+
+export const FORWARDED_HEADER = 'x-wagate-forwarded-by';
+/** Where the native API and the dialects name the session in their paths. */
+const SESSION_PARAMS = ['sessionId', 'session', 'instanceName'];
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection']);
+
+function sessionOf(request: FastifyRequest): string | undefined {
+  const params = request.params as Record<string, unknown> | undefined;
+  for (const key of SESSION_PARAMS) {
+    const value = params?.[key];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
+function isEventStream(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0] ?? '';
+  return path.endsWith('/events') || String(request.headers.accept ?? '').includes('text/event-stream');
+}
+
+export function clusterRequestHook(cluster: Cluster, logger: Logger): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    await cluster.sync();
+    if (request.headers[FORWARDED_HEADER] !== undefined) return;
+    const sessionId = sessionOf(request);
+    if (sessionId === undefined || isEventStream(request)) return;
+    const route = cluster.route(sessionId);
+    if (route.kind === 'local') return;
+    await forward(request, reply, route.address, cluster.nodeId, sessionId, logger);
+  };
+}
+
+async function forward(request: FastifyRequest, reply: FastifyReply, address: string, nodeId: string, sessionId: string, logger: Logger): Promise<void> {
+  const headers: Record<string, string | string[]> = { [FORWARDED_HEADER]: nodeId };
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+  }
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined);
+  let answer;
+  try {
+    answer = await httpRequest(new URL(request.url, address), {
+      method: request.method as 'GET',
+      headers,
+      body: hasBody ? request.raw : null,
+      headersTimeout: 120_000,
+      bodyTimeout: 0,
+    });
+  } catch (err) {
+    logger.child({ sessionId }).warn({ err: err instanceof Error ? err.message : String(err), owner: address }, 'could not forward to the session\'s node');
+    throw new GatewayError('SESSION_OWNED_ELSEWHERE', undefined, { sessionId });
+  }
+  reply.hijack();
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  reply.raw.writeHead(answer.statusCode, out);
+  await pipeline(answer.body, reply.raw).catch(() => reply.raw.destroy());
+}

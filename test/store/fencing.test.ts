@@ -1,0 +1,73 @@
+/**
+ * Fenced writes (PostgreSQL, cluster mode): once another node claimed a
+ * session (epoch + 1), every write the old owner makes with its old epoch —
+ * session row, event commit, credentials, Signal keys, wipe — is refused
+ * with FENCED and changes nothing; the new owner's writes go through.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { createTarget, sessionRow, type Target } from './targets.js';
+
+const KEY = '33'.repeat(32);
+let target: Target;
+let store: Store;
+
+beforeAll(async () => {
+  target = await createTarget('postgres');
+  store = await openStore(target.options({ masterKey: KEY }));
+});
+afterAll(async () => {
+  await store?.close();
+  await target?.cleanup();
+});
+
+describe('fencing', () => {
+  it('refuses every write of a node whose epoch is stale, and keeps the new owner\'s', async () => {
+    const cluster = store.cluster!;
+    await cluster.register('old', null, 60_000);
+    await cluster.register('new', null, 60_000);
+    await store.sessions.create(sessionRow('fenced'));
+    const [mine] = await cluster.claim('old', ['fenced'], 60_000);
+    const oldFence = { nodeId: 'old', epoch: mine!.ownerEpoch };
+    await store.sessions.update('fenced', { displayName: 'by old' }, oldFence);
+    await store.auth.forSession('fenced', () => oldFence).writeCreds('{"v":"old"}');
+
+    // "old" stops heartbeating (paused): once its lease is over, "new" claims.
+    await target.query(`UPDATE nodes SET heartbeat_at = heartbeat_at - 120000 WHERE id = 'old'`);
+    const [taken] = await cluster.claim('new', ['fenced'], 60_000);
+    expect(taken!.ownerEpoch).toBe(oldFence.epoch + 1);
+    const newFence = { nodeId: 'new', epoch: taken!.ownerEpoch };
+
+    const fenced = expect.objectContaining({ code: 'FENCED' });
+    await expect(store.sessions.update('fenced', { displayName: 'late' }, oldFence)).rejects.toEqual(fenced);
+    const oldAuth = store.auth.forSession('fenced', () => oldFence);
+    await expect(oldAuth.writeCreds('{"v":"late"}')).rejects.toEqual(fenced);
+    await expect(oldAuth.writeKeys([{ type: 'pre-key', id: '1', value: 'late' }])).rejects.toEqual(fenced);
+    await expect(oldAuth.wipe()).rejects.toEqual(fenced);
+    const batch = {
+      session: { id: 'fenced', patch: { displayName: 'late event' }, fence: oldFence },
+      events: [{ id: 1, sessionId: 'fenced', type: 'connection.state', seq: 1, createdAt: new Date().toISOString(), data: '{}', history: true }],
+      deliveries: [],
+    };
+    await expect(store.events.commit([batch])).rejects.toEqual(fenced);
+
+    expect((await store.sessions.get('fenced'))!.displayName).toBe('by old');
+    expect(await store.auth.forSession('fenced').readCreds()).toBe('{"v":"old"}');
+    expect(await store.auth.forSession('fenced').readKeys('pre-key', ['1'])).toEqual({});
+    expect(await store.events.list('fenced', 10)).toEqual([]);
+
+    await store.sessions.update('fenced', { displayName: 'by new' }, newFence);
+    await store.auth.forSession('fenced', () => newFence).writeCreds('{"v":"new"}');
+    expect((await store.sessions.get('fenced'))!.displayName).toBe('by new');
+    expect(await store.auth.forSession('fenced').readCreds()).toBe('{"v":"new"}');
+  });
+
+  it('does not let a node claim a session whose owner is alive', async () => {
+    const cluster = store.cluster!;
+    await store.sessions.create(sessionRow('held'));
+    expect(await cluster.claim('new', ['held'], 60_000)).toHaveLength(1);
+    await cluster.register('third', null, 60_000);
+    expect(await cluster.claim('third', ['held'], 60_000)).toEqual([]);
+  });
+});
