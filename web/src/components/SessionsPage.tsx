@@ -23,8 +23,10 @@ export function SessionsPage(props: {
   // The session just created from this page: its QR is brought into view when it appears.
   const [justCreated, setJustCreated] = useState<string | null>(null);
 
+  // Every stream open, the first included: a session changed between the first list
+  // load and the stream's start (no event reached this page) must still show.
   useEffect(() => {
-    if (props.resumed > 1) void list.refresh();
+    if (props.resumed > 0) void list.refresh();
   }, [props.resumed]);
 
   const select = (sessionId: string | null) => {
