@@ -54,7 +54,7 @@ export class Cluster implements SessionOwnership {
       leaseMs: opts.leaseMs ?? DEFAULT_LEASE_MS,
       logger,
       onLost: () => this.ownership.dropAll(),
-      onBeat: () => void this.balancer.round(),
+      onBeat: () => this.rebalance(),
     });
     this.mirror = new SessionMirror(opts.store, opts.sessions, this.nodeId, logger);
     this.ownership = new Ownership(opts.store, opts.sessions, opts.events, this.mirror, this.lease, this.nodeId, logger);
@@ -66,6 +66,11 @@ export class Cluster implements SessionOwnership {
       logger,
       pacing: opts.pacing,
     });
+  }
+
+  /** A balancing round nobody waits for (a heartbeat, a wake-up); round() logs its own failures. */
+  private rebalance(): void {
+    this.balancer.round().catch((err: unknown) => this.opts.logger.warn({ err, nodeId: this.nodeId }, 'cluster balancing round failed'));
   }
 
   /** Join: register (event-id slot), listen for other nodes' changes and events. Before any event is emitted. */
@@ -82,10 +87,12 @@ export class Cluster implements SessionOwnership {
       (channel, payload) => {
         if (channel === channels.sessions) this.mirror.changed(payload);
         else if (channel === channels.events) this.fanout?.notified(payload);
-        else void this.balancer.round();
+        else this.rebalance();
       },
       // Notifications may have been missed while the connection was down: catch up in full.
-      () => void this.mirror.loadAll().catch((err: unknown) => logger.warn({ err }, 'could not reload sessions')),
+      () => {
+        this.mirror.loadAll().catch((err: unknown) => logger.warn({ err }, 'could not reload sessions'));
+      },
     );
     this.opts.sessions.attachOwnership(this);
   }

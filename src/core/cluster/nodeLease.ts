@@ -89,7 +89,10 @@ export class NodeLease {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      void this.beat().finally(() => this.schedule());
+      // beat() catches its own failures; the catch here keeps a future change from ending the process.
+      this.beat()
+        .catch((err: unknown) => this.opts.logger.warn({ err }, 'cluster heartbeat failed'))
+        .finally(() => this.schedule());
     }, Math.max(200, Math.floor(this.opts.leaseMs / 4)));
     this.timer.unref();
   }

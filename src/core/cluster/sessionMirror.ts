@@ -106,7 +106,7 @@ export class SessionMirror {
       const stillMine = owned.ownerNode === this.nodeId && owned.ownerEpoch === entry.lease.epoch;
       if (stillMine) return entry;
       // Another node claimed it (this node was paused or cut off): let it go, then mirror.
-      void this.sessions.dropLocal(entry, `now owned by ${owned.ownerNode ?? 'no node'} (epoch ${owned.ownerEpoch})`);
+      this.sessions.dropInBackground(entry, `now owned by ${owned.ownerNode ?? 'no node'} (epoch ${owned.ownerEpoch})`);
     }
     Object.assign(entry.row, owned.row);
     entry.ownerNode = owned.ownerNode;
@@ -116,7 +116,7 @@ export class SessionMirror {
   private forget(sessionId: string): void {
     const entry = this.sessions.registry.find(sessionId);
     if (!entry) return;
-    if (entry.lease || entry.runtime) void this.sessions.dropLocal(entry, 'deleted by another node');
+    if (entry.lease || entry.runtime) this.sessions.dropInBackground(entry, 'deleted by another node');
     this.sessions.registry.remove(entry);
   }
 }

@@ -89,7 +89,7 @@ export class SessionManager implements SessionService {
       events,
       faults,
       logger,
-      ...(opts.clustered ? { cluster: { onFenced: (entry: SessionEntry) => void this.dropLocal(entry, 'fenced') } } : {}),
+      ...(opts.clustered ? { cluster: { onFenced: (entry: SessionEntry) => this.dropInBackground(entry, 'fenced') } } : {}),
     });
     this.writer = writer;
     const runInBackground = backgroundRunner({ logger, faults });
@@ -128,7 +128,7 @@ export class SessionManager implements SessionService {
       defaultDeviceBrowser: opts.defaultDeviceBrowser,
       maxSessions: opts.maxSessions,
       clustered: opts.clustered ?? false,
-      onFenced: (entry) => void this.dropLocal(entry, 'fenced'),
+      onFenced: (entry) => this.dropInBackground(entry, 'fenced'),
     });
     this.live = new LiveConnections(registry, logger);
     this.restoreDeps = {
@@ -169,6 +169,14 @@ export class SessionManager implements SessionService {
    * Let go of a session at once, writing nothing (its lease is gone: another
    * node may own it now). The connection is closed before this resolves.
    */
+  /** dropLocal for callers that do not wait (a fenced write, another node's change): a failure is logged and counted. */
+  dropInBackground(entry: SessionEntry, why: string): void {
+    this.dropLocal(entry, why).catch((err: unknown) => {
+      this.opts.faults.record('engine_event');
+      this.opts.logger.child({ sessionId: entry.row.id }).error({ err, why }, 'could not drop the session on this node');
+    });
+  }
+
   async dropLocal(entry: SessionEntry, why: string): Promise<void> {
     if (entry.lease === null && entry.runtime === null) return;
     entry.lease = null;
