@@ -5,7 +5,7 @@
  * phone simulator (scan a QR, enter a code, remove a device) and faults act
  * on the same connections.
  *
- * ~410 lines: it is the sandbox's one public surface (see index.ts), so
+ * ~450 lines: it is the sandbox's one public surface (see index.ts), so
  * every control call a developer or test makes has its entry here, each a
  * few lines that hand over to the module doing the work.
  */
