@@ -7,13 +7,13 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import makeWASocket, { DisconnectReason, useMultiFileAuthState, WA_CERT_DETAILS } from 'baileys';
 import pino from 'pino';
+import { notify, serveRpc, stopSockets } from './childRpc.mjs';
 
 const eld = monitorEventLoopDelay({ resolution: 5 });
 eld.enable();
 WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(process.env.BENCH_SANDBOX_ROOT, 'base64');
 WA_CERT_DETAILS.SERIAL = Number(process.env.BENCH_SANDBOX_SERIAL ?? '0');
 const logger = pino({ level: 'silent' });
-const notify = (notice, data) => process.send?.({ notice, data });
 
 let sock = null;
 let stopping = false;
@@ -42,22 +42,9 @@ const handlers = {
   },
   stop: async () => {
     stopping = true;
-    sock?.end(undefined);
-    // Give pending credential writes a moment, then leave without logging out.
-    await new Promise((r) => setTimeout(r, 300));
-    setImmediate(() => process.exit(0));
-    return true;
+    return stopSockets([sock], 300);
   },
 };
-process.on('message', async (message) => {
-  if (typeof message?.rpc !== 'number') return;
-  try {
-    const result = await handlers[message.method]?.(message.params);
-    process.send?.({ rpc: message.rpc, result });
-  } catch (err) {
-    process.send?.({ rpc: message.rpc, error: String(err?.message ?? err) });
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveRpc(handlers);
 notify('started', { at: Date.now() });
 await connect();

@@ -12,13 +12,13 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import makeWASocket, { DisconnectReason, useMultiFileAuthState, WA_CERT_DETAILS } from 'baileys';
 import pino from 'pino';
+import { notify, serveRpc, stopSockets } from './childRpc.mjs';
 
 const eld = monitorEventLoopDelay({ resolution: 5 });
 eld.enable();
 WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(process.env.BENCH_SANDBOX_ROOT, 'base64');
 WA_CERT_DETAILS.SERIAL = Number(process.env.BENCH_SANDBOX_SERIAL ?? '0');
 const logger = pino({ level: 'silent' });
-const notify = (notice, data) => process.send?.({ notice, data });
 const authRoot = process.env.BENCH_AUTH_DIR;
 
 /** index → { sock, state: 'connecting' | 'open' | 'close' } */
@@ -91,21 +91,8 @@ const handlers = {
   },
   stop: async () => {
     stopping = true;
-    for (const { sock } of sessions.values()) sock.end(undefined);
-    // Give pending credential writes a moment, then leave without logging out.
-    await new Promise((r) => setTimeout(r, 500));
-    setImmediate(() => process.exit(0));
-    return true;
+    return stopSockets([...sessions.values()].map((s) => s.sock), 500);
   },
 };
-process.on('message', async (message) => {
-  if (typeof message?.rpc !== 'number') return;
-  try {
-    const result = await handlers[message.method]?.(message.params);
-    process.send?.({ rpc: message.rpc, result });
-  } catch (err) {
-    process.send?.({ rpc: message.rpc, error: String(err?.message ?? err) });
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveRpc(handlers);
 notify('ready', { at: Date.now() });

@@ -5,53 +5,19 @@
  * guard. Screenshots of each step land in test-artifacts/dashboard/.
  */
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, chromiumAvailable, launchChromium } from '../support/browser.js';
+import { type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, chromiumAvailable } from '../support/browser.js';
 import { eventually } from '../support/harness.js';
 import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
 import { PairingRateLimiter } from '../../src/core/sessions/pairingRateLimiter.js';
-import { startDashboard, type DashboardGateway, type StartDashboardOptions } from './dashboardHarness.js';
+import { dashboardBrowser } from './dashboardBrowser.js';
+import { type DashboardGateway } from './dashboardHarness.js';
 
 const hasChromium = chromiumAvailable('dashboard browser tests');
 
 describe.skipIf(!hasChromium)('dashboard in a browser', { timeout: 60_000 }, () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let gateway: DashboardGateway | undefined;
-  const pageProblems: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  afterEach(async () => {
-    // Script errors or CSP violations fail whichever test caused them.
-    const problems = pageProblems.splice(0);
-    await context?.close();
-    context = undefined;
-    await gateway?.close();
-    gateway = undefined;
-    expect(problems).toEqual([]);
-  });
-
-  async function open(
-    opts: { ownerNumber?: string; viewport?: { width: number; height: number }; gateway?: StartDashboardOptions['gateway'] } = {},
-  ): Promise<{ page: Page; gw: DashboardGateway }> {
-    gateway = await startDashboard({ listen: true, ownerNumber: opts.ownerNumber, gateway: opts.gateway });
-    context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) pageProblems.push(message.text());
-    });
-    await page.goto(`${gateway.baseUrl}/dashboard/`);
-    return { page, gw: gateway };
-  }
+  const open = dashboardBrowser();
 
   async function signIn(page: Page, key: string): Promise<void> {
     await page.getByLabel('Admin API key').fill(key);

@@ -6,62 +6,32 @@
  * QR, the QR in view on a phone, a test message, the event log and dark mode.
  */
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, chromiumAvailable, launchChromium } from '../support/browser.js';
+import { type Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ARTIFACTS, chromiumAvailable } from '../support/browser.js';
 import { eventually } from '../support/harness.js';
 import { startReceiver, type Receiver } from '../support/webhookReceiver.js';
-import { startDashboard, type DashboardGateway, type StartDashboardOptions } from './dashboardHarness.js';
+import { dashboardBrowser, type OpenDashboardOptions } from './dashboardBrowser.js';
+import { type DashboardGateway } from './dashboardHarness.js';
 
 const hasChromium = chromiumAvailable('dashboard page tests');
 
 describe.skipIf(!hasChromium)('dashboard pages in a browser', { timeout: 120_000 }, () => {
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let gateway: DashboardGateway | undefined;
+  const openPage = dashboardBrowser();
   let receiver: Receiver | undefined;
-  const pageProblems: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   afterEach(async () => {
-    const problems = pageProblems.splice(0);
-    await context?.close();
-    context = undefined;
-    await gateway?.close();
-    gateway = undefined;
     await receiver?.close();
     receiver = undefined;
-    expect(problems).toEqual([]);
   });
 
-  async function open(
-    opts: {
-      viewport?: { width: number; height: number };
-      colorScheme?: 'light' | 'dark';
-      gateway?: StartDashboardOptions['gateway'];
-      before?: (gw: DashboardGateway) => Promise<void>;
-    } = {},
-  ): Promise<{ page: Page; gw: DashboardGateway }> {
-    gateway = await startDashboard({ listen: true, gateway: opts.gateway });
-    await opts.before?.(gateway);
-    context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: 1, colorScheme: opts.colorScheme });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) pageProblems.push(message.text());
-    });
-    await page.goto(`${gateway.baseUrl}/dashboard/`);
-    await page.getByLabel('Admin API key').fill(gateway.gw.adminKey);
+  /** The dashboard, signed in with the admin key. */
+  async function open(opts: OpenDashboardOptions = {}): Promise<{ page: Page; gw: DashboardGateway }> {
+    const { page, gw } = await openPage(opts);
+    await page.getByLabel('Admin API key').fill(gw.gw.adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /^Sessions/ }).waitFor();
-    return { page, gw: gateway };
+    return { page, gw };
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });

@@ -11,12 +11,12 @@ import {
   WA_CERT_DETAILS,
   type AuthenticationCreds,
   type AuthenticationState,
-  type SignalDataSet,
-  type SignalDataTypeMap,
+  type SignalKeyStore,
   type WASocket,
 } from 'baileys';
 import { pino } from 'pino';
 import type { SandboxNetwork } from '../../src/sandbox/index.js';
+import { ConnectionSteps, jsonMerge, memoryKeyStore, type CloseInfo } from './socketHarness.js';
 
 /** Sandbox mode for this test process only: trust the sandbox's root key. */
 export function trustSandbox(network: SandboxNetwork): void {
@@ -29,42 +29,14 @@ export interface MemoryAuth {
   update(partial: Partial<AuthenticationCreds>): void;
 }
 
-const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value, BufferJSON.replacer), BufferJSON.reviver) as T;
-
 export function memoryAuth(): MemoryAuth {
   const creds = initAuthCreds();
-  const store = new Map<string, string>();
-  const state: AuthenticationState = {
-    creds,
-    keys: {
-      get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
-        const out: { [id: string]: SignalDataTypeMap[T] } = {};
-        for (const id of ids) {
-          const raw = store.get(`${type}/${id}`);
-          if (raw !== undefined) out[id] = JSON.parse(raw, BufferJSON.reviver) as SignalDataTypeMap[T];
-        }
-        return out;
-      },
-      set: async (data: SignalDataSet) => {
-        for (const [type, entries] of Object.entries(data)) {
-          for (const [id, value] of Object.entries(entries ?? {})) {
-            if (value === null || value === undefined) store.delete(`${type}/${id}`);
-            else store.set(`${type}/${id}`, JSON.stringify(value, BufferJSON.replacer));
-          }
-        }
-      },
-    },
-  };
-  return {
-    state,
-    update: (partial) => Object.assign(creds, roundTrip(partial)),
-  };
+  // The harness store speaks the engine's key-store shape with looser types.
+  const state: AuthenticationState = { creds, keys: memoryKeyStore(BufferJSON) as unknown as SignalKeyStore };
+  return { state, update: jsonMerge(BufferJSON, creds) };
 }
 
-export interface CloseInfo {
-  code: number | undefined;
-  message: string;
-}
+export type { CloseInfo };
 
 export interface ClientOptions {
   qrTimeout?: number;
@@ -76,14 +48,11 @@ export interface ClientOptions {
 }
 
 /** One Baileys socket, its events turned into awaitable steps. */
-export class TestClient {
+export class TestClient extends ConnectionSteps {
   readonly sock: WASocket;
-  readonly qrs: string[] = [];
-  opened = false;
-  closed: CloseInfo | null = null;
-  private readonly waiters: Array<() => void> = [];
 
   constructor(network: SandboxNetwork, readonly auth: MemoryAuth, opts: ClientOptions = {}) {
+    super();
     this.sock = makeWASocket({
       waWebSocketUrl: network.url,
       auth: auth.state,
@@ -99,58 +68,16 @@ export class TestClient {
       shouldSyncHistoryMessage: () => opts.syncHistory === true,
     });
     this.sock.ev.on('creds.update', (update) => auth.update(update));
-    this.sock.ev.on('connection.update', (update) => {
-      if (update.qr) this.qrs.push(update.qr);
-      if (update.connection === 'open') this.opened = true;
-      if (update.connection === 'close') {
-        const err = update.lastDisconnect?.error as { output?: { statusCode?: number }; message?: string } | undefined;
-        this.closed = { code: err?.output?.statusCode, message: err?.message ?? '' };
-      }
-      for (const wake of this.waiters.splice(0)) wake();
-    });
+    this.sock.ev.on('connection.update', (update) => this.observe(update));
   }
 
   get noiseKey(): string {
     return Buffer.from(this.auth.state.creds.noiseKey.public).toString('base64');
   }
 
-  /** Wait until `predicate` holds (checked after every connection.update). */
-  async until<T>(predicate: () => T | undefined | null | false, what: string, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = predicate();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()) + 1);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** The n-th QR (1-based). */
-  qr(n = 1): Promise<string> {
-    return this.until(() => this.qrs[n - 1], `QR #${n}`);
-  }
-
-  open(): Promise<true> {
-    return this.until(() => this.opened || (this.closed ? failOpen(this.closed) : false), 'connection open');
-  }
-
-  close(timeoutMs?: number): Promise<CloseInfo> {
-    return this.until(() => this.closed, 'connection close', timeoutMs);
-  }
-
   end(): void {
     if (!this.closed) this.sock.end(undefined);
   }
-}
-
-function failOpen(closed: CloseInfo): never {
-  throw new Error(`closed before open: ${closed.code} ${closed.message}`);
 }
 
 /** Pair a fresh auth state by QR and come back logged in; returns the open client. */
