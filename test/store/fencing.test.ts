@@ -51,6 +51,20 @@ describe('fencing', () => {
       deliveries: [],
     };
     await expect(store.events.commit([batch])).rejects.toEqual(fenced);
+    // A message row written with its event and no session change: refused with the event too.
+    const at = new Date().toISOString();
+    const messageBatch = {
+      session: { id: 'fenced', patch: {}, fence: oldFence },
+      messages: [{ kind: 'insert' as const, row: {
+        sessionId: 'fenced', id: 'late-message', chatJid: '15551230000@s.whatsapp.net', chatAlt: null, senderJid: '15551230000@s.whatsapp.net',
+        senderAlt: null, fromMe: false, contentType: 'text', body: '{"text":"late"}', payload: null, status: 'received', statuses: [],
+        error: null, replyTo: null, waTimestamp: 1_700_000_000, idempotencyKey: null, requestHash: null, attempts: 0, createdAt: at, updatedAt: at,
+      } }],
+      events: [{ id: 2, sessionId: 'fenced', type: 'message.received', seq: 1, createdAt: at, data: '{}', history: false }],
+      deliveries: [],
+    };
+    await expect(store.events.commit([messageBatch])).rejects.toEqual(fenced);
+    expect(await store.messages.get('fenced', 'late-message')).toBeUndefined();
 
     expect((await store.sessions.get('fenced'))!.displayName).toBe('by old');
     expect(await store.auth.forSession('fenced').readCreds()).toBe('{"v":"old"}');
