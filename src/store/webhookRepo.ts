@@ -120,11 +120,12 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
       return Number(row.id);
     },
 
-    async updateDeliveries(updates): Promise<void> {
-      if (updates.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+    async updateDeliveries(updates): Promise<boolean[]> {
+      if (updates.length === 0) return [];
+      return db.transaction().execute(async (trx) => {
+        const applied: boolean[] = [];
         for (const u of updates) {
-          await trx
+          let q = trx
             .updateTable('webhook_deliveries')
             .set({
               status: u.status,
@@ -133,12 +134,22 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
               last_status_code: u.lastStatusCode,
               last_error: u.lastError,
               last_attempt_at: u.lastAttemptAt,
+              ...(u.claimedBy !== undefined ? { claimed_by: null } : {}),
             })
             .where('event_id', '=', u.eventId)
-            .where('endpoint_id', '=', u.endpointId)
-            .execute();
+            .where('endpoint_id', '=', u.endpointId);
+          // Conditional: only the node holding the claim records the attempt, once (the claim is its fence).
+          if (u.claimedBy !== undefined) q = q.where('status', '=', 'pending').where('claimed_by', '=', u.claimedBy);
+          const result = await q.executeTakeFirst();
+          applied.push(Number(result.numUpdatedRows) > 0);
         }
+        return applied;
       });
+    },
+
+    async find(id: string): Promise<WebhookEndpointRow | undefined> {
+      const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toEndpoint(row);
     },
 
     async getDelivery(id: number): Promise<DeliveryRow | undefined> {

@@ -10,6 +10,11 @@
  * Nothing here throws into the event path or ends the process: every
  * attempt, store write and timer is caught and logged.
  *
+ * Cluster mode (`routing`): only the lanes this node delivers run here; each
+ * attempt first claims its delivery in the store and records its result only
+ * while it holds the claim (routing.ts has the contract). A lane whose head
+ * another node holds lets go of what it read and reads again a moment later.
+ *
  * ~380 lines on purpose: lanes, the shared concurrency budget and the
  * retry timers form one scheduler whose invariants (one in flight per lane,
  * commit order) are easiest to check in one place.
@@ -21,10 +26,13 @@ import type { DeliveryRow, DeliveryUpdate, WebhookRepo } from '../../store/types
 import { GroupCommitter } from '../groupCommit.js';
 import { assertPublicAddress, parseHttpUrl, pinnedLookup, type PublicUrlOptions } from '../net/publicUrl.js';
 import { nextDelayMs, parseRetryAfter } from './retryPolicy.js';
+import type { DeliveryRouting } from './routing.js';
 
 const LANE_CAP = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ERROR_TEXT_MAX = 300;
+/** A lane whose head another node holds reads again after this long. */
+const HELD_ELSEWHERE_RETRY_MS = 1_000;
 
 /** What the dispatcher needs to know about an endpoint. */
 export interface DispatchEndpoint {
@@ -55,6 +63,8 @@ export interface DispatcherOptions {
   retryDelaysMs: readonly number[];
   userAgent: string;
   random?: () => number;
+  /** Cluster mode: which lanes run here, and the claim before each attempt. */
+  routing?: DeliveryRouting;
 }
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone';
@@ -112,11 +122,14 @@ export class WebhookDispatcher {
   private readonly agent: Agent;
   private readonly idle = new Set<() => void>();
   /** Attempt results of one turn, written in one transaction. */
-  private readonly updates: GroupCommitter<DeliveryUpdate & { eventId: number; endpointId: string }>;
+  private readonly updates: GroupCommitter<DeliveryUpdate & { eventId: number; endpointId: string; applied: boolean }>;
   readonly outcomes: Record<DeliveryOutcome, number> = { delivered: 0, retry: 0, failed: 0, gone: 0 };
 
   constructor(private readonly opts: DispatcherOptions) {
-    this.updates = new GroupCommitter((items) => opts.repo.updateDeliveries(items));
+    this.updates = new GroupCommitter(async (items) => {
+      const applied = await opts.repo.updateDeliveries(items.map(({ applied: _, ...update }) => update));
+      items.forEach((item, i) => (item.applied = applied[i] ?? false));
+    });
     // The timeout bounds connecting, then waiting for the response headers, then each body read:
     // the agent's own timers, cheaper than an AbortSignal per request.
     this.agent = new Agent({
@@ -128,11 +141,13 @@ export class WebhookDispatcher {
     });
   }
 
-  /** Pick up every pending delivery in the store (start, re-enabled endpoint). */
-  async load(endpointId?: string): Promise<void> {
+  /** Pick up every pending delivery in the store (start, re-enabled endpoint; cluster: sessions taken over, the periodic scan). */
+  async load(endpointId?: string, sessionIds?: ReadonlySet<string>): Promise<void> {
     const lanes = await this.opts.repo.pendingLanes();
     for (const { endpointId: e, sessionId } of lanes) {
       if (endpointId !== undefined && e !== endpointId) continue;
+      if (sessionIds !== undefined && !sessionIds.has(sessionId)) continue;
+      if (this.opts.routing && !this.opts.routing.mine(sessionId)) continue;
       const lane = this.lane(e, sessionId);
       lane.spilled = true;
       this.schedule(lane);
@@ -172,6 +187,17 @@ export class WebhookDispatcher {
   forget(endpointId: string): void {
     for (const lane of [...this.lanes.values()]) {
       if (lane.endpointId !== endpointId) continue;
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = null;
+      this.lanes.delete(lane.key);
+    }
+  }
+
+  /** Cluster mode: drop the lanes of sessions this node no longer delivers (a request in flight finishes). */
+  forgetSessions(sessionIds: readonly string[]): void {
+    const gone = new Set(sessionIds);
+    for (const lane of [...this.lanes.values()]) {
+      if (!gone.has(lane.sessionId)) continue;
       if (lane.timer) clearTimeout(lane.timer);
       lane.timer = null;
       this.lanes.delete(lane.key);
@@ -219,6 +245,11 @@ export class WebhookDispatcher {
   private schedule(lane: Lane): void {
     if (this.stopped || lane.busy || lane.queued || lane.timer || lane.loading) return;
     if (this.lanes.get(lane.key) !== lane) return; // forgotten
+    if (this.opts.routing && !this.opts.routing.mine(lane.sessionId)) {
+      // Another node delivers this session's lanes now; the rows stay for it.
+      this.lanes.delete(lane.key);
+      return;
+    }
     const head = lane.jobs[0];
     if (!head) {
       if (lane.spilled) this.refill(lane);
@@ -302,6 +333,11 @@ export class WebhookDispatcher {
   private async attempt(lane: Lane, job: Job): Promise<void> {
     const endpoint = this.opts.endpoints.get(lane.endpointId);
     if (!endpoint || !endpoint.enabled) return;
+    const routing = this.opts.routing;
+    if (routing && !(await routing.claim(job.eventId, endpoint.id))) {
+      this.heldElsewhere(lane);
+      return;
+    }
     const now = Date.now();
     const result = await this.send(endpoint, job, now);
     const attempts = job.attempts + 1;
@@ -323,16 +359,25 @@ export class WebhookDispatcher {
         nextAttemptAt = Date.now() + Math.max(delay, result.retryAfterMs ?? 0);
       }
     }
-    await this.updates.submit({
+    const update = {
       eventId: job.eventId,
       endpointId: endpoint.id,
-      status: outcome === 'delivered' ? 'delivered' : outcome === 'retry' ? 'pending' : 'failed',
+      status: outcome === 'delivered' ? ('delivered' as const) : outcome === 'retry' ? ('pending' as const) : ('failed' as const),
       attempts,
       nextAttemptAt,
       lastStatusCode: result.status,
       lastError: result.error,
       lastAttemptAt: at,
-    });
+      ...(routing ? { claimedBy: routing.nodeId } : {}),
+      applied: true,
+    };
+    await this.updates.submit(update);
+    if (!update.applied) {
+      // Only after this node's lease ran out can another node have taken the claim: it sends (again) and records.
+      log.warn({ status: result.status }, 'webhook attempt not recorded: another node took the delivery over');
+      this.heldElsewhere(lane);
+      return;
+    }
     this.outcomes[outcome]++;
     if (outcome === 'retry') {
       job.attempts = attempts;
@@ -345,6 +390,19 @@ export class WebhookDispatcher {
     if (outcome === 'delivered') this.opts.endpoints.healthy(endpoint.id);
     else if (outcome === 'gone') this.opts.endpoints.gone(endpoint.id);
     else this.opts.endpoints.failing(endpoint.id, now);
+  }
+
+  /** Another node holds the lane's head (or took it): forget what was read, read again shortly, from the oldest pending. */
+  private heldElsewhere(lane: Lane): void {
+    lane.jobs = [];
+    lane.lastLoadedId = 0;
+    lane.spilled = true;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = setTimeout(() => {
+      lane.timer = null;
+      this.schedule(lane);
+    }, HELD_ELSEWHERE_RETRY_MS);
+    lane.timer.unref();
   }
 
   private async send(

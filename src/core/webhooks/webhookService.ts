@@ -17,7 +17,9 @@ import { GatewayError } from '../errors.js';
 import type { InMemoryEventBus, Outbox } from '../eventBus.js';
 import { WEBHOOK_EVENT_TYPES, type GatewayEvent } from '../model.js';
 import { assertPublicUrl, type PublicUrlOptions } from '../net/publicUrl.js';
+import { ClusterOutbox } from './clusterOutbox.js';
 import { WebhookDispatcher, type DispatchEndpoint, type DispatcherStats } from './dispatcher.js';
+import type { DeliveryRouting } from './routing.js';
 import { DEFAULT_RETRY_DELAYS_MS } from './retryPolicy.js';
 import { generateSecret } from './signing.js';
 import { signatureHeaders } from './signing.js';
@@ -78,6 +80,8 @@ export interface WebhookServiceDeps {
   logger: Logger;
   sessionExists(sessionId: string): boolean;
   settings?: Partial<WebhookSettings>;
+  /** Cluster mode: which deliveries this node sends (absent on SQLite: all of them). */
+  routing?: DeliveryRouting;
 }
 
 const SUBSCRIBABLE = new Set<string>(WEBHOOK_EVENT_TYPES);
@@ -133,6 +137,7 @@ export class StoreWebhookService implements WebhookService, Outbox {
   readonly settings: WebhookSettings;
   readonly dispatcher: WebhookDispatcher;
   private purgeTimer: NodeJS.Timeout | null = null;
+  private readonly cluster: ClusterOutbox | null;
 
   constructor(private readonly deps: WebhookServiceDeps) {
     this.settings = { ...DEFAULT_WEBHOOK_SETTINGS, ...deps.settings };
@@ -144,6 +149,7 @@ export class StoreWebhookService implements WebhookService, Outbox {
       concurrency: this.settings.concurrency,
       retryDelaysMs: this.settings.retryDelaysMs,
       userAgent: this.settings.userAgent,
+      ...(deps.routing ? { routing: deps.routing } : {}),
       endpoints: {
         get: (id) => this.dispatchView(id),
         healthy: (id) => this.healthy(id),
@@ -151,12 +157,16 @@ export class StoreWebhookService implements WebhookService, Outbox {
         gone: (id) => this.disable(id, 'the endpoint answered 410 Gone'),
       },
     });
+    this.cluster = deps.routing
+      ? new ClusterOutbox({ routing: deps.routing, dispatcher: this.dispatcher, repo: deps.store.webhooks, endpoints: this.endpoints, logger: deps.logger.child({ component: 'webhooks' }) })
+      : null;
   }
 
   /** Load endpoints and attach to the bus (before any event), then start delivering what is pending. */
   async start(): Promise<void> {
     for (const row of await this.deps.store.webhooks.list()) this.endpoints.set(row.id, row);
     this.deps.events.attachOutbox(this);
+    this.cluster?.start();
     await this.dispatcher.load();
     this.purge();
     this.purgeTimer = setInterval(() => this.purge(), HOUR);
@@ -165,6 +175,7 @@ export class StoreWebhookService implements WebhookService, Outbox {
 
   async stop(): Promise<void> {
     if (this.purgeTimer) clearInterval(this.purgeTimer);
+    this.cluster?.stop();
     await this.dispatcher.stop();
   }
 
@@ -213,7 +224,8 @@ export class StoreWebhookService implements WebhookService, Outbox {
   }
 
   committed(deliveries: NewDelivery[]): void {
-    this.dispatcher.enqueue(deliveries);
+    if (this.cluster) this.cluster.deliver(deliveries);
+    else this.dispatcher.enqueue(deliveries);
   }
 
   // ---- API
@@ -361,7 +373,7 @@ export class StoreWebhookService implements WebhookService, Outbox {
       createdAt: event.createdAt,
     };
     const deliveryId = await this.deps.store.webhooks.insertDelivery(delivery);
-    this.dispatcher.enqueue([delivery]);
+    this.committed([delivery]);
     return toDeliveryView({
       ...delivery,
       id: deliveryId,
@@ -403,7 +415,7 @@ export class StoreWebhookService implements WebhookService, Outbox {
         lastError: row.lastError,
         lastAttemptAt: row.lastAttemptAt ?? row.createdAt,
       }]);
-      this.dispatcher.requeue([requeued]);
+      this.requeue([requeued]);
     }
     return toDeliveryView(requeued);
   }
@@ -411,11 +423,16 @@ export class StoreWebhookService implements WebhookService, Outbox {
   async replayFailed(id: string, range: { from: string; to: string }, scope: WebhookScope): Promise<{ replayed: number }> {
     this.require(id, scope);
     const rows = await this.deps.store.webhooks.requeueFailed(id, range.from, range.to, 10_000);
-    this.dispatcher.requeue(rows);
+    this.requeue(rows);
     return { replayed: rows.length };
   }
 
   // ---- internals
+
+  private requeue(rows: DeliveryRow[]): void {
+    if (this.cluster) this.cluster.requeue(rows);
+    else this.dispatcher.requeue(rows);
+  }
 
   /** A deleted session's endpoints went with its row (SessionRepo.delete); forget them here too. */
   private forgetSession(sessionId: string): void {
