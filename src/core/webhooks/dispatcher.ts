@@ -15,22 +15,22 @@
  * while it holds the claim (routing.ts has the contract). A lane whose head
  * another node holds lets go of what it read and reads again a moment later.
  *
- * ~380 lines on purpose: lanes, the shared concurrency budget and the
- * retry timers form one scheduler whose invariants (one in flight per lane,
- * commit order) are easiest to check in one place.
+ * ~400 lines on purpose: lanes, the shared concurrency budget, the retry
+ * timers and (cluster) the claim before each attempt form one scheduler
+ * whose invariants (one in flight per lane, commit order, one node per
+ * delivery) are easiest to check in one place. The HTTP request itself is
+ * sender.ts.
  */
 import type { Logger } from 'pino';
-import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
 import type { DeliveryRow, DeliveryUpdate, WebhookRepo } from '../../store/types.js';
 import { GroupCommitter } from '../groupCommit.js';
-import { assertPublicAddress, parseHttpUrl, pinnedLookup, type PublicUrlOptions } from '../net/publicUrl.js';
-import { nextDelayMs, parseRetryAfter } from './retryPolicy.js';
+import type { PublicUrlOptions } from '../net/publicUrl.js';
+import { nextDelayMs } from './retryPolicy.js';
 import type { DeliveryRouting } from './routing.js';
+import { WebhookSender } from './sender.js';
 
 const LANE_CAP = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const ERROR_TEXT_MAX = 300;
 /** A lane whose head another node holds reads again after this long. */
 const HELD_ELSEWHERE_RETRY_MS = 1_000;
 
@@ -119,7 +119,7 @@ export class WebhookDispatcher {
   private readonly ready: Lane[] = [];
   private inFlight = 0;
   private stopped = false;
-  private readonly agent: Agent;
+  private readonly sender: WebhookSender;
   private readonly idle = new Set<() => void>();
   /** Attempt results of one turn, written in one transaction. */
   private readonly updates: GroupCommitter<DeliveryUpdate & { eventId: number; endpointId: string; applied: boolean }>;
@@ -130,15 +130,7 @@ export class WebhookDispatcher {
       const applied = await opts.repo.updateDeliveries(items.map(({ applied: _, ...update }) => update));
       items.forEach((item, i) => (item.applied = applied[i] ?? false));
     });
-    // The timeout bounds connecting, then waiting for the response headers, then each body read:
-    // the agent's own timers, cheaper than an AbortSignal per request.
-    this.agent = new Agent({
-      // The socket connects only to an address that passed the SSRF rule (DNS rebinding).
-      connect: { lookup: pinnedLookup(opts.net) as never, timeout: opts.timeoutMs },
-      keepAliveTimeout: 4_000,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-    });
+    this.sender = new WebhookSender(opts);
   }
 
   /** Pick up every pending delivery in the store (start, re-enabled endpoint; cluster: sessions taken over, the periodic scan). */
@@ -228,7 +220,7 @@ export class WebhookDispatcher {
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     // Requests still in flight are cut off; their deliveries stay pending and go out after the next start.
-    await this.agent.destroy().catch(() => undefined);
+    await this.sender.close();
     while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
@@ -339,7 +331,7 @@ export class WebhookDispatcher {
       return;
     }
     const now = Date.now();
-    const result = await this.send(endpoint, job, now);
+    const result = await this.sender.send(endpoint, job, now);
     const attempts = job.attempts + 1;
     const at = new Date().toISOString();
     const log = this.opts.logger.child({ webhookId: endpoint.id, sessionId: lane.sessionId, eventId: job.eventId });
@@ -403,41 +395,5 @@ export class WebhookDispatcher {
       this.schedule(lane);
     }, HELD_ELSEWHERE_RETRY_MS);
     lane.timer.unref();
-  }
-
-  private async send(
-    endpoint: DispatchEndpoint,
-    job: Job,
-    now: number,
-  ): Promise<{ status: number | null; error: string | null; retryAfterMs?: number }> {
-    try {
-      const url = parseHttpUrl(endpoint.url);
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      // Literal addresses never reach the pinned lookup: check them here, at every attempt.
-      if (isIP(host) !== 0) assertPublicAddress(host, host, this.opts.net, endpoint.url);
-      const timestamp = Math.floor(now / 1000);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'user-agent': this.opts.userAgent,
-        ...endpoint.headers(job.payload, { eventId: String(job.eventId), eventType: job.eventType, timestamp }),
-      };
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body: job.payload,
-        dispatcher: this.agent,
-      });
-      // Nobody reads the answer; take at most a little of it so the socket can be reused.
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      const retryAfterMs = res.statusCode === 429 || res.statusCode >= 500 ? parseRetryAfter(res.headers['retry-after']) : undefined;
-      return { status: res.statusCode, error: res.statusCode >= 300 ? `HTTP ${res.statusCode}` : null, retryAfterMs };
-    } catch (err) {
-      const e = err as { name?: string; code?: string; message?: string };
-      const text =
-        e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
-          ? `timed out after ${this.opts.timeoutMs} ms`
-          : `${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}`;
-      return { status: null, error: text.slice(0, ERROR_TEXT_MAX) };
-    }
   }
 }
