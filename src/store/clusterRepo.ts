@@ -314,7 +314,15 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
       const rows = await db
         .updateTable('webhook_deliveries')
         .set({ claimed_by: nodeId })
-        .where((eb) => eb.or(keys.map((k) => eb.and([eb('event_id', '=', k.eventId), eb('endpoint_id', '=', k.endpointId)]))))
+        // The rows by their keys first (the (event_id, endpoint_id) unique index): with `status` in the same
+        // WHERE, a planner without fresh statistics scans the (status, …) index over every pending delivery.
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('webhook_deliveries as d')
+            .select('d.id')
+            .where('d.event_id', 'in', [...new Set(keys.map((k) => k.eventId))])
+            .where(sql<boolean>`(d.event_id, d.endpoint_id) IN (${sql.join(keys.map((k) => sql`(${k.eventId}::bigint, ${k.endpointId}::text)`))})`),
+        )
         .where('status', '=', 'pending')
         .where((eb) =>
           eb.or([

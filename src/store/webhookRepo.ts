@@ -134,12 +134,29 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
               last_status_code: u.lastStatusCode,
               last_error: u.lastError,
               last_attempt_at: u.lastAttemptAt,
-              ...(u.claimedBy !== undefined ? { claimed_by: null } : {}),
             })
             .where('event_id', '=', u.eventId)
             .where('endpoint_id', '=', u.endpointId);
-          // Conditional: only the node holding the claim records the attempt, once (the claim is its fence).
-          if (u.claimedBy !== undefined) q = q.where('status', '=', 'pending').where('claimed_by', '=', u.claimedBy);
+          if (u.claimedBy !== undefined) {
+            // Conditional: only the node holding the claim records the attempt, once (the claim is its fence).
+            // The row by its key first: with `status` in the same WHERE, a planner without fresh statistics
+            // scans the (status, …) index over every pending delivery instead.
+            const key = trx.selectFrom('webhook_deliveries').select('id').where('event_id', '=', u.eventId).where('endpoint_id', '=', u.endpointId);
+            q = trx
+              .updateTable('webhook_deliveries')
+              .set({
+                status: u.status,
+                attempts: u.attempts,
+                next_attempt_at: u.nextAttemptAt,
+                last_status_code: u.lastStatusCode,
+                last_error: u.lastError,
+                last_attempt_at: u.lastAttemptAt,
+                claimed_by: null,
+              })
+              .where('id', '=', key)
+              .where('status', '=', 'pending')
+              .where('claimed_by', '=', u.claimedBy);
+          }
           const result = await q.executeTakeFirst();
           applied.push(Number(result.numUpdatedRows) > 0);
         }
