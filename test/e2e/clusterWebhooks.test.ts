@@ -4,7 +4,8 @@
  * endpoint. With sessions on both nodes, every (event, endpoint) reaches the
  * receiver exactly once, each session's in seq order. When the owner of a
  * session with deliveries waiting is killed (kill -9), the node that takes
- * the session over delivers them — once each.
+ * the session over delivers them — once each; and so does the node left
+ * when the owner stops cleanly (SIGTERM: drain) after another one joined.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, type SpawnedGateway } from '../support/e2e.js';
@@ -166,5 +167,30 @@ describe('webhooks on two nodes', () => {
     const late = hits.filter((h) => h.status < 300 && pendingOfS1.some((p) => Number(p.event_id) === h.eventId));
     expect(late.length).toBe(pendingOfS1.length);
     expect((await b.client.status('s1')).state).toBe('connected');
+  }, 180_000);
+
+  it('a node joins, then the owner of both sessions stops with SIGTERM while deliveries wait: the other node delivers them, once each', async () => {
+    nodes.set('A', await spawnNode('A', db, sandbox, NODE_ENV));
+    const [a, b] = [nodes.get('A')!, nodes.get('B')!];
+    await waitUntil('A to know both endpoints', async () => ((await a.client.get('/api/v1/webhooks')).body.data.length === 2 ? true : undefined), 10_000);
+    const before = hits.length;
+    answer = 500;
+    for (let i = 0; i < 3; i++) {
+      expect((await a.client.post('/api/v1/sessions/s1/messages', { to: PHONES.s2, content: { type: 'text', text: `before the drain #${i}` } })).status).toBe(201);
+    }
+    await waitUntil('a failed attempt', async () => (hits.slice(before).some((h) => h.status === 500) ? true : undefined), 20_000);
+    const waiting = (await deliveryRows()).filter((r) => r.status === 'pending');
+    expect(waiting.length).toBeGreaterThan(0);
+
+    const owners = [await owner('s1'), await owner('s2')];
+    const draining = owners[0] === 'A' ? a : b;
+    const other = draining === a ? 'B' : 'A';
+    expect(await draining.stop()).toBe(0);
+    nodes.delete(draining === a ? 'A' : 'B');
+    answer = 200;
+    await waitUntil('the other node to own s1', async () => ((await owner('s1')) === other ? true : undefined), 30_000);
+    // A clean hand-over is a healthy cluster: still no (event, endpoint) twice.
+    await expectEachDeliveredOnce();
+    expect(hits.filter((h) => h.status < 300 && waiting.some((w) => Number(w.event_id) === h.eventId)).length).toBe(waiting.length);
   }, 180_000);
 });
