@@ -364,8 +364,8 @@ export class WebhookDispatcher {
       applied: true,
     };
     await this.updates.submit(update);
-    if (!update.applied) {
-      // Only after this node's lease ran out can another node have taken the claim: it sends (again) and records.
+    if (routing && !update.applied) {
+      // Another node took the claim (only once this node's lease ran out: it sends again and records), or the row is gone.
       log.warn({ status: result.status }, 'webhook attempt not recorded: another node took the delivery over');
       this.heldElsewhere(lane);
       return;
