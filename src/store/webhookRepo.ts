@@ -125,38 +125,28 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
       return db.transaction().execute(async (trx) => {
         const applied: boolean[] = [];
         for (const u of updates) {
-          let q = trx
-            .updateTable('webhook_deliveries')
-            .set({
-              status: u.status,
-              attempts: u.attempts,
-              next_attempt_at: u.nextAttemptAt,
-              last_status_code: u.lastStatusCode,
-              last_error: u.lastError,
-              last_attempt_at: u.lastAttemptAt,
-            })
-            .where('event_id', '=', u.eventId)
-            .where('endpoint_id', '=', u.endpointId);
-          if (u.claimedBy !== undefined) {
-            // Conditional: only the node holding the claim records the attempt, once (the claim is its fence).
-            // The row by its key first: with `status` in the same WHERE, a planner without fresh statistics
-            // scans the (status, …) index over every pending delivery instead.
-            const key = trx.selectFrom('webhook_deliveries').select('id').where('event_id', '=', u.eventId).where('endpoint_id', '=', u.endpointId);
-            q = trx
-              .updateTable('webhook_deliveries')
-              .set({
-                status: u.status,
-                attempts: u.attempts,
-                next_attempt_at: u.nextAttemptAt,
-                last_status_code: u.lastStatusCode,
-                last_error: u.lastError,
-                last_attempt_at: u.lastAttemptAt,
-                claimed_by: null,
-              })
-              .where('id', '=', key)
-              .where('status', '=', 'pending')
-              .where('claimed_by', '=', u.claimedBy);
-          }
+          const set = {
+            status: u.status,
+            attempts: u.attempts,
+            next_attempt_at: u.nextAttemptAt,
+            last_status_code: u.lastStatusCode,
+            last_error: u.lastError,
+            last_attempt_at: u.lastAttemptAt,
+          };
+          const q =
+            u.claimedBy === undefined
+              ? trx.updateTable('webhook_deliveries').set(set).where('event_id', '=', u.eventId).where('endpoint_id', '=', u.endpointId)
+              : // Conditional: only the node holding the claim records the attempt, once (the claim is its fence).
+                // The row by its key first: with `status` in the same WHERE, a planner without fresh statistics
+                // scans the (status, …) index over every pending delivery instead.
+                trx
+                  .updateTable('webhook_deliveries')
+                  .set({ ...set, claimed_by: null })
+                  .where('id', '=', (eb) =>
+                    eb.selectFrom('webhook_deliveries as k').select('k.id').where('k.event_id', '=', u.eventId).where('k.endpoint_id', '=', u.endpointId),
+                  )
+                  .where('status', '=', 'pending')
+                  .where('claimed_by', '=', u.claimedBy);
           const result = await q.executeTakeFirst();
           applied.push(Number(result.numUpdatedRows) > 0);
         }
