@@ -109,6 +109,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     logger: deps.logger,
     sessionExists: (id) => sessions.has(id),
     settings: deps.webhooks,
+    ...(cluster ? { routing: cluster.deliveries } : {}),
   });
   await webhooks.start();
   await sessions.load();

@@ -47,7 +47,7 @@ function owned(r: Selectable<SessionsTable>): OwnedRow {
 
 export interface ClusterRepo {
   /** The NOTIFY channels of this schema (several test schemas share one database). */
-  channels(): Promise<{ sessions: string; events: string; wake: string }>;
+  channels(): Promise<{ sessions: string; events: string; wake: string; webhooks: string; deliveries: string }>;
   now(): Promise<number>;
   /** Join (or rejoin with the same id); returns the node's event-id slot. */
   register(nodeId: string, address: string | null, forgetAfterMs: number): Promise<number>;
@@ -81,6 +81,16 @@ export interface ClusterRepo {
   eventsAfter(afterId: number, limit: number): Promise<ClusterEventRow[]>;
   purgeEvents(olderThanMs: number): Promise<void>;
   wake(channel: string, payload: string): Promise<void>;
+  /**
+   * Claim pending webhook deliveries for one attempt each: a delivery is
+   * taken when nobody holds it, this node does already, or its holder's
+   * lease ran out. Returns the keys (`eventId:endpointId`) this node holds now.
+   */
+  claimDeliveries(nodeId: string, leaseMs: number, keys: ReadonlyArray<{ eventId: number; endpointId: string }>): Promise<Set<string>>;
+}
+
+export function deliveryKey(eventId: number, endpointId: string): string {
+  return `${eventId}:${endpointId}`;
 }
 
 export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
@@ -88,7 +98,14 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
     async channels() {
       const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db);
       const schema = rows[0]?.schema ?? 'public';
-      return { sessions: `wagate_s_${schema}`, events: `wagate_e_${schema}`, wake: `wagate_w_${schema}` };
+      return {
+        sessions: `wagate_s_${schema}`,
+        events: `wagate_e_${schema}`,
+        wake: `wagate_w_${schema}`,
+        // Fired by a trigger on the webhooks table (migration 0006).
+        webhooks: `wagate_h_${schema}`,
+        deliveries: `wagate_d_${schema}`,
+      };
     },
 
     async now() {
@@ -290,6 +307,41 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
 
     async wake(channel, payload) {
       await sql`SELECT pg_notify(${channel}, ${payload})`.execute(db);
+    },
+
+    async claimDeliveries(nodeId, leaseMs, keys) {
+      if (keys.length === 0) return new Set();
+      const rows = await db
+        .updateTable('webhook_deliveries')
+        .set({ claimed_by: nodeId })
+        // The rows by their keys first (the (event_id, endpoint_id) unique index): with `status` in the same
+        // WHERE, a planner without fresh statistics scans the (status, …) index over every pending delivery.
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('webhook_deliveries as d')
+            .select('d.id')
+            .where('d.event_id', 'in', [...new Set(keys.map((k) => k.eventId))])
+            .where(sql<boolean>`(d.event_id, d.endpoint_id) IN (${sql.join(keys.map((k) => sql`(${k.eventId}::bigint, ${k.endpointId}::text)`))})`),
+        )
+        .where('status', '=', 'pending')
+        .where((eb) =>
+          eb.or([
+            eb('claimed_by', 'is', null),
+            eb('claimed_by', '=', nodeId),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('nodes')
+                  .select('nodes.id')
+                  .whereRef('nodes.id', '=', 'webhook_deliveries.claimed_by')
+                  .where('nodes.heartbeat_at', '>', sql<number>`${DB_NOW} - ${leaseMs}`),
+              ),
+            ),
+          ]),
+        )
+        .returning(['event_id', 'endpoint_id'])
+        .execute();
+      return new Set(rows.map((r) => deliveryKey(Number(r.event_id), r.endpoint_id)));
     },
   };
 }

@@ -259,6 +259,29 @@ function cluster(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Webhooks on many nodes: a pending delivery is claimed by the node about to
+ * send it (`claimed_by`, held while that node's lease is live and cleared
+ * with the attempt's result), so two nodes never send it at once; and a
+ * change of an endpoint wakes the other nodes (PostgreSQL), which keep the
+ * endpoint table in memory to match events against.
+ */
+function webhookClaims(dialect: StoreDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('webhook_deliveries').addColumn('claimed_by', 'text').execute();
+      if (dialect !== 'postgres') return;
+      await sql`
+        CREATE FUNCTION wagate_webhook_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('wagate_h_' || current_schema(), COALESCE(NEW.id, OLD.id));
+          RETURN NULL;
+        END $$`.execute(db);
+      await sql`CREATE TRIGGER webhooks_notify AFTER INSERT OR UPDATE OR DELETE ON webhooks FOR EACH ROW EXECUTE FUNCTION wagate_webhook_notify()`.execute(db);
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
@@ -268,6 +291,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0003_messages': messages(dialect),
         '0004_webhooks': webhooks(dialect),
         '0005_cluster': cluster(dialect),
+        '0006_webhook_claims': webhookClaims(dialect),
       };
     },
   };

@@ -128,6 +128,8 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   last_attempt_at: string | null;
   created_at: string;
+  /** Cluster mode: the node sending it now (its attempt in flight); null otherwise. */
+  claimed_by: Generated<string | null>;
 }
 
 export interface SettingsTable {

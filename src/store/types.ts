@@ -209,6 +209,13 @@ export interface DeliveryUpdate {
   lastStatusCode: number | null;
   lastError: string | null;
   lastAttemptAt: string;
+  /**
+   * Cluster mode: the node that claimed the delivery for this attempt. The
+   * update then applies only while the delivery is still pending and claimed
+   * by that node (two nodes can never both record a result), and it lets the
+   * claim go.
+   */
+  claimedBy?: string;
 }
 
 export interface WebhookRepo {
@@ -220,8 +227,10 @@ export interface WebhookRepo {
   /** Removes a session's endpoints and their deliveries. */
   deleteForSession(sessionId: string): Promise<void>;
   insertDelivery(row: NewDelivery): Promise<number>;
-  /** By (event, endpoint), all in one transaction. */
-  updateDeliveries(updates: ReadonlyArray<DeliveryUpdate & { eventId: number; endpointId: string }>): Promise<void>;
+  /** By (event, endpoint), all in one transaction; per update, whether it applied (a claimed one may not). */
+  updateDeliveries(updates: ReadonlyArray<DeliveryUpdate & { eventId: number; endpointId: string }>): Promise<boolean[]>;
+  /** One endpoint as stored now (cluster mode: another node changed it). */
+  find(id: string): Promise<WebhookEndpointRow | undefined>;
   getDelivery(id: number): Promise<DeliveryRow | undefined>;
   /** Newest first; `before` is a delivery id cursor. */
   listDeliveries(endpointId: string, opts: { before?: number; limit: number; status?: DeliveryStatus }): Promise<DeliveryRow[]>;

@@ -120,25 +120,43 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
       return Number(row.id);
     },
 
-    async updateDeliveries(updates): Promise<void> {
-      if (updates.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+    async updateDeliveries(updates): Promise<boolean[]> {
+      if (updates.length === 0) return [];
+      return db.transaction().execute(async (trx) => {
+        const applied: boolean[] = [];
         for (const u of updates) {
-          await trx
-            .updateTable('webhook_deliveries')
-            .set({
-              status: u.status,
-              attempts: u.attempts,
-              next_attempt_at: u.nextAttemptAt,
-              last_status_code: u.lastStatusCode,
-              last_error: u.lastError,
-              last_attempt_at: u.lastAttemptAt,
-            })
-            .where('event_id', '=', u.eventId)
-            .where('endpoint_id', '=', u.endpointId)
-            .execute();
+          const set = {
+            status: u.status,
+            attempts: u.attempts,
+            next_attempt_at: u.nextAttemptAt,
+            last_status_code: u.lastStatusCode,
+            last_error: u.lastError,
+            last_attempt_at: u.lastAttemptAt,
+          };
+          const q =
+            u.claimedBy === undefined
+              ? trx.updateTable('webhook_deliveries').set(set).where('event_id', '=', u.eventId).where('endpoint_id', '=', u.endpointId)
+              : // Conditional: only the node holding the claim records the attempt, once (the claim is its fence).
+                // The row by its key first: with `status` in the same WHERE, a planner without fresh statistics
+                // scans the (status, …) index over every pending delivery instead.
+                trx
+                  .updateTable('webhook_deliveries')
+                  .set({ ...set, claimed_by: null })
+                  .where('id', '=', (eb) =>
+                    eb.selectFrom('webhook_deliveries as k').select('k.id').where('k.event_id', '=', u.eventId).where('k.endpoint_id', '=', u.endpointId),
+                  )
+                  .where('status', '=', 'pending')
+                  .where('claimed_by', '=', u.claimedBy);
+          const result = await q.executeTakeFirst();
+          applied.push(Number(result.numUpdatedRows) > 0);
         }
+        return applied;
       });
+    },
+
+    async find(id: string): Promise<WebhookEndpointRow | undefined> {
+      const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toEndpoint(row);
     },
 
     async getDelivery(id: number): Promise<DeliveryRow | undefined> {

@@ -12,6 +12,7 @@ import type { ClusterStore } from '../../store/types.js';
 import type { InMemoryEventBus } from '../eventBus.js';
 import type { SessionManager, SessionOwnership } from '../sessions/sessionManager.js';
 import { Balancer } from './balancer.js';
+import { ClusterDeliveryRouting } from './deliveryRouting.js';
 import { EventFanout } from './eventFanout.js';
 import { NodeLease } from './nodeLease.js';
 import { Ownership } from './ownership.js';
@@ -40,6 +41,8 @@ export class Cluster implements SessionOwnership {
   private readonly mirror: SessionMirror;
   private readonly ownership: Ownership;
   private readonly balancer: Balancer;
+  /** Which webhook lanes this node delivers (the outbox attaches to it). */
+  readonly deliveries: ClusterDeliveryRouting;
   private fanout: EventFanout | null = null;
   private listening: { close(): Promise<void> } | null = null;
   private address: string | null = null;
@@ -57,7 +60,15 @@ export class Cluster implements SessionOwnership {
       onBeat: () => this.rebalance(),
     });
     this.mirror = new SessionMirror(opts.store, opts.sessions, this.nodeId, logger);
-    this.ownership = new Ownership(opts.store, opts.sessions, opts.events, this.mirror, this.lease, this.nodeId, logger);
+    this.deliveries = new ClusterDeliveryRouting({
+      store: opts.store,
+      sessions: opts.sessions,
+      lease: this.lease,
+      nodeId: this.nodeId,
+      alive: () => this.balancer.alive,
+      logger,
+    });
+    this.ownership = new Ownership(opts.store, opts.sessions, opts.events, this.mirror, this.lease, this.nodeId, logger, this.deliveries);
     this.balancer = new Balancer({
       store: opts.store,
       sessions: opts.sessions,
@@ -80,18 +91,22 @@ export class Cluster implements SessionOwnership {
     events.useIdSlot(this.lease.slot, NODE_SLOTS_STRIDE);
     const channels = await store.channels();
     this.balancer.wakeChannel = channels.wake;
+    this.deliveries.channel = channels.deliveries;
     this.fanout = new EventFanout(store, events, this.nodeId, channels.events, logger.child({ component: 'cluster' }));
     this.fanout.start();
     this.listening = await store.listen(
-      [channels.sessions, channels.events, channels.wake],
+      [channels.sessions, channels.events, channels.wake, channels.webhooks, channels.deliveries],
       (channel, payload) => {
         if (channel === channels.sessions) this.mirror.changed(payload);
         else if (channel === channels.events) this.fanout?.notified(payload);
+        else if (channel === channels.webhooks) this.deliveries.endpointChanged(payload);
+        else if (channel === channels.deliveries) this.deliveries.notified(payload);
         else this.rebalance();
       },
       // Notifications may have been missed while the connection was down: catch up in full.
       () => {
         this.mirror.loadAll().catch((err: unknown) => logger.warn({ err }, 'could not reload sessions'));
+        this.deliveries.resync();
       },
     );
     this.opts.sessions.attachOwnership(this);

@@ -12,6 +12,7 @@ import { GatewayError } from '../errors.js';
 import type { InMemoryEventBus } from '../eventBus.js';
 import type { SessionEntry } from '../sessions/sessionEntry.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
+import type { ClusterDeliveryRouting } from './deliveryRouting.js';
 import type { NodeLease } from './nodeLease.js';
 import type { SessionMirror } from './sessionMirror.js';
 
@@ -26,6 +27,8 @@ export class Ownership {
     private readonly lease: NodeLease,
     readonly nodeId: string,
     private readonly logger: Logger,
+    /** Webhook lanes follow the session: the new owner delivers them, the old one stops. */
+    private readonly deliveries: ClusterDeliveryRouting,
   ) {}
 
   /** Sessions this node holds now. */
@@ -63,6 +66,7 @@ export class Ownership {
     const rows = await this.store.claim(this.nodeId, ids, this.lease.leaseMs, opts);
     for (const row of rows) await this.adopt(row);
     if (rows.length > 0) this.logger.info({ sessions: rows.length }, 'claimed sessions');
+    this.deliveries.gained(rows.map((r) => r.row.id));
     return rows;
   }
 
@@ -80,7 +84,9 @@ export class Ownership {
 
   /** The lease ran out: every session goes, nothing written. */
   async dropAll(): Promise<void> {
-    await Promise.all(this.held().map((entry) => this.sessions.dropLocal(entry, 'lease ran out')));
+    const held = this.held();
+    this.deliveries.lost(held.map((e) => e.row.id));
+    await Promise.all(held.map((entry) => this.sessions.dropLocal(entry, 'lease ran out')));
   }
 
   /** Hand sessions over cleanly (drain, rebalance): close, record, release. */
@@ -88,5 +94,6 @@ export class Ownership {
     await Promise.all(entries.map((entry) => this.sessions.handOver(entry).catch((err: unknown) => this.logger.warn({ err, sessionId: entry.row.id }, 'hand-over failed'))));
     await this.store.release(this.nodeId, entries.map((e) => e.row.id));
     for (const entry of entries) entry.ownerNode = null;
+    this.deliveries.lost(entries.map((e) => e.row.id));
   }
 }

@@ -115,7 +115,10 @@ export class MessageTracker {
     const { events } = this.deps;
     return new Promise<void>((resolve, reject) => {
       events.emit(type, sessionId, data, (batch) => {
-        const committed = events.commit({ ...batch, messages: [write] });
+        // Cluster mode: the row is written only while this node still owns the session (its fence),
+        // like every other write of the owner; single-node sessions have no lease and no fence.
+        const fence = this.deps.sessions.registry.find(sessionId)?.lease ?? undefined;
+        const committed = events.commit({ ...batch, messages: [write] }, fence ? { sessionId, patch: {}, fence } : undefined);
         committed.then(resolve, reject);
         return committed;
       });

@@ -10,21 +10,29 @@
  * Nothing here throws into the event path or ends the process: every
  * attempt, store write and timer is caught and logged.
  *
- * ~380 lines on purpose: lanes, the shared concurrency budget and the
- * retry timers form one scheduler whose invariants (one in flight per lane,
- * commit order) are easiest to check in one place.
+ * Cluster mode (`routing`): only the lanes this node delivers run here; each
+ * attempt first claims its delivery in the store and records its result only
+ * while it holds the claim (routing.ts has the contract). A lane whose head
+ * another node holds lets go of what it read and reads again a moment later.
+ *
+ * ~400 lines on purpose: lanes, the shared concurrency budget, the retry
+ * timers and (cluster) the claim before each attempt form one scheduler
+ * whose invariants (one in flight per lane, commit order, one node per
+ * delivery) are easiest to check in one place. The HTTP request itself is
+ * sender.ts.
  */
 import type { Logger } from 'pino';
-import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
 import type { DeliveryRow, DeliveryUpdate, WebhookRepo } from '../../store/types.js';
 import { GroupCommitter } from '../groupCommit.js';
-import { assertPublicAddress, parseHttpUrl, pinnedLookup, type PublicUrlOptions } from '../net/publicUrl.js';
-import { nextDelayMs, parseRetryAfter } from './retryPolicy.js';
+import type { PublicUrlOptions } from '../net/publicUrl.js';
+import { nextDelayMs } from './retryPolicy.js';
+import type { DeliveryRouting } from './routing.js';
+import { WebhookSender } from './sender.js';
 
 const LANE_CAP = 500;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const ERROR_TEXT_MAX = 300;
+/** A lane whose head another node holds reads again after this long. */
+const HELD_ELSEWHERE_RETRY_MS = 1_000;
 
 /** What the dispatcher needs to know about an endpoint. */
 export interface DispatchEndpoint {
@@ -55,6 +63,8 @@ export interface DispatcherOptions {
   retryDelaysMs: readonly number[];
   userAgent: string;
   random?: () => number;
+  /** Cluster mode: which lanes run here, and the claim before each attempt. */
+  routing?: DeliveryRouting;
 }
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone';
@@ -109,30 +119,27 @@ export class WebhookDispatcher {
   private readonly ready: Lane[] = [];
   private inFlight = 0;
   private stopped = false;
-  private readonly agent: Agent;
+  private readonly sender: WebhookSender;
   private readonly idle = new Set<() => void>();
   /** Attempt results of one turn, written in one transaction. */
-  private readonly updates: GroupCommitter<DeliveryUpdate & { eventId: number; endpointId: string }>;
+  private readonly updates: GroupCommitter<DeliveryUpdate & { eventId: number; endpointId: string; applied: boolean }>;
   readonly outcomes: Record<DeliveryOutcome, number> = { delivered: 0, retry: 0, failed: 0, gone: 0 };
 
   constructor(private readonly opts: DispatcherOptions) {
-    this.updates = new GroupCommitter((items) => opts.repo.updateDeliveries(items));
-    // The timeout bounds connecting, then waiting for the response headers, then each body read:
-    // the agent's own timers, cheaper than an AbortSignal per request.
-    this.agent = new Agent({
-      // The socket connects only to an address that passed the SSRF rule (DNS rebinding).
-      connect: { lookup: pinnedLookup(opts.net) as never, timeout: opts.timeoutMs },
-      keepAliveTimeout: 4_000,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
+    this.updates = new GroupCommitter(async (items) => {
+      const applied = await opts.repo.updateDeliveries(items.map(({ applied: _, ...update }) => update));
+      items.forEach((item, i) => (item.applied = applied[i] ?? false));
     });
+    this.sender = new WebhookSender(opts);
   }
 
-  /** Pick up every pending delivery in the store (start, re-enabled endpoint). */
-  async load(endpointId?: string): Promise<void> {
+  /** Pick up every pending delivery in the store (start, re-enabled endpoint; cluster: sessions taken over, the periodic scan). */
+  async load(endpointId?: string, sessionIds?: ReadonlySet<string>): Promise<void> {
     const lanes = await this.opts.repo.pendingLanes();
     for (const { endpointId: e, sessionId } of lanes) {
       if (endpointId !== undefined && e !== endpointId) continue;
+      if (sessionIds !== undefined && !sessionIds.has(sessionId)) continue;
+      if (this.opts.routing && !this.opts.routing.mine(sessionId)) continue;
       const lane = this.lane(e, sessionId);
       lane.spilled = true;
       this.schedule(lane);
@@ -178,6 +185,17 @@ export class WebhookDispatcher {
     }
   }
 
+  /** Cluster mode: drop the lanes of sessions this node no longer delivers (a request in flight finishes). */
+  forgetSessions(sessionIds: readonly string[]): void {
+    const gone = new Set(sessionIds);
+    for (const lane of [...this.lanes.values()]) {
+      if (!gone.has(lane.sessionId)) continue;
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = null;
+      this.lanes.delete(lane.key);
+    }
+  }
+
   stats(): DispatcherStats {
     let pending = 0;
     let oldest: number | null = null;
@@ -202,7 +220,7 @@ export class WebhookDispatcher {
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     // Requests still in flight are cut off; their deliveries stay pending and go out after the next start.
-    await this.agent.destroy().catch(() => undefined);
+    await this.sender.close();
     while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
@@ -219,6 +237,11 @@ export class WebhookDispatcher {
   private schedule(lane: Lane): void {
     if (this.stopped || lane.busy || lane.queued || lane.timer || lane.loading) return;
     if (this.lanes.get(lane.key) !== lane) return; // forgotten
+    if (this.opts.routing && !this.opts.routing.mine(lane.sessionId)) {
+      // Another node delivers this session's lanes now; the rows stay for it.
+      this.lanes.delete(lane.key);
+      return;
+    }
     const head = lane.jobs[0];
     if (!head) {
       if (lane.spilled) this.refill(lane);
@@ -302,8 +325,13 @@ export class WebhookDispatcher {
   private async attempt(lane: Lane, job: Job): Promise<void> {
     const endpoint = this.opts.endpoints.get(lane.endpointId);
     if (!endpoint || !endpoint.enabled) return;
+    const routing = this.opts.routing;
+    if (routing && !(await routing.claim(job.eventId, endpoint.id))) {
+      this.heldElsewhere(lane);
+      return;
+    }
     const now = Date.now();
-    const result = await this.send(endpoint, job, now);
+    const result = await this.sender.send(endpoint, job, now);
     const attempts = job.attempts + 1;
     const at = new Date().toISOString();
     const log = this.opts.logger.child({ webhookId: endpoint.id, sessionId: lane.sessionId, eventId: job.eventId });
@@ -323,16 +351,25 @@ export class WebhookDispatcher {
         nextAttemptAt = Date.now() + Math.max(delay, result.retryAfterMs ?? 0);
       }
     }
-    await this.updates.submit({
+    const update = {
       eventId: job.eventId,
       endpointId: endpoint.id,
-      status: outcome === 'delivered' ? 'delivered' : outcome === 'retry' ? 'pending' : 'failed',
+      status: outcome === 'delivered' ? ('delivered' as const) : outcome === 'retry' ? ('pending' as const) : ('failed' as const),
       attempts,
       nextAttemptAt,
       lastStatusCode: result.status,
       lastError: result.error,
       lastAttemptAt: at,
-    });
+      ...(routing ? { claimedBy: routing.nodeId } : {}),
+      applied: true,
+    };
+    await this.updates.submit(update);
+    if (routing && !update.applied) {
+      // Another node took the claim (only once this node's lease ran out: it sends again and records), or the row is gone.
+      log.warn({ status: result.status }, 'webhook attempt not recorded: another node took the delivery over');
+      this.heldElsewhere(lane);
+      return;
+    }
     this.outcomes[outcome]++;
     if (outcome === 'retry') {
       job.attempts = attempts;
@@ -347,39 +384,16 @@ export class WebhookDispatcher {
     else this.opts.endpoints.failing(endpoint.id, now);
   }
 
-  private async send(
-    endpoint: DispatchEndpoint,
-    job: Job,
-    now: number,
-  ): Promise<{ status: number | null; error: string | null; retryAfterMs?: number }> {
-    try {
-      const url = parseHttpUrl(endpoint.url);
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      // Literal addresses never reach the pinned lookup: check them here, at every attempt.
-      if (isIP(host) !== 0) assertPublicAddress(host, host, this.opts.net, endpoint.url);
-      const timestamp = Math.floor(now / 1000);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'user-agent': this.opts.userAgent,
-        ...endpoint.headers(job.payload, { eventId: String(job.eventId), eventType: job.eventType, timestamp }),
-      };
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body: job.payload,
-        dispatcher: this.agent,
-      });
-      // Nobody reads the answer; take at most a little of it so the socket can be reused.
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      const retryAfterMs = res.statusCode === 429 || res.statusCode >= 500 ? parseRetryAfter(res.headers['retry-after']) : undefined;
-      return { status: res.statusCode, error: res.statusCode >= 300 ? `HTTP ${res.statusCode}` : null, retryAfterMs };
-    } catch (err) {
-      const e = err as { name?: string; code?: string; message?: string };
-      const text =
-        e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
-          ? `timed out after ${this.opts.timeoutMs} ms`
-          : `${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}`;
-      return { status: null, error: text.slice(0, ERROR_TEXT_MAX) };
-    }
+  /** Another node holds the lane's head (or took it): forget what was read, read again shortly, from the oldest pending. */
+  private heldElsewhere(lane: Lane): void {
+    lane.jobs = [];
+    lane.lastLoadedId = 0;
+    lane.spilled = true;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = setTimeout(() => {
+      lane.timer = null;
+      this.schedule(lane);
+    }, HELD_ELSEWHERE_RETRY_MS);
+    lane.timer.unref();
   }
 }

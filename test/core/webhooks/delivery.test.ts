@@ -189,7 +189,10 @@ describe('webhook deliveries', () => {
     const second = await createTestGateway({ dataDir: first.dataDir, webhooks: FAST });
     open.push(second, { close: () => first.close() });
     await eventually(() => expect(rx.requests.some((r, i) => i > 0 && r.headers['webhook-id'] === sentId)).toBe(true), 15_000);
-    const { items } = await second.core.webhooks.deliveries(hook.id, { limit: 50 }, undefined);
-    expect(items.find((d) => String(d.eventId) === sentId)?.status).toBe('delivered');
+    // The receiver saw the request before the gateway had its answer and recorded it.
+    await eventually(async () => {
+      const { items } = await second.core.webhooks.deliveries(hook.id, { limit: 50 }, undefined);
+      expect(items.find((d) => String(d.eventId) === sentId)?.status).toBe('delivered');
+    }, 10_000);
   });
 });
