@@ -77,8 +77,12 @@ export interface ClusterRepo {
   all(): Promise<OwnedRow[]>;
   publishEvents(nodeId: string, channel: string, events: Array<{ id: number; payload: string }>): Promise<void>;
   fetchEvents(ids: number[]): Promise<ClusterEventRow[]>;
-  /** Events after `afterId` (a stream resuming on another node), oldest first. */
-  eventsAfter(afterId: number, limit: number): Promise<ClusterEventRow[]>;
+  /**
+   * The newest `limit` events after `afterId` (of one session when given:
+   * the payload's sessionId), oldest first: a stream resuming on a node that
+   * did not see them.
+   */
+  eventsAfter(afterId: number, limit: number, sessionId?: string): Promise<ClusterEventRow[]>;
   purgeEvents(olderThanMs: number): Promise<void>;
   wake(channel: string, payload: string): Promise<void>;
 }
@@ -273,15 +277,11 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
       return rows.map((r) => ({ id: Number(r.id), nodeId: r.node_id, payload: r.payload }));
     },
 
-    async eventsAfter(afterId, limit) {
-      const rows = await db
-        .selectFrom('cluster_events')
-        .select(['id', 'node_id', 'payload'])
-        .where('id', '>', afterId)
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      return rows.map((r) => ({ id: Number(r.id), nodeId: r.node_id, payload: r.payload }));
+    async eventsAfter(afterId, limit, sessionId) {
+      let query = db.selectFrom('cluster_events').select(['id', 'node_id', 'payload']).where('id', '>', afterId);
+      if (sessionId !== undefined) query = query.where(sql<string>`payload::jsonb ->> 'sessionId'`, '=', sessionId);
+      const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+      return rows.reverse().map((r) => ({ id: Number(r.id), nodeId: r.node_id, payload: r.payload }));
     },
 
     async purgeEvents(olderThanMs) {

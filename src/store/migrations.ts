@@ -259,6 +259,28 @@ function cluster(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Short-lived state that must be the same on every node (dashboard
+ * sign-ins, one-time codes and their attempt counts, GOWA's QR images, the
+ * wrong-key throttle): one keyed table with an expiry, a counter and a value.
+ */
+function sharedState(dialect: StoreDialect): Migration {
+  const binary = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('shared_state')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', binary, (c) => c.notNull())
+        .addColumn('secret', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('n', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('shared_state_expires_idx').on('shared_state').column('expires_at').execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
@@ -268,6 +290,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0003_messages': messages(dialect),
         '0004_webhooks': webhooks(dialect),
         '0005_cluster': cluster(dialect),
+        '0006_shared_state': sharedState(dialect),
       };
     },
   };

@@ -49,6 +49,17 @@ export interface ClusterEventsTable {
   created_at: number | string;
 }
 
+/** Short-lived state every node shares (sign-ins, one-time codes, QR images, counters); see sharedStateRepo.ts. */
+export interface SharedStateTable {
+  key: string;
+  /** utf8 text, or (secret = 1) encrypted and bound to the key. */
+  value: Buffer;
+  secret: number;
+  n: number | string;
+  /** Epoch ms. */
+  expires_at: number | string;
+}
+
 export interface CredentialsTable {
   session_id: string;
   value: Buffer;
@@ -184,6 +195,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   nodes: NodesTable;
   cluster_events: ClusterEventsTable;
+  shared_state: SharedStateTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

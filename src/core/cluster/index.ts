@@ -82,6 +82,7 @@ export class Cluster implements SessionOwnership {
     this.balancer.wakeChannel = channels.wake;
     this.fanout = new EventFanout(store, events, this.nodeId, channels.events, logger.child({ component: 'cluster' }));
     this.fanout.start();
+    events.useFeed(this.fanout);
     this.listening = await store.listen(
       [channels.sessions, channels.events, channels.wake],
       (channel, payload) => {
