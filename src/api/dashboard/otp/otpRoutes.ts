@@ -37,7 +37,7 @@ export async function registerOtpRoutes(app: FastifyInstance, opts: { guard: Otp
   });
 
   app.post('/api/otp/totp/setup', async () => {
-    const setup = guard.beginTotpSetup('dashboard');
+    const setup = await guard.beginTotpSetup('dashboard');
     const svg = await QRCode.toString(setup.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return { ...setup, image: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
   });
