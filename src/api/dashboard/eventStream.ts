@@ -24,11 +24,12 @@ export async function registerEventStream(app: FastifyInstance, opts: { core: Ga
     for (const stream of open) stream.close();
   });
 
-  // The event log page's start: the newest events of every session the bus still holds.
+  // The event log page's start: the newest events of every session still kept.
   app.get('/api/events/recent', async (request: FastifyRequest<{ Querystring: { limit?: string } }>) => {
     const asked = Number.parseInt(request.query.limit ?? '', 10);
     const limit = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), 500) : 200;
-    return { events: core.events.replay(undefined, 0).slice(-limit).map(publicEvent) };
+    // With many nodes, from the shared feed too: a node started a minute ago shows what came before.
+    return { events: (await core.events.resume(undefined, 0)).events.slice(-limit).map(publicEvent) };
   });
 
   app.get('/api/events', async (request: FastifyRequest, reply: FastifyReply) => {
