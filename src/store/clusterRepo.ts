@@ -75,11 +75,11 @@ export interface ClusterRepo {
   changedSince(rev: number): Promise<OwnedRow[]>;
   rows(ids: string[]): Promise<OwnedRow[]>;
   all(): Promise<OwnedRow[]>;
-  publishEvents(nodeId: string, channel: string, events: Array<{ id: number; payload: string }>): Promise<void>;
+  publishEvents(nodeId: string, channel: string, events: Array<{ id: number; sessionId?: string; payload: string }>): Promise<void>;
   fetchEvents(ids: number[]): Promise<ClusterEventRow[]>;
   /**
-   * The newest `limit` events after `afterId` (of one session when given:
-   * the payload's sessionId), oldest first: a stream resuming on a node that
+   * The newest `limit` events after `afterId` (of one session when given),
+   * oldest first: a stream resuming on a node that
    * did not see them.
    */
   eventsAfter(afterId: number, limit: number, sessionId?: string): Promise<ClusterEventRow[]>;
@@ -262,7 +262,7 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
           const part = events.slice(i, i + 200);
           await trx
             .insertInto('cluster_events')
-            .values(part.map((e) => ({ id: e.id, node_id: nodeId, payload: e.payload, created_at: DB_NOW })))
+            .values(part.map((e) => ({ id: e.id, node_id: nodeId, session_id: e.sessionId ?? null, payload: e.payload, created_at: DB_NOW })))
             .onConflict((oc) => oc.column('id').doNothing())
             .execute();
           // A notification carries ids only (its payload is limited to 8000 bytes); delivered at commit.
@@ -279,7 +279,7 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
 
     async eventsAfter(afterId, limit, sessionId) {
       let query = db.selectFrom('cluster_events').select(['id', 'node_id', 'payload']).where('id', '>', afterId);
-      if (sessionId !== undefined) query = query.where(sql<string>`payload::jsonb ->> 'sessionId'`, '=', sessionId);
+      if (sessionId !== undefined) query = query.where('session_id', '=', sessionId);
       const rows = await query.orderBy('id', 'desc').limit(limit).execute();
       return rows.reverse().map((r) => ({ id: Number(r.id), nodeId: r.node_id, payload: r.payload }));
     },

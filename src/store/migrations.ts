@@ -263,6 +263,7 @@ function cluster(dialect: StoreDialect): Migration {
  * Short-lived state that must be the same on every node (dashboard
  * sign-ins, one-time codes and their attempt counts, GOWA's QR images, the
  * wrong-key throttle): one keyed table with an expiry, a counter and a value.
+ * And the session of each event in the cluster feed, for a resuming stream.
  */
 function sharedState(dialect: StoreDialect): Migration {
   const binary = dialect === 'postgres' ? 'bytea' : 'blob';
@@ -277,6 +278,9 @@ function sharedState(dialect: StoreDialect): Migration {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('shared_state_expires_idx').on('shared_state').column('expires_at').execute();
+      // A stream of one session resuming on another node reads that session's events only (by index).
+      await db.schema.alterTable('cluster_events').addColumn('session_id', 'text').execute();
+      await db.schema.createIndex('cluster_events_session_idx').on('cluster_events').columns(['session_id', 'id']).execute();
     },
   };
 }

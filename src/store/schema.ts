@@ -45,6 +45,8 @@ export interface NodesTable {
 export interface ClusterEventsTable {
   id: number | string;
   node_id: string;
+  /** Null on rows from before migration 0006. */
+  session_id: string | null;
   payload: string;
   created_at: number | string;
 }

@@ -100,7 +100,7 @@ export class EventFanout implements EventFeed {
         .publishEvents(
           this.nodeId,
           this.channel,
-          batch.map((e) => ({ id: e.id, payload: JSON.stringify(e) })),
+          batch.map((e) => ({ id: e.id, sessionId: e.sessionId, payload: JSON.stringify(e) })),
         )
         .catch((err: unknown) => this.logger.warn({ err, events: batch.length }, 'could not publish events to the other nodes')),
     );
