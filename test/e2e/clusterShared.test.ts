@@ -8,7 +8,8 @@
  * - A dashboard sign-in on A is a sign-in on B (cookie and CSRF token).
  * - A one-time code sent by A (to the owner's WhatsApp) is accepted by B,
  *   once; an authenticator set up on A is confirmed on B.
- * - A GOWA QR link issued by A is served by B.
+ * - A GOWA QR link issued by A is served by B; a GOWA device or dashboard
+ *   request forwarded to the owner answers as the node the client asked.
  * - The pairing-code limit counts codes issued on both nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,6 +246,27 @@ describe('two nodes on one PostgreSQL: shared streams and shared state', () => {
     expect(fromB.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await fromB.arrayBuffer())).toEqual(Buffer.from(await fromA.arrayBuffer()));
     expect((await fetch(`${b!.client.baseUrl}${link.pathname.replace(/[0-9a-f]{12}\.png$/, '000000000000.png')}`)).status).toBe(404);
+  }, 60_000);
+
+  it('requests forwarded to the owner answer as if local: a dashboard write passes the same-origin check, a GOWA link names the node the client used', async () => {
+    const basic = { authorization: `Basic ${Buffer.from(`user:${E2E_ADMIN_KEY}`).toString('base64')}` };
+    expect((await b!.client.post('/api/v1/sessions', { sessionId: 'gowa-b' })).status).toBe(201);
+    expect((await b!.client.post('/api/v1/sessions/gowa-b/connect')).status).toBeLessThan(300);
+    await waitUntil('B to own gowa-b', async () => ((await db.query(`SELECT owner_node FROM ${db.table('sessions')} WHERE id = 'gowa-b'`))[0]?.owner_node === 'B' ? true : undefined), 10_000);
+    const login = await fetch(`${a.client.baseUrl}/compat/gowa/devices/gowa-b/login`, { headers: basic });
+    const answer = (await login.json()) as { results: { qr_link: string } };
+    expect(login.status, JSON.stringify(answer)).toBe(200);
+    const link = new URL(answer.results.qr_link);
+    expect(link.host).toBe(new URL(a.client.baseUrl).host);
+    expect((await fetch(`${a.client.baseUrl}${link.pathname}`)).status).toBe(200);
+
+    const onA = await signIn(a);
+    const res = await fetch(`${a.client.baseUrl}/dashboard/api/sessions/gowa-b/disconnect`, {
+      method: 'POST',
+      headers: { cookie: onA.cookie, 'x-csrf-token': onA.csrf, origin: a.client.baseUrl, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
   }, 60_000);
 
   it('the pairing-code limit counts codes issued on both nodes', async () => {
