@@ -203,7 +203,7 @@ describe('two nodes on one PostgreSQL: shared streams and shared state', () => {
     expect((await dashboard(b!, 'DELETE', '/api/sessions/victim', onB)).body.error.code).toBe('OTP_REQUIRED');
     const sent = await dashboard(a, 'POST', '/api/otp/send', { ...onA, body: { action: 'delete', sessionId: 'victim' } });
     expect(sent.status).toBe(200);
-    // The resend pause holds on B as well.
+    // The resend pause holds on B as well (B runs no connected session: it asks A's courier).
     expect((await dashboard(b!, 'POST', '/api/otp/send', { ...onB, body: { action: 'delete', sessionId: 'victim' } })).status).toBe(429);
     const code = await waitUntil(
       'the code in the owner\'s chat',
@@ -218,6 +218,19 @@ describe('two nodes on one PostgreSQL: shared streams and shared state', () => {
     // Spent: A does not take it again.
     expect((await a.client.post('/api/v1/sessions', { sessionId: 'victim' })).status).toBe(201);
     expect((await dashboard(a, 'DELETE', '/api/sessions/victim', { ...onA, otp: code })).body.error.code).toBe('OTP_INVALID');
+
+    // Asked on B, which runs no connected session: A's courier delivers it, and A accepts it.
+    const viaB = await dashboard(b!, 'POST', '/api/otp/send', { ...onB, body: { action: 'logout', sessionId: 'victim' } });
+    expect(viaB.status, JSON.stringify(viaB.body)).toBe(200);
+    const second = await waitUntil(
+      'the second code in the owner\'s chat',
+      async () => /(\d{6}) is your code to log out session/.exec(JSON.stringify((await sandbox.control('GET', `/phones/${OWNER}/messages`)).body))?.[1],
+      20_000,
+    );
+    expect((await a.client.post('/api/v1/sessions/victim/connect')).status).toBeLessThan(300);
+    const logout = await dashboard(a, 'POST', '/api/sessions/victim/logout', { ...onA, otp: second });
+    // Past the guard (what the logout itself answers for a session still linking is not the point here).
+    expect(String(logout.body?.error?.code ?? 'passed')).not.toMatch(/^OTP_/);
 
     // The authenticator setup begun on A is confirmed on B (its code is one B checks).
     const setup = await dashboard(a, 'POST', '/api/otp/totp/setup', onA);

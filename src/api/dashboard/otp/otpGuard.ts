@@ -46,7 +46,8 @@ export interface GuardLogger {
 
 export interface OtpGuardOptions {
   ownerNumber: string | undefined;
-  sessions: Pick<SessionService, 'list' | 'sendText'>;
+  /** `connectionKey` (non-null for a session this node runs) picks a local courier with many nodes. */
+  sessions: Pick<SessionService, 'list' | 'sendText'> & Partial<Pick<SessionService, 'connectionKey'>>;
   /** Where the enabled authenticator secret is kept across restarts. */
   settings: GatewaySettings;
   /** Codes, counts and grants every node sees (default: this process's memory). */
@@ -86,7 +87,7 @@ export function maskNumber(digits: string): string {
 
 export class OtpGuard {
   private readonly ownerNumber: string | undefined;
-  private readonly sessions: Pick<SessionService, 'list' | 'sendText'>;
+  private readonly sessions: OtpGuardOptions['sessions'];
   private readonly settings: GatewaySettings;
   private readonly shared: SharedState;
   private readonly now: () => number;
@@ -133,9 +134,12 @@ export class OtpGuard {
   }
 
   /** Sends a fresh code for one action on one session to the owner's chat. */
-  async sendCode(action: GuardedAction, sessionId: string): Promise<{ sentTo: string; expiresAt: string }> {
+  async sendCode(action: GuardedAction, sessionId: string, courier?: string): Promise<{ sentTo: string; expiresAt: string }> {
     await this.attempts.assertUnlocked();
-    const via = this.ownerNumber ? this.deliverySessionId() : undefined;
+    const via = this.ownerNumber ? (courier ?? this.deliverySessionId()) : undefined;
+    if (courier !== undefined && !this.sessions.list().some((s) => s.sessionId === courier && s.connected)) {
+      throw new GatewayError('SESSION_NOT_READY', 'That session cannot deliver a code: it is not connected', { sessionId: courier });
+    }
     if (!this.ownerNumber || via === undefined) {
       throw new GatewayError('SESSION_NOT_READY', 'No connected session can deliver a code to the owner number', {
         method: await this.method(),
@@ -243,8 +247,19 @@ export class OtpGuard {
     return secret;
   }
 
-  private deliverySessionId(): string | undefined {
-    return this.sessions.list().find((s) => s.connected)?.sessionId;
+  /**
+   * The connected session that delivers codes: one this node runs when there
+   * is one (with many nodes the others run elsewhere; the route sends the
+   * request to that session's node).
+   */
+  deliverySessionId(): string | undefined {
+    const connected = this.sessions.list().filter((s) => s.connected);
+    return (connected.find((s) => this.runsHere(s.sessionId)) ?? connected[0])?.sessionId;
+  }
+
+  /** True when this node runs the session's connection (always, on one node). */
+  runsHere(sessionId: string): boolean {
+    return this.sessions.connectionKey === undefined || this.sessions.connectionKey(sessionId) !== null;
   }
 
   private async checkOwnerCode(action: GuardedAction, sessionId: string, code: string): Promise<boolean> {
