@@ -86,7 +86,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   // The provider type does not matter to parsers and the throttle.
   installBodyParsers(app as unknown as FastifyInstance);
-  await installAuthThrottle(app as unknown as FastifyInstance, opts.authThrottle);
+  await installAuthThrottle(app as unknown as FastifyInstance, core.shared, opts.authThrottle);
 
   app.setErrorHandler((err, request, reply) => {
     const error = toGatewayError(err);

@@ -49,6 +49,18 @@ export interface EventBusOptions {
 
 const DEFAULT_ID_BLOCK = 1000;
 
+/**
+ * Cluster mode: the shared feed of every node's recent events, read by a
+ * stream that resumes on a node that did not see them all (it started later,
+ * or the client came from another node).
+ */
+export interface EventFeed {
+  /** The newest `limit` events after `afterId` (one session's when given), oldest first; `more` when older ones were left out. */
+  after(afterId: number, sessionId: string | undefined, limit: number): Promise<{ events: GatewayEvent[]; more: boolean }>;
+  /** True when events after `afterId` may have left the feed already. */
+  gone(afterId: number): boolean;
+}
+
 /** Where the stream stands: the last id handed out, and a session's last durable seq. */
 export interface EventPosition {
   id: number;
@@ -79,6 +91,10 @@ export class InMemoryEventBus implements EventBus {
   private readonly localOnly = new Set<EventListener>();
   /** Cluster mode: ids are this node's residue modulo `stride`, so no two nodes allocate the same id. */
   private idSlot: { slot: number; stride: number } | null = null;
+  /** Cluster mode: where a resuming stream finds the events this node did not see. */
+  private feed: EventFeed | null = null;
+  /** The highest id delivered here, other nodes' included (a snapshot stands after it). */
+  private highestSeen = 0;
   private readonly bySession = new Map<string, Set<EventListener>>();
   /** One persistence chain per session: its writes and events commit in order. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -136,7 +152,7 @@ export class InMemoryEventBus implements EventBus {
 
   /** The last id handed out, and the session's last durable seq (for a stream's snapshot). */
   position(sessionId?: string): EventPosition {
-    return { id: this.nextId - 1, seq: sessionId === undefined ? 0 : (this.seqs.get(sessionId) ?? 0) };
+    return { id: Math.max(this.nextId - 1, this.highestSeen), seq: sessionId === undefined ? 0 : (this.seqs.get(sessionId) ?? 0) };
   }
 
   /** True when every event after `lastEventId` is still buffered, so replay() misses none. */
@@ -167,6 +183,33 @@ export class InMemoryEventBus implements EventBus {
     return id;
   }
 
+  /** Cluster mode: resume streams from the shared event feed as well as the buffer. */
+  useFeed(feed: EventFeed): void {
+    this.feed = feed;
+  }
+
+  /**
+   * Every event after `lastEventId` this node can find, oldest first, each
+   * once: the buffer, and in cluster mode the shared feed (read first, so the
+   * buffer adds what arrived or was emitted meanwhile). A feed that cannot be
+   * read leaves the buffer, flagged as missing events.
+   */
+  async resume(sessionId: string | undefined, lastEventId: number): Promise<{ events: GatewayEvent[]; missed: boolean }> {
+    if (!this.feed) return { events: this.replay(sessionId, lastEventId), missed: !this.covers(lastEventId) };
+    let fromFeed: { events: GatewayEvent[]; more: boolean };
+    try {
+      fromFeed = await this.feed.after(lastEventId, sessionId, this.bufferSize);
+    } catch (err) {
+      this.opts.logger.warn({ err, sessionId }, 'could not read the shared event feed for a resuming stream');
+      return { events: this.replay(sessionId, lastEventId), missed: true };
+    }
+    const byId = new Map<number, GatewayEvent>();
+    for (const event of fromFeed.events) byId.set(event.id, event);
+    for (const event of this.replay(sessionId, lastEventId)) byId.set(event.id, event);
+    const events = [...byId.values()].sort((a, b) => a.id - b.id);
+    return { events, missed: fromFeed.more || this.feed.gone(lastEventId) };
+  }
+
   /** Cluster mode: allocate ids in this node's slot (call before the first emit). */
   useIdSlot(slot: number, stride: number): void {
     this.idSlot = { slot, stride };
@@ -194,6 +237,7 @@ export class InMemoryEventBus implements EventBus {
    * (its own node did that).
    */
   deliverRemote(event: GatewayEvent): void {
+    this.highestSeen = Math.max(this.highestSeen, event.id);
     let i = this.buffer.length;
     while (i > 0 && this.buffer[i - 1]!.id > event.id) i -= 1;
     if (i > 0 && this.buffer[i - 1]!.id === event.id) return;

@@ -97,6 +97,12 @@ export interface EventBus {
   position(sessionId?: string): { id: number; seq: number };
   /** Persisted history of one session (state changes with reasons), newest last. */
   history(sessionId: string, limit: number): Promise<GatewayEvent[]>;
+  /**
+   * Every event after `lastEventId` this node can still find, oldest first:
+   * its buffer, and with many nodes the shared event feed too (events this
+   * node never saw). `missed`: some later events are no longer kept.
+   */
+  resume(sessionId: string | undefined, lastEventId: number): Promise<{ events: GatewayEvent[]; missed: boolean }>;
 }
 
 export type Principal = { kind: 'admin' } | { kind: 'session'; sessionId: string; keyId: string };
@@ -138,6 +144,35 @@ export interface GatewayCore {
   deriveSecret(purpose: string): Buffer;
   /** Small persisted settings (e.g. the dashboard's TOTP secret); `secret` values are encrypted at rest. */
   settings: GatewaySettings;
+  /** Short-lived state every node sees alike (sign-ins, one-time codes, QR images, throttles). */
+  shared: SharedState;
+}
+
+export interface SharedStateEntry {
+  value: string;
+  n: number;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/**
+ * Keyed short-lived state in the store, so every node sees the same.
+ * `now` is the caller's clock (epoch ms): an entry with `expiresAt <= now`
+ * is gone. Put a hash, never a bearer token, in a key; `secret` values are
+ * encrypted at rest. Each check-and-change is atomic across nodes.
+ */
+export interface SharedState {
+  get(key: string, now: number): Promise<SharedStateEntry | undefined>;
+  put(key: string, entry: { value?: string; n?: number; expiresAt: number }, opts?: { secret?: boolean }): Promise<void>;
+  /** True when this call created the entry (no live one held the key). */
+  putIfAbsent(key: string, entry: { value?: string; n?: number; expiresAt: number }, now: number, opts?: { secret?: boolean }): Promise<boolean>;
+  /** Delete a live entry (whose plain value is `value`, when given); true for exactly one caller. */
+  take(key: string, now: number, value?: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** n + 1 on a live entry, else 1 with `expiresAt` (a fixed window). */
+  increment(key: string, expiresAt: number, now: number): Promise<{ n: number; expiresAt: number }>;
+  /** Store n when above the live entry's (or none); true when stored. */
+  raise(key: string, n: number, expiresAt: number, now: number): Promise<boolean>;
 }
 
 export interface GatewaySettings {

@@ -135,6 +135,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     sandbox: deps.sandbox,
     deriveSecret: (purpose) => deps.store.deriveSecret(purpose),
     settings: deps.store.settings,
+    shared: deps.store.sharedState,
   };
 }
 
@@ -142,7 +143,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
 function pairingRequestLog(store: Store): PairingRequestLog {
   return {
     record: (phone, at) => store.pairingRequests.record(phone, new Date(at).toISOString()),
-    since: async (since) =>
-      (await store.pairingRequests.since(new Date(since).toISOString())).map((r) => ({ phone: r.phone, at: Date.parse(r.requestedAt) })),
+    since: async (since, phone) =>
+      (await store.pairingRequests.since(new Date(since).toISOString(), phone)).map((r) => ({ phone: r.phone, at: Date.parse(r.requestedAt) })),
   };
 }

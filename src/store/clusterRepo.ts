@@ -75,10 +75,14 @@ export interface ClusterRepo {
   changedSince(rev: number): Promise<OwnedRow[]>;
   rows(ids: string[]): Promise<OwnedRow[]>;
   all(): Promise<OwnedRow[]>;
-  publishEvents(nodeId: string, channel: string, events: Array<{ id: number; payload: string }>): Promise<void>;
+  publishEvents(nodeId: string, channel: string, events: Array<{ id: number; sessionId?: string; payload: string }>): Promise<void>;
   fetchEvents(ids: number[]): Promise<ClusterEventRow[]>;
-  /** Events after `afterId` (a stream resuming on another node), oldest first. */
-  eventsAfter(afterId: number, limit: number): Promise<ClusterEventRow[]>;
+  /**
+   * The newest `limit` events after `afterId` (of one session when given),
+   * oldest first: a stream resuming on a node that
+   * did not see them.
+   */
+  eventsAfter(afterId: number, limit: number, sessionId?: string): Promise<ClusterEventRow[]>;
   purgeEvents(olderThanMs: number): Promise<void>;
   wake(channel: string, payload: string): Promise<void>;
   /**
@@ -275,7 +279,7 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
           const part = events.slice(i, i + 200);
           await trx
             .insertInto('cluster_events')
-            .values(part.map((e) => ({ id: e.id, node_id: nodeId, payload: e.payload, created_at: DB_NOW })))
+            .values(part.map((e) => ({ id: e.id, node_id: nodeId, session_id: e.sessionId ?? null, payload: e.payload, created_at: DB_NOW })))
             .onConflict((oc) => oc.column('id').doNothing())
             .execute();
           // A notification carries ids only (its payload is limited to 8000 bytes); delivered at commit.
@@ -290,15 +294,11 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
       return rows.map((r) => ({ id: Number(r.id), nodeId: r.node_id, payload: r.payload }));
     },
 
-    async eventsAfter(afterId, limit) {
-      const rows = await db
-        .selectFrom('cluster_events')
-        .select(['id', 'node_id', 'payload'])
-        .where('id', '>', afterId)
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      return rows.map((r) => ({ id: Number(r.id), nodeId: r.node_id, payload: r.payload }));
+    async eventsAfter(afterId, limit, sessionId) {
+      let query = db.selectFrom('cluster_events').select(['id', 'node_id', 'payload']).where('id', '>', afterId);
+      if (sessionId !== undefined) query = query.where('session_id', '=', sessionId);
+      const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+      return rows.reverse().map((r) => ({ id: Number(r.id), nodeId: r.node_id, payload: r.payload }));
     },
 
     async purgeEvents(olderThanMs) {

@@ -282,6 +282,32 @@ function webhookClaims(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Short-lived state that must be the same on every node (dashboard
+ * sign-ins, one-time codes and their attempt counts, GOWA's QR images, the
+ * wrong-key throttle): one keyed table with an expiry, a counter and a value.
+ * And the session of each event in the cluster feed, for a resuming stream.
+ */
+function sharedState(dialect: StoreDialect): Migration {
+  const binary = dialect === 'postgres' ? 'bytea' : 'blob';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('shared_state')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', binary, (c) => c.notNull())
+        .addColumn('secret', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('n', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('shared_state_expires_idx').on('shared_state').column('expires_at').execute();
+      // A stream of one session resuming on another node reads that session's events only (by index).
+      await db.schema.alterTable('cluster_events').addColumn('session_id', 'text').execute();
+      await db.schema.createIndex('cluster_events_session_idx').on('cluster_events').columns(['session_id', 'id']).execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
@@ -292,6 +318,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0004_webhooks': webhooks(dialect),
         '0005_cluster': cluster(dialect),
         '0006_webhook_claims': webhookClaims(dialect),
+        '0007_shared_state': sharedState(dialect),
       };
     },
   };

@@ -16,13 +16,10 @@ export function createPairingRequestRepo(db: Kysely<Database>): PairingRequestRe
       await db.deleteFrom('pairing_code_requests').where('requested_at', '<', cutoff).execute();
     },
 
-    async since(since: string): Promise<Array<{ phone: string; requestedAt: string }>> {
-      const rows = await db
-        .selectFrom('pairing_code_requests')
-        .select(['phone', 'requested_at'])
-        .where('requested_at', '>=', since)
-        .orderBy('requested_at')
-        .execute();
+    async since(since: string, phone?: string): Promise<Array<{ phone: string; requestedAt: string }>> {
+      let query = db.selectFrom('pairing_code_requests').select(['phone', 'requested_at']).where('requested_at', '>=', since);
+      if (phone !== undefined) query = query.where('phone', '=', phone);
+      const rows = await query.orderBy('requested_at').execute();
       return rows.map((r) => ({ phone: r.phone, requestedAt: r.requested_at }));
     },
   };

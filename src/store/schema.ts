@@ -45,8 +45,21 @@ export interface NodesTable {
 export interface ClusterEventsTable {
   id: number | string;
   node_id: string;
+  /** Null on rows from before migration 0006. */
+  session_id: string | null;
   payload: string;
   created_at: number | string;
+}
+
+/** Short-lived state every node shares (sign-ins, one-time codes, QR images, counters); see sharedStateRepo.ts. */
+export interface SharedStateTable {
+  key: string;
+  /** utf8 text, or (secret = 1) encrypted and bound to the key. */
+  value: Buffer;
+  secret: number;
+  n: number | string;
+  /** Epoch ms. */
+  expires_at: number | string;
 }
 
 export interface CredentialsTable {
@@ -186,6 +199,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   nodes: NodesTable;
   cluster_events: ClusterEventsTable;
+  shared_state: SharedStateTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

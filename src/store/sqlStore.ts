@@ -20,6 +20,7 @@ import { createMessageRepo, messageColumns } from './messageRepo.js';
 import { createPairingRequestRepo } from './pairingRequestRepo.js';
 import { createSessionRepo } from './sessionRepo.js';
 import { createSettingsRepo } from './settingsRepo.js';
+import { createSharedStateRepo } from './sharedStateRepo.js';
 import { createWebhookRepo } from './webhookRepo.js';
 import { isMissingTable } from './sqlErrors.js';
 import type { Store, StoreOptions } from './types.js';
@@ -124,6 +125,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
       events: createEventRepo(db, undefined, dialect, messageColumns(openCipher)),
       settings,
       pairingRequests: createPairingRequestRepo(db),
+      sharedState: createSharedStateRepo(db, openCipher),
       messages: createMessageRepo(db, openCipher),
       webhooks: createWebhookRepo(db, openCipher),
       deriveSecret,

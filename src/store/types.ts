@@ -253,11 +253,46 @@ export interface SettingsRepo {
   delete(key: string): Promise<void>;
 }
 
+/** One live row of shared short-lived state. */
+export interface SharedStateEntry {
+  value: string;
+  n: number;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export interface SharedStatePut {
+  value?: string;
+  n?: number;
+  expiresAt: number;
+}
+
+/**
+ * Short-lived state every node sees alike (sharedStateRepo.ts). `now` is the
+ * caller's clock (epoch ms): rows with `expiresAt <= now` count as absent.
+ */
+export interface SharedStateRepo {
+  get(key: string, now: number): Promise<SharedStateEntry | undefined>;
+  /** Create or replace. `secret`: the value is encrypted at rest. */
+  put(key: string, entry: SharedStatePut, opts?: { secret?: boolean }): Promise<void>;
+  /** Create unless a live row holds the key; true when this call created it. */
+  putIfAbsent(key: string, entry: SharedStatePut, now: number, opts?: { secret?: boolean }): Promise<boolean>;
+  /** Delete a live row (whose plain value is `value`, when given); true for exactly one caller. */
+  take(key: string, now: number, value?: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Count one: a live row's n + 1, else 1 with `expiresAt` (a fixed window). */
+  increment(key: string, expiresAt: number, now: number): Promise<{ n: number; expiresAt: number }>;
+  /** Store n when it is above the live row's (or there is none); true when stored. */
+  raise(key: string, n: number, expiresAt: number, now: number): Promise<boolean>;
+  /** Delete expired rows; how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
 /** Pairing codes issued, by phone number (the pairing-code rate limit's memory). */
 export interface PairingRequestRepo {
   record(phone: string, requestedAt: string): Promise<void>;
   /** Every request at or after `since` (ISO time), oldest first. */
-  since(since: string): Promise<Array<{ phone: string; requestedAt: string }>>;
+  since(since: string, phone?: string): Promise<Array<{ phone: string; requestedAt: string }>>;
 }
 
 export interface MessageStatusEntry {
@@ -341,6 +376,7 @@ export interface Store {
   readonly events: EventRepo;
   readonly settings: SettingsRepo;
   readonly pairingRequests: PairingRequestRepo;
+  readonly sharedState: SharedStateRepo;
   readonly messages: MessageRepo;
   readonly webhooks: WebhookRepo;
   /** A stable 32-byte secret for one purpose, derived (HKDF) from the master key, or as pinned by a key rotation. */

@@ -183,4 +183,37 @@ describe('InMemoryEventBus', () => {
     expect(bus.covers(104)).toBe(false); // not handed out yet
     expect(bus.position('s1')).toEqual({ id: 103, seq: 0 });
   });
+
+  it('resumes from the shared feed (cluster mode): events it never saw, its own unpublished ones, each once, in id order', async () => {
+    const bus = new InMemoryEventBus({ logger: silent });
+    bus.useIdSlot(1, 64);
+    const remote = (id: number, sessionId: string): GatewayEvent => ({ id, type: 'session.created', sessionId, seq: 1, createdAt: '', data: {} });
+    const own = bus.emit('session.created', 's1', {});
+    // Another node's events from before this node started, and one this node saw too.
+    const feed = [remote(own.id - 640, 's2'), remote(own.id - 64, 's1'), own];
+    const asked: Array<[number, string | undefined]> = [];
+    bus.useFeed({
+      async after(afterId, sessionId) {
+        asked.push([afterId, sessionId]);
+        return { events: feed.filter((e) => e.id > afterId && (sessionId === undefined || e.sessionId === sessionId)), more: false };
+      },
+      gone: (afterId) => afterId < 10,
+    });
+    const later = bus.emit('connection.state', 's1', { state: 'connecting' });
+    const all = await bus.resume(undefined, own.id - 1000);
+    expect(all.events.map((e) => e.id)).toEqual([own.id - 640, own.id - 64, own.id, later.id]);
+    expect(all.missed).toBe(false);
+    const one = await bus.resume('s1', own.id - 1000);
+    expect(one.events.map((e) => e.id)).toEqual([own.id - 64, own.id, later.id]);
+    expect(asked).toEqual([[own.id - 1000, undefined], [own.id - 1000, 's1']]);
+    expect((await bus.resume(undefined, 5)).missed).toBe(true);
+  });
+
+  it('without a feed, resume is the buffer, flagged when it no longer covers the id', async () => {
+    const bus = new InMemoryEventBus({ logger: silent });
+    const a = bus.emit('session.created', 's1', {});
+    const b = bus.emit('session.created', 's2', {});
+    expect(await bus.resume(undefined, a.id)).toEqual({ events: [b], missed: false });
+    expect((await bus.resume(undefined, a.id - 100)).missed).toBe(true);
+  });
 });

@@ -3,6 +3,7 @@ import { GatewayError } from '../../src/core/errors.js';
 import type { SessionView } from '../../src/core/model.js';
 import type { GatewaySettings } from '../../src/core/gateway.js';
 import { OtpGuard, TOTP_SETTING_KEY } from '../../src/api/dashboard/otp/otpGuard.js';
+import { MemorySharedState } from '../../src/core/memorySharedState.js';
 import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
 
 function view(sessionId: string, connected: boolean): SessionView {
@@ -51,21 +52,12 @@ async function codeOfAsync(fn: () => Promise<unknown>): Promise<string> {
   return 'PASSED';
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err.code;
-    throw err;
-  }
-  return 'PASSED';
-}
 
 describe('one-time-code guard: owner WhatsApp codes', () => {
   it('asks for a code, delivers it through a connected session to the owner, and accepts it once', async () => {
     const t = setup({ ownerNumber: '+1 555 000 0099' });
-    expect(t.guard.method()).toBe('whatsapp');
-    expect(codeOf(() => t.guard.authorize('logout', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
+    expect(await t.guard.method()).toBe('whatsapp');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
 
     const sent = await t.guard.sendCode('logout', 'other');
     expect(sent.sentTo).toMatch(/0099$/);
@@ -74,25 +66,25 @@ describe('one-time-code guard: owner WhatsApp codes', () => {
     expect(t.sent[0].text).toContain('log out session "other"');
 
     const code = t.lastCode();
-    expect(codeOf(() => t.guard.authorize('logout', 'other', code, 'u1'))).toBe('PASSED');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'other', code, 'u1'))).toBe('PASSED');
     // Used up: the same code does not pass twice.
-    expect(codeOf(() => t.guard.authorize('logout', 'other', code, 'u1'))).toBe('OTP_INVALID');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'other', code, 'u1'))).toBe('OTP_INVALID');
   });
 
   it('binds a code to its action and session', async () => {
     const t = setup({ ownerNumber: '15550000099' });
     await t.guard.sendCode('qr', 'other');
     const code = t.lastCode();
-    expect(codeOf(() => t.guard.authorize('delete', 'other', code, 'u1'))).toBe('OTP_INVALID');
-    expect(codeOf(() => t.guard.authorize('qr', 'main', code, 'u1'))).toBe('OTP_INVALID');
-    expect(codeOf(() => t.guard.authorize('qr', 'other', code, 'u1'))).toBe('PASSED');
+    expect(await codeOfAsync(() => t.guard.authorize('delete', 'other', code, 'u1'))).toBe('OTP_INVALID');
+    expect(await codeOfAsync(() => t.guard.authorize('qr', 'main', code, 'u1'))).toBe('OTP_INVALID');
+    expect(await codeOfAsync(() => t.guard.authorize('qr', 'other', code, 'u1'))).toBe('PASSED');
   });
 
   it('expires codes after 5 minutes', async () => {
     const t = setup({ ownerNumber: '15550000099' });
     await t.guard.sendCode('delete', 'main');
     t.advance(5 * 60_000 + 1);
-    expect(codeOf(() => t.guard.authorize('delete', 'main', t.lastCode(), 'u1'))).toBe('OTP_INVALID');
+    expect(await codeOfAsync(() => t.guard.authorize('delete', 'main', t.lastCode(), 'u1'))).toBe('OTP_INVALID');
   });
 
   it('locks for 15 minutes after 5 wrong codes, even for the right code', async () => {
@@ -100,15 +92,15 @@ describe('one-time-code guard: owner WhatsApp codes', () => {
     await t.guard.sendCode('logout', 'main');
     const right = t.lastCode();
     const wrong = right === '000000' ? '111111' : '000000';
-    for (let i = 0; i < 4; i++) expect(codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_INVALID');
-    expect(codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_LOCKED');
-    expect(codeOf(() => t.guard.authorize('logout', 'main', right, 'u1'))).toBe('OTP_LOCKED');
+    for (let i = 0; i < 4; i++) expect(await codeOfAsync(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_INVALID');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_LOCKED');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'main', right, 'u1'))).toBe('OTP_LOCKED');
     await expect(t.guard.sendCode('logout', 'main')).rejects.toMatchObject({ code: 'OTP_LOCKED' });
-    expect(t.guard.status().lockedForSeconds).toBe(15 * 60);
+    expect((await t.guard.status()).lockedForSeconds).toBe(15 * 60);
 
     t.advance(15 * 60_000);
     await t.guard.sendCode('logout', 'main');
-    expect(codeOf(() => t.guard.authorize('logout', 'main', t.lastCode(), 'u1'))).toBe('PASSED');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'main', t.lastCode(), 'u1'))).toBe('PASSED');
   });
 
   it('does not resend within 30 seconds', async () => {
@@ -123,26 +115,26 @@ describe('one-time-code guard: owner WhatsApp codes', () => {
   it('keeps the QR visible to the same user for a while after one good code', async () => {
     const t = setup({ ownerNumber: '15550000099' });
     await t.guard.sendCode('qr', 'other');
-    t.guard.authorize('qr', 'other', t.lastCode(), 'u1');
-    expect(codeOf(() => t.guard.authorize('qr', 'other', undefined, 'u1'))).toBe('PASSED');
-    expect(codeOf(() => t.guard.authorize('qr', 'other', undefined, 'u2'))).toBe('OTP_REQUIRED');
-    expect(codeOf(() => t.guard.authorize('logout', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
+    await t.guard.authorize('qr', 'other', t.lastCode(), 'u1');
+    expect(await codeOfAsync(() => t.guard.authorize('qr', 'other', undefined, 'u1'))).toBe('PASSED');
+    expect(await codeOfAsync(() => t.guard.authorize('qr', 'other', undefined, 'u2'))).toBe('OTP_REQUIRED');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
     t.advance(5 * 60_000);
-    expect(codeOf(() => t.guard.authorize('qr', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
+    expect(await codeOfAsync(() => t.guard.authorize('qr', 'other', undefined, 'u1'))).toBe('OTP_REQUIRED');
   });
 
-  it('does not guard when no session is connected to deliver a code', () => {
+  it('does not guard when no session is connected to deliver a code', async () => {
     const t = setup({ ownerNumber: '15550000099', connected: false });
-    expect(t.guard.method()).toBe('none');
-    expect(codeOf(() => t.guard.authorize('delete', 'main', undefined, 'u1'))).toBe('PASSED');
+    expect(await t.guard.method()).toBe('none');
+    expect(await codeOfAsync(() => t.guard.authorize('delete', 'main', undefined, 'u1'))).toBe('PASSED');
   });
 });
 
 describe('one-time-code guard: authenticator app (TOTP)', () => {
   it('is off until enrolled, then guards every action with a single-use code', async () => {
     const t = setup();
-    expect(t.guard.method()).toBe('none');
-    const { secret, uri } = t.guard.beginTotpSetup('dashboard');
+    expect(await t.guard.method()).toBe('none');
+    const { secret, uri } = await t.guard.beginTotpSetup('dashboard');
     expect(uri).toContain(`secret=${secret}`);
     const key = base32Decode(secret);
 
@@ -150,35 +142,36 @@ describe('one-time-code guard: authenticator app (TOTP)', () => {
     expect(t.settings.values.size).toBe(0);
     await t.guard.enableTotp(totp(key, t.now()));
     expect(t.settings.values.get(TOTP_SETTING_KEY)).toEqual({ value: secret, secret: true });
-    expect(t.guard.method()).toBe('totp');
-    expect(codeOf(() => t.guard.beginTotpSetup('dashboard'))).toBe('BAD_REQUEST');
+    expect(await t.guard.method()).toBe('totp');
+    expect(await codeOfAsync(() => t.guard.beginTotpSetup('dashboard'))).toBe('BAD_REQUEST');
 
-    expect(codeOf(() => t.guard.authorize('delete', 'main', undefined, 'u1'))).toBe('OTP_REQUIRED');
+    expect(await codeOfAsync(() => t.guard.authorize('delete', 'main', undefined, 'u1'))).toBe('OTP_REQUIRED');
     // The code used to enable is spent; the next step's code passes once.
-    expect(codeOf(() => t.guard.authorize('delete', 'main', totp(key, t.now()), 'u1'))).toBe('OTP_INVALID');
+    expect(await codeOfAsync(() => t.guard.authorize('delete', 'main', totp(key, t.now()), 'u1'))).toBe('OTP_INVALID');
     t.advance(30_000);
     const next = totp(key, t.now());
-    expect(codeOf(() => t.guard.authorize('delete', 'main', next, 'u1'))).toBe('PASSED');
-    expect(codeOf(() => t.guard.authorize('logout', 'main', next, 'u1'))).toBe('OTP_INVALID');
+    expect(await codeOfAsync(() => t.guard.authorize('delete', 'main', next, 'u1'))).toBe('PASSED');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'main', next, 'u1'))).toBe('OTP_INVALID');
 
     t.advance(30_000);
     await t.guard.disableTotp(totp(key, t.now()));
-    expect(t.guard.method()).toBe('none');
+    expect(await t.guard.method()).toBe('none');
     expect(t.settings.values.has(TOTP_SETTING_KEY)).toBe(false);
   });
 
-  it('keeps a pending setup out of the settings, and loads an enabled secret into a new guard', async () => {
+  it('keeps a pending setup out of the settings, and a new guard sees an enabled secret', async () => {
     const t = setup();
-    const key = base32Decode(t.guard.beginTotpSetup('dashboard').secret);
+    const key = base32Decode((await t.guard.beginTotpSetup('dashboard')).secret);
     expect(t.settings.values.size).toBe(0);
     await t.guard.enableTotp(totp(key, t.now()));
 
     let now = t.now() + 30_000;
     const restarted = new OtpGuard({ ownerNumber: undefined, settings: t.settings, now: () => now, sessions: { list: () => [], sendText: async () => ({ messageId: 'x' }) } });
-    expect(restarted.method()).toBe('none'); // not loaded yet
+    // Read from the settings at each check: a guard elsewhere (another node) sees it at once.
+    expect(await restarted.method()).toBe('totp');
     await restarted.load();
-    expect(restarted.status()).toMatchObject({ method: 'totp', totpEnabled: true });
-    expect(codeOf(() => restarted.authorize('logout', 'main', totp(key, now), 'u1'))).toBe('PASSED');
+    expect((await restarted.status())).toMatchObject({ method: 'totp', totpEnabled: true });
+    expect(await codeOfAsync(() => restarted.authorize('logout', 'main', totp(key, now), 'u1'))).toBe('PASSED');
     now += 30_000;
     await restarted.disableTotp(totp(key, now));
     expect(t.settings.values.has(TOTP_SETTING_KEY)).toBe(false);
@@ -186,23 +179,64 @@ describe('one-time-code guard: authenticator app (TOTP)', () => {
 
   it('stays pending when the secret cannot be saved', async () => {
     const t = setup();
-    const key = base32Decode(t.guard.beginTotpSetup('dashboard').secret);
+    const key = base32Decode((await t.guard.beginTotpSetup('dashboard')).secret);
     t.settings.set = async () => {
       throw new Error('disk full');
     };
     await expect(t.guard.enableTotp(totp(key, t.now()))).rejects.toThrow('disk full');
-    expect(t.guard.status()).toMatchObject({ method: 'none', totpEnabled: false });
+    expect((await t.guard.status())).toMatchObject({ method: 'none', totpEnabled: false });
   });
 
   it('locks after 5 wrong codes', async () => {
     const t = setup();
-    const key = base32Decode(t.guard.beginTotpSetup('dashboard').secret);
+    const key = base32Decode((await t.guard.beginTotpSetup('dashboard')).secret);
     await t.guard.enableTotp(totp(key, t.now()));
     t.advance(30_000);
     const right = totp(key, t.now());
     const wrong = right === '000000' ? '111111' : '000000';
-    for (let i = 0; i < 4; i++) codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'));
-    expect(codeOf(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_LOCKED');
-    expect(codeOf(() => t.guard.authorize('logout', 'main', right, 'u1'))).toBe('OTP_LOCKED');
+    for (let i = 0; i < 4; i++) await codeOfAsync(() => t.guard.authorize('logout', 'main', wrong, 'u1'));
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_LOCKED');
+    expect(await codeOfAsync(() => t.guard.authorize('logout', 'main', right, 'u1'))).toBe('OTP_LOCKED');
+  });
+});
+
+describe('one-time-code guard: two nodes sharing one state', () => {
+  function pair() {
+    const shared = new MemorySharedState();
+    const settings = memorySettings();
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const sent: string[] = [];
+    const make = () =>
+      new OtpGuard({
+        ownerNumber: '15550000099',
+        settings,
+        shared,
+        codeKey: Buffer.alloc(32, 7),
+        now: () => now,
+        sessions: { list: () => [view('main', true)], sendText: async (_via, _to, text) => {
+            sent.push(text);
+            return { messageId: 'm' };
+          },
+        },
+      });
+    return { a: make(), b: make(), sent, advance: (ms: number) => (now += ms) };
+  }
+
+  it('a code sent by one is accepted by the other, once, and the resend pause holds on both', async () => {
+    const t = pair();
+    await t.a.sendCode('delete', 'main');
+    await expect(t.b.sendCode('delete', 'main')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    const code = /(\d{6})/.exec(t.sent[0]!)![1]!;
+    expect(await codeOfAsync(() => t.b.authorize('delete', 'main', code, 'u1'))).toBe('PASSED');
+    expect(await codeOfAsync(() => t.a.authorize('delete', 'main', code, 'u1'))).toBe('OTP_INVALID');
+  });
+
+  it('counts wrong codes on both towards one lock', async () => {
+    const t = pair();
+    await t.a.sendCode('logout', 'main');
+    const wrong = /(\d{6})/.exec(t.sent[0]!)![1] === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) await codeOfAsync(() => (i % 2 ? t.a : t.b).authorize('logout', 'main', wrong, 'u1'));
+    expect(await codeOfAsync(() => t.a.authorize('logout', 'main', wrong, 'u1'))).toBe('OTP_LOCKED');
+    expect((await t.b.status()).lockedForSeconds).toBe(15 * 60);
   });
 });

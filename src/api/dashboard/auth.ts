@@ -78,7 +78,7 @@ export async function registerAuth(app: FastifyInstance, opts: AuthOptions): Pro
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const url = request.routeOptions.url ?? '';
     if (!url.includes('/api/') || url.endsWith('/api/sign-in')) return;
-    const user = signIns.get(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
+    const user = await signIns.get(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
     if (!user) throw new GatewayError('UNAUTHORIZED', 'Sign in to the dashboard first');
     if (!SAFE_METHODS.has(request.method)) {
       assertSameOrigin(request, publicUrl);
@@ -105,8 +105,8 @@ export async function registerAuth(app: FastifyInstance, opts: AuthOptions): Pro
     }
     // A fresh id on every sign-in, so a planted cookie can never be signed in (session fixation).
     const previous = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
-    if (previous) signIns.delete(previous);
-    const user = signIns.create();
+    if (previous) await signIns.delete(previous);
+    const user = await signIns.create();
     reply.header(
       'set-cookie',
       serializeSessionCookie(user.id, { maxAgeSeconds: signIns.remainingSeconds(user), secure: isSecure(request) }),
@@ -116,7 +116,7 @@ export async function registerAuth(app: FastifyInstance, opts: AuthOptions): Pro
   });
 
   app.post('/api/sign-out', async (request: FastifyRequest, reply: FastifyReply) => {
-    signIns.delete(signedInUser(request).id);
+    await signIns.delete(signedInUser(request).id);
     reply.header('set-cookie', serializeSessionCookie('', { maxAgeSeconds: 0, secure: isSecure(request) }));
     return reply.code(204).send();
   });

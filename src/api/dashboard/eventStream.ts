@@ -10,7 +10,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayCore } from '../../core/gateway.js';
 import { acquireStreamSlot } from '../http/limits.js';
 import { publicEvent } from './publicEvent.js';
-import { allSessionsSnapshot, missedEventsAfter } from '../http/streamSnapshot.js';
+import type { GatewayEvent } from '../../core/model.js';
+import { allSessionsSnapshot } from '../http/streamSnapshot.js';
 import { openSseStream, type SseStream } from './sse.js';
 import { SECURITY_HEADERS } from './staticFiles.js';
 
@@ -23,11 +24,12 @@ export async function registerEventStream(app: FastifyInstance, opts: { core: Ga
     for (const stream of open) stream.close();
   });
 
-  // The event log page's start: the newest events of every session the bus still holds.
+  // The event log page's start: the newest events of every session still kept.
   app.get('/api/events/recent', async (request: FastifyRequest<{ Querystring: { limit?: string } }>) => {
     const asked = Number.parseInt(request.query.limit ?? '', 10);
     const limit = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), 500) : 200;
-    return { events: core.events.replay(undefined, 0).slice(-limit).map(publicEvent) };
+    // With many nodes, from the shared feed too: a node started a minute ago shows what came before.
+    return { events: (await core.events.resume(undefined, 0)).events.slice(-limit).map(publicEvent) };
   });
 
   app.get('/api/events', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -37,16 +39,45 @@ export async function registerEventStream(app: FastifyInstance, opts: { core: Ga
     open.add(stream);
     const parsed = Number.parseInt(String(request.headers['last-event-id'] ?? ''), 10);
     const lastEventId = Number.isFinite(parsed) ? parsed : undefined;
-    if (lastEventId !== undefined) {
-      for (const event of core.events.replay(undefined, lastEventId)) {
-        stream.send({ id: event.id, data: publicEvent(event) });
-      }
-    }
-    const snapshot = allSessionsSnapshot(core, missedEventsAfter(core, lastEventId));
-    stream.send({ id: snapshot.id, event: snapshot.type, data: snapshot });
-    const unsubscribe = core.events.subscribe(undefined, (event) => {
+    // Each event once: not at or before the resume point, and no repeat of one already sent.
+    const sent = new Set<number>();
+    let highestSent = lastEventId ?? -1;
+    const send = (event: GatewayEvent): void => {
+      if ((lastEventId !== undefined && event.id <= lastEventId) || sent.has(event.id)) return;
+      sent.add(event.id);
+      if (sent.size > 8192) sent.delete(sent.values().next().value!);
+      highestSent = Math.max(highestSent, event.id);
       stream.send({ id: event.id, data: publicEvent(event) });
-    });
+    };
+    const sendSnapshot = (missed: boolean): void => {
+      const snapshot = allSessionsSnapshot(core, missed);
+      const id = Math.max(snapshot.id, highestSent);
+      stream.send({ id, event: snapshot.type, data: { ...snapshot, id } });
+    };
+    // Live events that arrive while a replay is read wait for it (the replay may come from the database).
+    let held: GatewayEvent[] | null = lastEventId === undefined ? null : [];
+    if (lastEventId === undefined) sendSnapshot(false);
+    const unsubscribe = core.events.subscribe(undefined, (event) => (held ? held.push(event) : send(event)));
+    if (lastEventId !== undefined) {
+      core.events
+        .resume(undefined, lastEventId)
+        .then(
+          ({ events, missed }) => {
+            for (const event of events) send(event);
+            sendSnapshot(missed);
+          },
+          (err: unknown) => {
+            request.log.warn({ err }, 'could not replay events for a resuming dashboard stream');
+            sendSnapshot(true);
+          },
+        )
+        .then(() => {
+          const waiting = held ?? [];
+          held = null;
+          for (const event of waiting) send(event);
+        })
+        .catch((err: unknown) => request.log.warn({ err }, 'dashboard event stream could not resume'));
+    }
     stream.onClose(() => {
       unsubscribe();
       release();

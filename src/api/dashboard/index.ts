@@ -43,8 +43,16 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
     files = await loadDashboardFiles(DIST_DIR);
   }
 
-  const signIns = new SignInSessions({ now });
-  const guard = new OtpGuard({ ownerNumber: config.dashboard.ownerNumber, sessions: core.sessions, settings: core.settings, now, logger: log });
+  const signIns = new SignInSessions({ shared: core.shared, csrfKey: core.deriveSecret('dashboard-csrf'), now });
+  const guard = new OtpGuard({
+    ownerNumber: config.dashboard.ownerNumber,
+    sessions: core.sessions,
+    settings: core.settings,
+    shared: core.shared,
+    codeKey: core.deriveSecret('dashboard-otp'),
+    now,
+    logger: log,
+  });
   // Before any route is served, so an enabled authenticator guards from the first request.
   await guard.load();
 

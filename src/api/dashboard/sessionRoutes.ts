@@ -93,7 +93,7 @@ export async function registerSessionRoutes(app: FastifyInstance, opts: { core: 
   app.post('/api/sessions/:sessionId/logout', async (request: SessionRequest) => {
     const { sessionId } = request.params;
     sessions.get(sessionId); // 404 before asking for a code
-    guard.authorize('logout', sessionId, otpCode(request), signedInUser(request).id);
+    await guard.authorize('logout', sessionId, otpCode(request), signedInUser(request).id);
     const view = await sessions.logout(sessionId);
     request.log.info({ sessionId }, 'session logged out from the dashboard');
     return view;
@@ -102,7 +102,7 @@ export async function registerSessionRoutes(app: FastifyInstance, opts: { core: 
   app.delete('/api/sessions/:sessionId', async (request: SessionRequest, reply: FastifyReply) => {
     const { sessionId } = request.params;
     sessions.get(sessionId);
-    guard.authorize('delete', sessionId, otpCode(request), signedInUser(request).id);
+    await guard.authorize('delete', sessionId, otpCode(request), signedInUser(request).id);
     await sessions.delete(sessionId);
     request.log.info({ sessionId }, 'session deleted from the dashboard');
     return reply.code(204).send();
@@ -112,7 +112,7 @@ export async function registerSessionRoutes(app: FastifyInstance, opts: { core: 
     const { sessionId } = request.params;
     // Ask for a code only when there is a QR to reveal.
     sessions.getQr(sessionId);
-    guard.authorize('qr', sessionId, otpCode(request), signedInUser(request).id);
+    await guard.authorize('qr', sessionId, otpCode(request), signedInUser(request).id);
     const qr = sessions.getQr(sessionId); // it may have rotated while the code was checked
     return { ...qr, image: await renderQrImage(qr.qr) };
   });

@@ -1,9 +1,12 @@
 /**
- * Signed-in dashboard users, kept in memory: a random id (the cookie) maps to
- * an expiry and a CSRF token. A restart signs everyone out, which is the safe
- * default for an admin console.
+ * Signed-in dashboard users, in the gateway's shared state (the store), so a
+ * sign-in on one node holds on every node behind a load balancer. A random
+ * id is the cookie; the store keeps only its hash, with the expiry. The CSRF
+ * token is an HMAC of the id under a key derived from the master key: every
+ * node computes the same one, and nothing stored reveals it.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SharedState } from '../../core/gateway.js';
 
 export interface SignInSession {
   id: string;
@@ -13,48 +16,44 @@ export interface SignInSession {
 }
 
 export interface SignInSessionsOptions {
+  shared: SharedState;
+  /** The CSRF tokens' HMAC key (the same on every node). */
+  csrfKey: Buffer;
   ttlMs?: number;
   now?: () => number;
 }
 
 export const DEFAULT_SIGN_IN_TTL_MS = 12 * 60 * 60 * 1000;
 
-function token(): string {
-  return randomBytes(32).toString('base64url');
-}
+const keyOf = (id: string): string => `dashboard.sign-in:${createHash('sha256').update(id).digest('base64url')}`;
 
 export class SignInSessions {
-  private readonly sessions = new Map<string, SignInSession>();
   private readonly ttlMs: number;
   private readonly now: () => number;
 
-  constructor(opts: SignInSessionsOptions = {}) {
+  constructor(private readonly opts: SignInSessionsOptions) {
     this.ttlMs = opts.ttlMs ?? DEFAULT_SIGN_IN_TTL_MS;
     this.now = opts.now ?? Date.now;
   }
 
-  create(): SignInSession {
-    this.sweep();
+  async create(): Promise<SignInSession> {
+    const id = randomBytes(32).toString('base64url');
     const createdAt = this.now();
-    const session: SignInSession = { id: token(), csrfToken: token(), createdAt, expiresAt: createdAt + this.ttlMs };
-    this.sessions.set(session.id, session);
-    return session;
+    const expiresAt = createdAt + this.ttlMs;
+    await this.opts.shared.put(keyOf(id), { n: createdAt, expiresAt });
+    return { id, csrfToken: this.csrfOf(id), createdAt, expiresAt };
   }
 
-  /** The live session for a cookie value, or undefined (unknown or expired). */
-  get(id: string | undefined): SignInSession | undefined {
+  /** The live session for a cookie value, or undefined (unknown, signed out or expired). */
+  async get(id: string | undefined): Promise<SignInSession | undefined> {
     if (!id) return undefined;
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    if (session.expiresAt <= this.now()) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session;
+    const row = await this.opts.shared.get(keyOf(id), this.now());
+    if (!row) return undefined;
+    return { id, csrfToken: this.csrfOf(id), createdAt: row.n, expiresAt: row.expiresAt };
   }
 
-  delete(id: string): void {
-    this.sessions.delete(id);
+  async delete(id: string): Promise<void> {
+    await this.opts.shared.delete(keyOf(id));
   }
 
   /** Constant-time comparison so the token cannot be guessed byte by byte. */
@@ -69,8 +68,7 @@ export class SignInSessions {
     return Math.max(0, Math.floor((session.expiresAt - this.now()) / 1000));
   }
 
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
+  private csrfOf(id: string): string {
+    return createHmac('sha256', this.opts.csrfKey).update(`dashboard-csrf\u0000${id}`).digest('base64url');
   }
 }

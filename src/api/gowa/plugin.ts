@@ -38,8 +38,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   // The configured URLs, exactly: added ones are created, removed ones (and their pending deliveries) dropped.
   await core.webhooks.syncDialectWebhooks(GOWA_FORMAT, null, gowaWebhooks(config.dialects.gowa.webhooks, config.dialects.gowa.webhookSecret));
   const users = parseGowaUsers(config.dialects.gowa.users);
-  const files = new QrFiles();
-  app.addHook('onClose', async () => files.clear());
+  const files = new QrFiles(core.shared);
   await installMultipartBodies(app); // /send/image etc. take uploads, as the original does
   installDialectHandlers(app, {
     name: 'gowa',
@@ -51,7 +50,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
 
   // QR images need no auth, as in the original (the file name is unguessable and short-lived).
   const servePng = async (request: FastifyRequest<{ Params: { file: string } }>, reply: FastifyReply) => {
-    const png = files.get(request.params.file);
+    const png = await files.get(request.params.file);
     if (png === undefined) throw new GatewayError('NOT_FOUND', 'File not found');
     return reply.type('image/png').header('cache-control', 'no-store').send(png);
   };
@@ -65,7 +64,7 @@ export const gowaPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     core.sessions.get(deviceId); // 404 for an unknown device before anything starts
     const qr = await core.sessions.waitForQr(deviceId, QR_WAIT_MS);
     const duration = secondsUntil(qr.expiresAt);
-    const file = files.put(await qrPng(qr.qr), duration);
+    const file = await files.put(await qrPng(qr.qr), duration);
     request.log.child({ sessionId: deviceId }).info('gowa QR image issued');
     return gowaSuccess('QR code generated successfully', {
       qr_duration: duration,

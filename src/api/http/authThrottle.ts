@@ -1,13 +1,17 @@
 /**
  * Throttles wrong credentials per client address, on every surface (native
- * API, dialects, dashboard sign-in), with @fastify/rate-limit's counter. Only
+ * API, dialects, dashboard sign-in), with a counter in the gateway's shared
+ * state: every node counts the same wrongs, so spreading guesses over the
+ * nodes behind a load balancer gains nothing (the store keeps a hash of the
+ * address, not the address). Only
  * a wrong key counts, and only a wrong key is ever refused with 429: the key
  * is always checked first, so the right key gets in even from an address
  * that has just sent many wrong ones (a guesser cannot lock the owner out).
  */
-import rateLimit from '@fastify/rate-limit';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
+import type { SharedState } from '../../core/gateway.js';
 
 // Constants for now; the config's schema will take them over as settings.
 /** Wrong keys one address may send per window before the next ones get 429. */
@@ -18,6 +22,7 @@ export const WRONG_KEY_WINDOW_MS = 5 * 60 * 1000;
 export interface AuthThrottleOptions {
   max?: number;
   windowMs?: number;
+  now?: () => number;
 }
 
 export interface AuthThrottle {
@@ -36,24 +41,31 @@ declare module 'fastify' {
   }
 }
 
-/** Register the counter on the root app (no route is limited by it) and decorate `authThrottle`. */
-export async function installAuthThrottle(app: FastifyInstance, opts: AuthThrottleOptions = {}): Promise<void> {
-  await app.register(rateLimit, { global: false });
-  const limiter = app.createRateLimit({
-    max: opts.max ?? WRONG_KEYS_PER_WINDOW,
-    timeWindow: opts.windowMs ?? WRONG_KEY_WINDOW_MS,
-  });
+/** Decorate the root app with `authThrottle`, counting in `shared` (no route is limited by it). */
+export async function installAuthThrottle(app: FastifyInstance, shared: SharedState, opts: AuthThrottleOptions = {}): Promise<void> {
+  const max = opts.max ?? WRONG_KEYS_PER_WINDOW;
+  const windowMs = opts.windowMs ?? WRONG_KEY_WINDOW_MS;
+  const now = opts.now ?? Date.now;
   const throttle: AuthThrottle = {
     wrongCredentials: async (request, refusal) => {
-      const result = await limiter(request);
-      // `isAllowed` only means "on the allow list"; the count is in `isExceeded`.
-      if (result.isAllowed || !result.isExceeded) return refusal;
+      const at = now();
+      const key = `auth.wrong:${createHash('sha256').update(request.ip).digest('base64url')}`;
+      let count: { n: number; expiresAt: number };
+      try {
+        count = await shared.increment(key, at + windowMs, at);
+      } catch (err) {
+        // The refusal stands either way; only the count is lost.
+        request.log.warn({ err }, 'could not count a wrong credential');
+        return refusal;
+      }
+      if (count.n <= max) return refusal;
+      const retryAfterSeconds = Math.max(1, Math.ceil((count.expiresAt - at) / 1000));
       request.log.warn({ ip: request.ip }, 'wrong credentials throttled');
       return new GatewayError(
         'AUTH_RATE_LIMITED',
-        `Too many wrong API keys from this address; try again in ${result.ttlInSeconds} seconds`,
+        `Too many wrong API keys from this address; try again in ${retryAfterSeconds} seconds`,
         undefined,
-        { retryAfterSeconds: Math.max(1, result.ttlInSeconds) },
+        { retryAfterSeconds },
       );
     },
   };

@@ -16,9 +16,9 @@ import type { Cluster } from '../../core/cluster/index.js';
 import { GatewayError } from '../../core/errors.js';
 
 export const FORWARDED_HEADER = 'x-wagate-forwarded-by';
-/** Where the native API and the dialects name the session in their paths. */
-const SESSION_PARAMS = ['sessionId', 'session', 'instanceName'];
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection']);
+/** Where the native API and the dialects name the session in their paths (GOWA: `device_id`). */
+const SESSION_PARAMS = ['sessionId', 'session', 'instanceName', 'device_id'];
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection']);
 
 function sessionOf(request: FastifyRequest): string | undefined {
   const params = request.params as Record<string, unknown> | undefined;
@@ -26,7 +26,11 @@ function sessionOf(request: FastifyRequest): string | undefined {
     const value = params?.[key];
     if (typeof value === 'string' && value !== '') return value;
   }
-  return undefined;
+  // GOWA's header-scoped twins (/app/*) name the device in a header or the query.
+  const header = request.headers['x-device-id'];
+  if (typeof header === 'string' && header !== '') return header;
+  const query = (request.query as Record<string, unknown> | undefined)?.device_id;
+  return typeof query === 'string' && query !== '' ? query : undefined;
 }
 
 function isEventStream(request: FastifyRequest): boolean {
@@ -48,6 +52,7 @@ export function clusterRequestHook(cluster: Cluster, logger: Logger): onRequestA
 
 async function forward(request: FastifyRequest, reply: FastifyReply, address: string, nodeId: string, sessionId: string, logger: Logger): Promise<void> {
   const headers: Record<string, string | string[]> = { [FORWARDED_HEADER]: nodeId };
+  // Host goes along too: the owner answers as the node the client asked (its links, the dashboard's same-origin check).
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
   }

@@ -2,8 +2,11 @@
  * Server-Sent Events for gateway events, shared by the native API and the
  * dashboard. Each event is written as `id`, `event` (its type) and `data`
  * (the JSON event); a client resuming with Last-Event-ID first gets the
- * buffered events after that id, then a snapshot of the current state
- * (streamSnapshot.ts; a fresh client gets it first), then live ones. A comment line every
+ * events after that id (the buffer's, and with many nodes the shared feed's:
+ * events this node never saw), then a snapshot of the current state
+ * (streamSnapshot.ts; a fresh client gets it first), then live ones. Live
+ * events arriving while the replay is read are held and follow it, each
+ * event once. A comment line every
  * heartbeat keeps proxies from closing an idle stream. The subscription and
  * timer go away when the client does (or the server closes the socket).
  */
@@ -26,8 +29,12 @@ export interface EventStreamOptions {
   heartbeatMs?: number;
   /** Drop events this stream should not see. */
   filter?: (event: GatewayEvent) => boolean;
-  /** Where things stand now; written after any replay, before live events (build it in the same tick). */
-  snapshot?: StreamSnapshot;
+  /**
+   * Where things stand now, written after any replay and before live events;
+   * built then (`missedEvents`: the replay lacks events no longer kept). May
+   * throw (a session deleted meanwhile): the stream then ends.
+   */
+  snapshot?: (missedEvents: boolean) => StreamSnapshot;
 }
 
 /** Last-Event-ID header (EventSource reconnects) or `?lastEventId=`; undefined when absent or not a number. */
@@ -61,13 +68,13 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
 
   // Ids are unique but, with several nodes, may arrive slightly out of order:
   // drop what the client had (at or before its resume point) and repeats, not every lower id.
-  let floor = opts.lastEventId ?? -1;
+  const floor = opts.lastEventId ?? -1;
   const recent = new Set<number>();
   let closed = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let highestSent = floor;
   const accept = opts.filter ?? (() => true);
-  const snapshotFrame = opts.snapshot ? formatSseEvent(opts.snapshot) : '';
-  // A large snapshot (thousands of sessions) is not a slow client.
-  const maxBuffered = MAX_BUFFERED_BYTES + Buffer.byteLength(snapshotFrame);
+  let maxBuffered = MAX_BUFFERED_BYTES;
 
   const write = (chunk: string): void => {
     if (closed) return;
@@ -81,28 +88,67 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply, op
   const send = (event: GatewayEvent): void => {
     if (event.id <= floor || recent.has(event.id) || !accept(event)) return;
     recent.add(event.id);
-    if (recent.size > 4096) recent.delete(recent.values().next().value!);
+    if (recent.size > 8192) recent.delete(recent.values().next().value!);
+    highestSent = Math.max(highestSent, event.id);
     write(formatSseEvent(event));
+  };
+  const writeSnapshot = (missedEvents: boolean): void => {
+    if (!opts.snapshot) return;
+    const snapshot = opts.snapshot(missedEvents);
+    // It stands after what was replayed: a client resuming from its id does not get those again.
+    const frame = formatSseEvent({ ...snapshot, id: Math.max(snapshot.id, highestSent) });
+    // A large snapshot (thousands of sessions) is not a slow client.
+    maxBuffered = MAX_BUFFERED_BYTES + Buffer.byteLength(frame);
+    write(frame);
   };
 
   // Tell EventSource how soon to reconnect, and open the stream for proxies.
   write('retry: 3000\n\n');
-  // Replay and subscribe in the same tick, so no event falls between them.
-  if (opts.lastEventId !== undefined) {
-    for (const event of opts.events.replay(opts.sessionId, opts.lastEventId)) send(event);
+  let unsubscribe: () => void = () => undefined;
+  if (opts.lastEventId === undefined) {
+    // Snapshot and subscribe in the same tick, so no event falls between them.
+    writeSnapshot(false);
+    if (!closed) unsubscribe = opts.events.subscribe(opts.sessionId, send);
+  } else {
+    const lastEventId = opts.lastEventId;
+    // Subscribed before the replay is read: what arrives meanwhile waits and follows the replay.
+    let held: GatewayEvent[] | null = [];
+    unsubscribe = opts.events.subscribe(opts.sessionId, (event) => (held ? held.push(event) : send(event)));
+    void opts.events
+      .resume(opts.sessionId, lastEventId)
+      .then(
+        ({ events, missed }) => {
+          for (const event of events) send(event);
+          writeSnapshot(missed);
+        },
+        (err: unknown) => {
+          request.log.warn({ err, sessionId: opts.sessionId }, 'could not replay events for a resuming stream');
+          writeSnapshot(true);
+        },
+      )
+      .then(
+        () => {
+          const waiting = held ?? [];
+          held = null;
+          for (const event of waiting) send(event);
+        },
+        (err: unknown) => {
+          // The snapshot could not be built (the session went away): end the stream.
+          request.log.info({ err, sessionId: opts.sessionId }, 'resuming event stream ended');
+          cleanup();
+          res.end();
+        },
+      );
   }
-  if (opts.snapshot) {
-    write(snapshotFrame);
-    floor = Math.max(floor, opts.snapshot.id);
+  if (!closed) {
+    heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    heartbeat.unref();
   }
-  const unsubscribe = opts.events.subscribe(opts.sessionId, send);
-  const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
-  heartbeat.unref();
 
   function cleanup(): void {
     if (closed) return;
     closed = true;
-    clearInterval(heartbeat);
+    if (heartbeat) clearInterval(heartbeat);
     unsubscribe();
     release();
   }

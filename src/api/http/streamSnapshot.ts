@@ -48,8 +48,3 @@ export function allSessionsSnapshot(core: GatewayCore, missedEvents: boolean): S
     data: { missedEvents, sessions: core.sessions.list() },
   };
 }
-
-/** True when a resume from `lastEventId` would miss events (there is a gap before the buffered ones). */
-export function missedEventsAfter(core: GatewayCore, lastEventId: number | undefined): boolean {
-  return lastEventId !== undefined && !core.events.covers(lastEventId);
-}

@@ -8,13 +8,15 @@
  */
 import type { Logger } from 'pino';
 import type { ClusterStore } from '../../store/types.js';
-import type { InMemoryEventBus } from '../eventBus.js';
+import type { EventFeed, InMemoryEventBus } from '../eventBus.js';
 import type { GatewayEvent } from '../model.js';
 
 /** How long events stay in the feed table (a stream resuming on another node reads them). */
 const KEEP_MS = 10 * 60_000;
+/** A resume point this close to the purge horizon may already have lost events (node and database clocks differ). */
+const CLOCK_MARGIN_MS = 30_000;
 
-export class EventFanout {
+export class EventFanout implements EventFeed {
   private outgoing: GatewayEvent[] = [];
   private scheduled = false;
   private unsubscribe: (() => void) | null = null;
@@ -47,6 +49,18 @@ export class EventFanout {
   async flush(): Promise<void> {
     if (this.outgoing.length > 0) this.publish();
     await this.publishing;
+  }
+
+  /** EventFeed: every node's events after `afterId`, from the feed table (the bus adds its own unpublished ones). */
+  async after(afterId: number, sessionId: string | undefined, limit: number): Promise<{ events: GatewayEvent[]; more: boolean }> {
+    const rows = await this.store.eventsAfter(afterId, limit + 1, sessionId);
+    const more = rows.length > limit;
+    return { events: (more ? rows.slice(1) : rows).map((row) => JSON.parse(row.payload) as GatewayEvent), more };
+  }
+
+  /** EventFeed: ids carry their time (µs, slot ids), so an id older than the feed keeps may have lost later events. */
+  gone(afterId: number): boolean {
+    return afterId / 1000 < Date.now() - KEEP_MS + CLOCK_MARGIN_MS;
   }
 
   /** A NOTIFY on the events channel: `<node> <id>,<id>,…`. */
@@ -86,7 +100,7 @@ export class EventFanout {
         .publishEvents(
           this.nodeId,
           this.channel,
-          batch.map((e) => ({ id: e.id, payload: JSON.stringify(e) })),
+          batch.map((e) => ({ id: e.id, sessionId: e.sessionId, payload: JSON.stringify(e) })),
         )
         .catch((err: unknown) => this.logger.warn({ err, events: batch.length }, 'could not publish events to the other nodes')),
     );

@@ -94,6 +94,7 @@ export class Cluster implements SessionOwnership {
     this.deliveries.channel = channels.deliveries;
     this.fanout = new EventFanout(store, events, this.nodeId, channels.events, logger.child({ component: 'cluster' }));
     this.fanout.start();
+    events.useFeed(this.fanout);
     this.listening = await store.listen(
       [channels.sessions, channels.events, channels.wake, channels.webhooks, channels.deliveries],
       (channel, payload) => {

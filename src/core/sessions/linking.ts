@@ -124,6 +124,7 @@ export class SessionLinking {
         expected: ['qr'],
       });
     }
+    await this.deps.rateLimiter.refresh(phone);
     const reservation = this.deps.rateLimiter.reserve(phone);
     let raw: string;
     try {

@@ -7,15 +7,16 @@
  * concurrent requests cannot all pass the check while the first is still
  * waiting for the network; the place is committed when a code was issued
  * and released when none was. Committed codes are written to a log (the
- * store), so a restart does not reset the count.
+ * store), so a restart does not reset the count, and `refresh` reads
+ * them back before a check, so codes other nodes issued count too.
  */
 import { GatewayError } from '../errors.js';
 
 /** Where issued codes are kept across restarts. */
 export interface PairingRequestLog {
   record(phone: string, at: number): Promise<void>;
-  /** Every code issued at or after `since` (epoch ms). */
-  since(since: number): Promise<Array<{ phone: string; at: number }>>;
+  /** Every code issued at or after `since` (epoch ms), of one number when `phone` is given. */
+  since(since: number, phone?: string): Promise<Array<{ phone: string; at: number }>>;
 }
 
 export interface PairingRateLimiterOptions {
@@ -62,6 +63,25 @@ export class PairingRateLimiter {
       times.push(at);
       this.issued.set(phone, times);
     }
+  }
+
+  /**
+   * Before a check with many nodes: add the codes other nodes issued for this
+   * number (the log is shared). Times already known (this node's) are not
+   * counted twice. A log that cannot be read leaves the local count.
+   */
+  async refresh(phone: string): Promise<void> {
+    if (!this.opts.log) return;
+    const now = this.now();
+    let rows: Array<{ phone: string; at: number }>;
+    try {
+      rows = await this.opts.log.since(now - this.windowMs, phone);
+    } catch {
+      return;
+    }
+    const times = new Set(this.recent(phone, now));
+    for (const row of rows) if (row.phone === phone && row.at > now - this.windowMs) times.add(row.at);
+    if (times.size > 0) this.issued.set(phone, [...times].sort((a, b) => a - b));
   }
 
   /** Throws PAIRING_RATE_LIMITED (with retryAfterSeconds) when the number used up its codes. */

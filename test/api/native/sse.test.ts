@@ -146,3 +146,28 @@ describe('SSE /api/v1/events (all sessions)', () => {
     expect(own.frames.every((f) => parsed(f).sessionId === 's1')).toBe(true);
   });
 });
+
+describe('SSE resume from a shared feed (as on a node of many)', () => {
+  it('replays the feed\'s events, then the snapshot, then what arrived meanwhile: in order, each once', async () => {
+    const bus = t.gw.core.events;
+    const before = bus.emit('session.created', 'elsewhere', {});
+    // Another node's event, which this node never saw.
+    const remote = { id: before.id + 1000, type: 'connection.state', sessionId: 's2', seq: 1, createdAt: new Date().toISOString(), data: { state: 'connecting' } } as const;
+    let during: { id: number } | undefined;
+    bus.useFeed({
+      async after(afterId) {
+        // An event happens while the feed is being read; it also lands in the buffer the replay merges.
+        during = bus.emit('auth.qr', 's1', {});
+        await new Promise((r) => setTimeout(r, 50));
+        return { events: [remote].filter((e) => e.id > afterId), more: false };
+      },
+      gone: () => false,
+    });
+    const stream = await sse('/api/v1/events', t.adminKey, { 'last-event-id': String(before.id) });
+    await stream.until(hasType('sessions.snapshot'));
+    const live = bus.emit('session.created', 'after', {});
+    await stream.until((c) => c.frames.some((f) => Number(f.id) === live.id));
+    const order = stream.frames.map((f) => (f.event === 'sessions.snapshot' ? 'snapshot' : Number(f.id)));
+    expect(order).toEqual([during!.id, remote.id, 'snapshot', live.id]);
+  });
+});

@@ -84,4 +84,28 @@ describe('PairingRateLimiter', () => {
     issue(limiter, '15559999999');
     expect(limiter.size).toBe(1);
   });
+
+  it('counts the codes another node issued (a shared log) once it refreshes, its own not twice', async () => {
+    const c = clock();
+    const log: Array<{ phone: string; at: number }> = [];
+    const shared = {
+      record: async (phone: string, at: number) => void log.push({ phone, at }),
+      since: async (since: number, phone?: string) => log.filter((r) => r.at >= since && (phone === undefined || r.phone === phone)),
+    };
+    const a = new PairingRateLimiter({ now: c.now, log: shared });
+    const b = new PairingRateLimiter({ now: c.now, log: shared });
+    issue(a, '15551234567');
+    c.advance(1_000);
+    issue(b, '15551234567');
+    c.advance(1_000);
+    await a.refresh('15551234567');
+    issue(a, '15551234567');
+    await b.refresh('15551234567');
+    expect(() => b.check('15551234567')).toThrow(GatewayError);
+    await a.refresh('15551234567');
+    expect(() => a.check('15551234567')).toThrow(GatewayError);
+    // Another number is untouched.
+    await b.refresh('15559999999');
+    expect(() => b.check('15559999999')).not.toThrow();
+  });
 });

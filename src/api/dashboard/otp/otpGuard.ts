@@ -8,12 +8,16 @@
  * - Otherwise: no guard (nothing could deliver or check a code).
  *
  * The enabled TOTP secret is kept in the gateway settings (encrypted at rest)
- * so the guard survives a restart; `load()` reads it before the first check.
- * A pending (not yet confirmed) setup, sent codes, attempt counts and QR
- * grants stay in memory: losing them on restart only means starting over.
+ * and read at each check, so enabling it on one node guards every node;
+ * `load()` checks it before the first request. A pending (not yet confirmed)
+ * setup (encrypted), sent codes (hashed), attempt counts, the last TOTP step
+ * used and QR grants are in the gateway's shared state with their expiry,
+ * so a code sent by one node is accepted by another and spent everywhere.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../../../core/errors.js';
-import type { GatewaySettings, SessionService } from '../../../core/gateway.js';
+import type { GatewaySettings, SessionService, SharedState } from '../../../core/gateway.js';
+import { MemorySharedState } from '../../../core/memorySharedState.js';
 import { AttemptLimiter, formatWait } from './attempts.js';
 import { OWNER_CODE_TTL_MS, OwnerCodes } from './ownerCodes.js';
 import { matchTotp, newTotpSecret, otpauthUri, base32Decode, base32Encode } from './totp.js';
@@ -28,6 +32,12 @@ export const QR_REVEAL_GRANT_MS = 5 * 60 * 1000;
 
 /** Settings key of the enabled authenticator secret (base32, stored as a secret). */
 export const TOTP_SETTING_KEY = 'dashboard.totp';
+/** How long a started authenticator setup waits for its confirming code. */
+export const TOTP_SETUP_TTL_MS = 60 * 60 * 1000;
+const PENDING_TOTP_KEY = 'dashboard.otp.totp-pending';
+const TOTP_STEP_KEY = 'dashboard.otp.totp-step';
+/** Longer than a code's window (±1 step of 30 s): an older step can never match again. */
+const TOTP_STEP_KEEP_MS = 10 * 60 * 1000;
 
 export interface GuardLogger {
   info(obj: object, msg: string): void;
@@ -36,9 +46,14 @@ export interface GuardLogger {
 
 export interface OtpGuardOptions {
   ownerNumber: string | undefined;
-  sessions: Pick<SessionService, 'list' | 'sendText'>;
+  /** `connectionKey` (non-null for a session this node runs) picks a local courier with many nodes. */
+  sessions: Pick<SessionService, 'list' | 'sendText'> & Partial<Pick<SessionService, 'connectionKey'>>;
   /** Where the enabled authenticator secret is kept across restarts. */
   settings: GatewaySettings;
+  /** Codes, counts and grants every node sees (default: this process's memory). */
+  shared?: SharedState;
+  /** HMAC key of stored owner codes (the same on every node; default: random per process). */
+  codeKey?: Buffer;
   now?: () => number;
   logger?: GuardLogger;
   /** Shown in authenticator apps. */
@@ -72,71 +87,66 @@ export function maskNumber(digits: string): string {
 
 export class OtpGuard {
   private readonly ownerNumber: string | undefined;
-  private readonly sessions: Pick<SessionService, 'list' | 'sendText'>;
+  private readonly sessions: OtpGuardOptions['sessions'];
   private readonly settings: GatewaySettings;
+  private readonly shared: SharedState;
   private readonly now: () => number;
   private readonly log: GuardLogger;
   private readonly issuer: string;
   private readonly attempts: AttemptLimiter;
   private readonly ownerCodes: OwnerCodes;
-  private readonly revealGrants = new Map<string, number>();
-  private totpSecret: Buffer | undefined;
-  private pendingTotpSecret: Buffer | undefined;
-  private lastTotpStep = -1;
 
   constructor(opts: OtpGuardOptions) {
     const digits = opts.ownerNumber?.replace(/\D/g, '');
     this.ownerNumber = digits ? digits : undefined;
     this.sessions = opts.sessions;
     this.settings = opts.settings;
+    this.shared = opts.shared ?? new MemorySharedState();
     this.now = opts.now ?? Date.now;
     this.log = opts.logger ?? silent;
     this.issuer = opts.issuer ?? 'wagate';
-    this.attempts = new AttemptLimiter({ now: this.now });
-    this.ownerCodes = new OwnerCodes(this.now);
+    this.attempts = new AttemptLimiter({ shared: this.shared, now: this.now });
+    this.ownerCodes = new OwnerCodes(this.shared, opts.codeKey ?? randomBytes(32), this.now);
   }
 
   /**
-   * Reads the enabled authenticator secret, if any. Call before serving: until
-   * then a gateway with an authenticator enabled would look unguarded. A
+   * Checks the enabled authenticator secret, if any. Call before serving: a
    * stored value that cannot be read throws, so the gateway fails to start
    * rather than silently dropping the guard.
    */
   async load(): Promise<void> {
-    const stored = await this.settings.get(TOTP_SETTING_KEY);
-    if (stored === undefined) return;
-    const secret = base32Decode(stored);
-    if (secret.length < 10) throw new Error(`The stored dashboard authenticator secret ("${TOTP_SETTING_KEY}") is malformed`);
-    this.totpSecret = secret;
-    this.log.info({}, 'authenticator app for the dashboard restored from settings');
+    if ((await this.totpSecret()) !== undefined) this.log.info({}, 'authenticator app for the dashboard restored from settings');
   }
 
-  method(): OtpMethod {
+  async method(): Promise<OtpMethod> {
     if (this.ownerNumber && this.deliverySessionId() !== undefined) return 'whatsapp';
-    if (this.totpSecret) return 'totp';
+    if (await this.totpSecret()) return 'totp';
     return 'none';
   }
 
-  status(): OtpStatus {
+  async status(): Promise<OtpStatus> {
     return {
-      method: this.method(),
+      method: await this.method(),
       ownerNumber: this.ownerNumber ? maskNumber(this.ownerNumber) : null,
-      totpEnabled: this.totpSecret !== undefined,
-      lockedForSeconds: this.attempts.lockedForSeconds(),
+      totpEnabled: (await this.totpSecret()) !== undefined,
+      lockedForSeconds: await this.attempts.lockedForSeconds(),
     };
   }
 
   /** Sends a fresh code for one action on one session to the owner's chat. */
-  async sendCode(action: GuardedAction, sessionId: string): Promise<{ sentTo: string; expiresAt: string }> {
-    this.attempts.assertUnlocked();
-    const via = this.ownerNumber ? this.deliverySessionId() : undefined;
+  async sendCode(action: GuardedAction, sessionId: string, courier?: string): Promise<{ sentTo: string; expiresAt: string }> {
+    await this.attempts.assertUnlocked();
+    const via = this.ownerNumber ? (courier ?? this.deliverySessionId()) : undefined;
+    if (courier !== undefined && !this.sessions.list().some((s) => s.sessionId === courier && s.connected)) {
+      throw new GatewayError('SESSION_NOT_READY', 'That session cannot deliver a code: it is not connected', { sessionId: courier });
+    }
     if (!this.ownerNumber || via === undefined) {
       throw new GatewayError('SESSION_NOT_READY', 'No connected session can deliver a code to the owner number', {
-        method: this.method(),
+        method: await this.method(),
       });
     }
     const key = codeKey(action, sessionId);
-    const waitMs = this.ownerCodes.resendWaitMs(key);
+    const waitMs = await this.ownerCodes.claimSend(key);
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       throw new GatewayError(
@@ -146,7 +156,7 @@ export class OtpGuard {
         { retryAfterSeconds: seconds },
       );
     }
-    const { code, expiresAt } = this.ownerCodes.issue(key);
+    const { code, expiresAt } = await this.ownerCodes.issue(key);
     const minutes = Math.round(OWNER_CODE_TTL_MS / 60_000);
     const text =
       `wagate: ${code} is your code to ${ACTION_WORDS[action]} session "${sessionId}". ` +
@@ -154,7 +164,7 @@ export class OtpGuard {
     try {
       await this.sessions.sendText(via, this.ownerNumber, text);
     } catch (err) {
-      this.ownerCodes.discard(key);
+      await this.ownerCodes.discard(key).catch(() => undefined);
       this.log.warn({ sessionId: via, action, targetSessionId: sessionId, err }, 'one-time code could not be sent');
       throw err;
     }
@@ -167,16 +177,12 @@ export class OtpGuard {
    * expired code) or OTP_LOCKED (too many wrong codes). `actor` is the
    * signed-in dashboard user, used for the QR reveal grant.
    */
-  authorize(action: GuardedAction, sessionId: string, code: string | undefined, actor: string): void {
-    const method = this.method();
+  async authorize(action: GuardedAction, sessionId: string, code: string | undefined, actor: string): Promise<void> {
+    const method = await this.method();
     if (method === 'none') return;
-    const grantKey = `${actor}\u0000${sessionId}`;
-    if (action === 'qr') {
-      const grantedUntil = this.revealGrants.get(grantKey);
-      if (grantedUntil !== undefined && grantedUntil > this.now()) return;
-      this.revealGrants.delete(grantKey);
-    }
-    this.attempts.assertUnlocked();
+    const grantKey = `dashboard.otp.grant:${createHash('sha256').update(actor).digest('base64url')}:${encodeURIComponent(sessionId)}`;
+    if (action === 'qr' && (await this.shared.get(grantKey, this.now())) !== undefined) return;
+    await this.attempts.assertUnlocked();
     const presented = code?.trim();
     if (!presented) {
       throw new GatewayError('OTP_REQUIRED', undefined, {
@@ -186,19 +192,20 @@ export class OtpGuard {
         ...(method === 'whatsapp' && this.ownerNumber ? { sentTo: maskNumber(this.ownerNumber) } : {}),
       });
     }
-    const ok = method === 'whatsapp' ? this.checkOwnerCode(action, sessionId, presented) : this.checkTotp(presented);
-    if (!ok) this.rejectWrong(method);
-    this.attempts.recordSuccess();
-    if (action === 'qr') this.revealGrants.set(grantKey, this.now() + QR_REVEAL_GRANT_MS);
+    const ok = method === 'whatsapp' ? await this.checkOwnerCode(action, sessionId, presented) : await this.checkTotp(presented);
+    if (!ok) await this.rejectWrong(method);
+    await this.attempts.recordSuccess();
+    if (action === 'qr') await this.shared.put(grantKey, { expiresAt: this.now() + QR_REVEAL_GRANT_MS });
   }
 
   /** Starts (or restarts) enrolment: a new secret, shown once, active after `enableTotp`. */
-  beginTotpSetup(account: string): TotpSetup {
-    if (this.totpSecret) {
+  async beginTotpSetup(account: string): Promise<TotpSetup> {
+    if (await this.totpSecret()) {
       throw new GatewayError('BAD_REQUEST', 'An authenticator app is already enabled; disable it first');
     }
-    this.pendingTotpSecret = newTotpSecret();
-    return { secret: base32Encode(this.pendingTotpSecret), uri: otpauthUri(this.pendingTotpSecret, account, this.issuer) };
+    const pending = newTotpSecret();
+    await this.shared.put(PENDING_TOTP_KEY, { value: base32Encode(pending), expiresAt: this.now() + TOTP_SETUP_TTL_MS }, { secret: true });
+    return { secret: base32Encode(pending), uri: otpauthUri(pending, account, this.issuer) };
   }
 
   /**
@@ -207,54 +214,77 @@ export class OtpGuard {
    * pending and the user can try again with the next code.
    */
   async enableTotp(code: string): Promise<void> {
-    if (this.totpSecret) throw new GatewayError('BAD_REQUEST', 'An authenticator app is already enabled');
-    const pending = this.pendingTotpSecret;
-    if (!pending) throw new GatewayError('BAD_REQUEST', 'Start the authenticator setup first');
-    this.attempts.assertUnlocked();
+    if (await this.totpSecret()) throw new GatewayError('BAD_REQUEST', 'An authenticator app is already enabled');
+    const stored = await this.shared.get(PENDING_TOTP_KEY, this.now());
+    if (!stored) throw new GatewayError('BAD_REQUEST', 'Start the authenticator setup first');
+    const pending = base32Decode(stored.value);
+    await this.attempts.assertUnlocked();
     const step = matchTotp(pending, code.trim(), this.now());
-    if (step === undefined) this.rejectWrong('totp');
-    this.attempts.recordSuccess();
-    await this.settings.set(TOTP_SETTING_KEY, base32Encode(pending), { secret: true });
-    this.totpSecret = pending;
-    if (this.pendingTotpSecret === pending) this.pendingTotpSecret = undefined;
-    this.lastTotpStep = step;
+    if (step === undefined) return this.rejectWrong('totp');
+    await this.attempts.recordSuccess();
+    await this.settings.set(TOTP_SETTING_KEY, stored.value, { secret: true });
+    await this.shared.take(PENDING_TOTP_KEY, this.now()).catch(() => false);
+    await this.spendStep(step);
     this.log.info({}, 'authenticator app enabled for the dashboard');
   }
 
   /** Removes the authenticator; it stays enabled (fail closed) if the stored secret cannot be deleted. */
   async disableTotp(code: string): Promise<void> {
-    if (!this.totpSecret) throw new GatewayError('BAD_REQUEST', 'No authenticator app is enabled');
-    this.attempts.assertUnlocked();
-    if (!this.checkTotp(code.trim())) this.rejectWrong('totp');
-    this.attempts.recordSuccess();
+    if (!(await this.totpSecret())) throw new GatewayError('BAD_REQUEST', 'No authenticator app is enabled');
+    await this.attempts.assertUnlocked();
+    if (!(await this.checkTotp(code.trim()))) await this.rejectWrong('totp');
+    await this.attempts.recordSuccess();
     await this.settings.delete(TOTP_SETTING_KEY);
-    this.totpSecret = undefined;
-    this.lastTotpStep = -1;
     this.log.info({}, 'authenticator app disabled for the dashboard');
   }
 
-  private deliverySessionId(): string | undefined {
-    return this.sessions.list().find((s) => s.connected)?.sessionId;
+  /** The enabled authenticator secret, read from the settings (another node may have changed it). */
+  private async totpSecret(): Promise<Buffer | undefined> {
+    const stored = await this.settings.get(TOTP_SETTING_KEY);
+    if (stored === undefined) return undefined;
+    const secret = base32Decode(stored);
+    if (secret.length < 10) throw new Error(`The stored dashboard authenticator secret ("${TOTP_SETTING_KEY}") is malformed`);
+    return secret;
   }
 
-  private checkOwnerCode(action: GuardedAction, sessionId: string, code: string): boolean {
-    return this.ownerCodes.check(codeKey(action, sessionId), code) === 'ok';
+  /**
+   * The connected session that delivers codes: one this node runs when there
+   * is one (with many nodes the others run elsewhere; the route sends the
+   * request to that session's node).
+   */
+  deliverySessionId(): string | undefined {
+    const connected = this.sessions.list().filter((s) => s.connected);
+    return (connected.find((s) => this.runsHere(s.sessionId)) ?? connected[0])?.sessionId;
   }
 
-  /** A code is good once: a code already used (same or earlier step) is refused. */
-  private checkTotp(code: string): boolean {
-    if (!this.totpSecret) return false;
-    const step = matchTotp(this.totpSecret, code, this.now());
-    if (step === undefined || step <= this.lastTotpStep) return false;
-    this.lastTotpStep = step;
-    return true;
+  /** True when this node runs the session's connection (always, on one node). */
+  runsHere(sessionId: string): boolean {
+    return this.sessions.connectionKey === undefined || this.sessions.connectionKey(sessionId) !== null;
   }
 
-  private rejectWrong(method: OtpMethod): never {
-    const left = this.attempts.recordWrong();
+  private async checkOwnerCode(action: GuardedAction, sessionId: string, code: string): Promise<boolean> {
+    return (await this.ownerCodes.check(codeKey(action, sessionId), code)) === 'ok';
+  }
+
+  /** A code is good once: a code of a step already used (same or earlier) is refused, on every node. */
+  private async checkTotp(code: string): Promise<boolean> {
+    const secret = await this.totpSecret();
+    if (!secret) return false;
+    const step = matchTotp(secret, code, this.now());
+    return step !== undefined && (await this.spendStep(step));
+  }
+
+  /** Records `step` as used; false when it (or a later one) was used already. */
+  private spendStep(step: number): Promise<boolean> {
+    const now = this.now();
+    return this.shared.raise(TOTP_STEP_KEY, step, now + TOTP_STEP_KEEP_MS, now);
+  }
+
+  private async rejectWrong(method: OtpMethod): Promise<never> {
+    const left = await this.attempts.recordWrong();
     if (left === 0) {
       this.log.warn({ method }, 'dashboard one-time codes locked after too many wrong codes');
-      this.attempts.assertUnlocked();
+      await this.attempts.assertUnlocked();
     }
     throw new GatewayError(
       'OTP_INVALID',
@@ -264,6 +294,7 @@ export class OtpGuard {
   }
 }
 
+/** No NUL in a key: PostgreSQL text cannot hold it. */
 function codeKey(action: GuardedAction, sessionId: string): string {
-  return `${action}\u0000${sessionId}`;
+  return `${action}:${encodeURIComponent(sessionId)}`;
 }

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { SessionParams } from '../../http/params.js';
 import { lastEventIdOf, openEventStream } from '../../http/sse.js';
-import { allSessionsSnapshot, missedEventsAfter, sessionSnapshot } from '../../http/streamSnapshot.js';
+import { allSessionsSnapshot, sessionSnapshot } from '../../http/streamSnapshot.js';
 import { BEARER, type NativeApp, type NativeContext } from '../context.js';
 import { EventStreamQuery, GatewayEventSchema, HistoryQuery, dataOf, errorResponses } from '../schemas.js';
 
@@ -48,13 +48,14 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
     (request, reply) => {
       const lastEventId = lastEventIdOf(request);
       const { sessionId } = request.params;
+      // Before the stream opens: an unknown session is a 404, not an empty stream.
+      core.sessions.get(sessionId);
       openEventStream(request, reply, {
         events: core.events,
         sessionId,
         lastEventId,
         heartbeatMs: sseHeartbeatMs,
-        // Built before the stream opens: an unknown session is a 404, not an empty stream.
-        snapshot: sessionSnapshot(core, sessionId, missedEventsAfter(core, lastEventId)),
+        snapshot: (missed) => sessionSnapshot(core, sessionId, missed),
       });
     },
   );
@@ -77,7 +78,7 @@ export function eventRoutes(app: NativeApp, { core, sseHeartbeatMs }: NativeCont
         events: core.events,
         lastEventId,
         heartbeatMs: sseHeartbeatMs,
-        snapshot: allSessionsSnapshot(core, missedEventsAfter(core, lastEventId)),
+        snapshot: (missed) => allSessionsSnapshot(core, missed),
       });
     },
   );
