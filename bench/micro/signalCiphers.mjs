@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/micro/signalCiphers.mjs [--n 2000] [--pkmsg 300] [--rounds 3]
  *       [--size 128] [--group-fresh 100] [--group-age 2000] [--stock-curve]
- *       [--save | --out DIR]
+ *       [--stock-group-signatures] [--save | --out DIR]
  *
  * Per operation, one implementation on both ends (a gateway that switched):
  *  - encrypt_msg / decrypt_msg: 1:1 on an established session (WhisperMessage);
@@ -18,7 +18,8 @@
  * every load and serialises it on every store, as Baileys does; sender keys are
  * JSON in a Buffer), a fresh cipher per operation as Baileys makes them. The JS
  * side runs with the WASM curve installed (src/engine/baileys/fastCurve.ts, as
- * the gateway runs) unless --stock-curve. Reported: ops/s and µs/op of wall
+ * the gateway runs) unless --stock-curve; --stock-group-signatures keeps the
+ * group cipher's own stock copy of the curve (as before fastSenderKeySignatures.ts). Reported: ops/s and µs/op of wall
  * time, CPU µs/op, the median of --rounds alternating rounds, load average.
  *
  * Then the checks that decide whether the lever may be wired: wire interop
@@ -33,6 +34,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import * as W from 'whatsapp-rust-bridge';
 import { GroupCipher, GroupSessionBuilder, SenderKeyDistributionMessage } from 'baileys/lib/Signal/Group/index.js';
+import { SenderKeyMessage } from 'baileys/lib/Signal/Group/sender-key-message.js';
 import { SenderKeyName } from 'baileys/lib/Signal/Group/sender-key-name.js';
 import { SenderKeyRecord } from 'baileys/lib/Signal/Group/sender-key-record.js';
 import { installFastCurve } from '../../src/engine/baileys/fastCurve.ts';
@@ -55,6 +57,7 @@ const SIZE = Number(arg('size', 128));
 const FRESH = Number(arg('group-fresh', 100));
 const AGE = Number(arg('group-age', 2000));
 const STOCK_CURVE = arg('stock-curve', false) === true;
+const STOCK_GROUP_SIGNATURES = arg('stock-group-signatures', false) === true;
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const outDir = arg('out', null) ?? (arg('save', false) === true ? path.join(ROOT, 'bench/results') : path.join(ROOT, 'bench/results/local'));
 
@@ -389,7 +392,13 @@ async function checks() {
 
 const loadStart = os.loadavg();
 const startedAt = new Date().toISOString();
+const stockGroupSignatures = {
+  getSignature: SenderKeyMessage.prototype.getSignature,
+  verifySignature: SenderKeyMessage.prototype.verifySignature,
+};
 const curve = STOCK_CURVE ? { installed: false, reason: '--stock-curve' } : installFastCurve(pino({ level: 'silent' }));
+// As before the group-signature routing: Baileys' group cipher on the stock pure-JS curve.
+if (STOCK_GROUP_SIGNATURES) Object.assign(SenderKeyMessage.prototype, stockGroupSignatures);
 
 // Warm-up (JIT, WASM tiering), not measured.
 for (const impl of [JS, WASM]) {
@@ -433,7 +442,17 @@ const result = {
   commit: commit(),
   startedAt,
   machine: machine(loadStart),
-  options: { n: N, pkmsg: PK, groupFresh: FRESH, groupAge: AGE, rounds: ROUNDS, size: SIZE, jsCurve: curve.installed ? 'wasm (fast curve)' : 'stock pure-JS', wasmSimd: W.__wasmSimdActive },
+  options: {
+    n: N,
+    pkmsg: PK,
+    groupFresh: FRESH,
+    groupAge: AGE,
+    rounds: ROUNDS,
+    size: SIZE,
+    jsCurve: curve.installed ? 'wasm (fast curve)' : 'stock pure-JS',
+    jsGroupSignatures: curve.installed && !STOCK_GROUP_SIGNATURES ? 'wasm (fast curve)' : 'stock pure-JS',
+    wasmSimd: W.__wasmSimdActive,
+  },
   figures,
   runs,
   notes: [
