@@ -279,7 +279,7 @@ async function check(fn) {
     return detail ? `ok (${detail})` : 'ok';
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    return `FAIL: ${why.split('\n')[0].replace(/[^\x20-\x7e]/g, '?').slice(0, 140)}`;
+    return `FAIL: ${why.replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 140)}`;
   } finally {
     Object.assign(console, saved);
   }
