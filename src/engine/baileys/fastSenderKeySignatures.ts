@@ -6,7 +6,7 @@
  * libsignal's calculateSignature/verifySignature at import, an ES-module copy
  * of the CommonJS exports, so patching those exports does not reach it. Each
  * group message sent paid a pure-JS XEdDSA signature and each one received a
- * pure-JS check, ~10 ms apiece, >95 % of a group message's cost
+ * pure-JS check, ~10 ms apiece, ~90 % of a group message's CPU
  * (bench/micro/signalCiphers.mjs, bench/README.md "Signal ciphers").
  *
  * What changes: SenderKeyMessage's two prototype methods, with the stock
