@@ -3,7 +3,7 @@
  * one side, the sandbox's simulated phones on the other. A phone's text (1:1
  * and in a group) shows up in the gateway's chats; the gateway's text shows
  * up on the phone, and the phone's delivery and read receipts become the
- * message's status history; the gateway's read receipt and typing reach the phone.
+ * message's status history; the gateway's read receipt, typing and group texts reach the phone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startE2E, type E2E } from '../support/e2e.js';
@@ -114,5 +114,16 @@ describe('sandbox conversations through the gateway', () => {
       async () => (e2e.gateway.sandbox!.conversations.chatStates(FRIEND).some((s) => s.from === LINKED && s.state === 'composing') ? true : undefined),
       'typing on the phone',
     );
+  });
+
+  it('the gateway\'s group texts reach the phone decrypted, the first and the ones after it on the same sender key', async () => {
+    const group = (await e2e.client.post('/sandbox/groups', { subject: 'Crew', participants: [FRIEND, LINKED] })).body.data as { id: string };
+    for (const text of ['hello Crew', 'still here', 'last one']) {
+      const sent = await e2e.client.post('/api/v1/sessions/chat/messages', { to: group.id, content: { type: 'text', text } });
+      expect(sent.status).toBe(201);
+      const id = sent.body.data.messageId as string;
+      const onPhone = await poll(async () => (await phoneMessages(FRIEND)).find((m) => m.id === id), `"${text}" on the phone`);
+      expect(onPhone).toMatchObject({ direction: 'in', text });
+    }
   });
 });

@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Curve } from 'baileys';
+import { GroupCipher, GroupSessionBuilder, SenderKeyDistributionMessage } from 'baileys/lib/Signal/Group/index.js';
+import { SenderKeyMessage } from 'baileys/lib/Signal/Group/sender-key-message.js';
+import { SenderKeyName } from 'baileys/lib/Signal/Group/sender-key-name.js';
+import { SenderKeyRecord } from 'baileys/lib/Signal/Group/sender-key-record.js';
+// The ES-module copy Baileys' group cipher binds at import: the stock functions, never patched.
+import { calculateSignature as esmStockSign, verifySignature as esmStockVerify } from 'libsignal/src/curve.js';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installFastCurve } from '../../src/engine/baileys/fastCurve.js';
@@ -22,6 +28,11 @@ const stock = {
   libSign: lib.calculateSignature,
   libVerify: lib.verifySignature,
   libAgree: lib.calculateAgreement,
+};
+
+const stockSenderKeyMethods = {
+  getSignature: (SenderKeyMessage.prototype as unknown as { getSignature: unknown }).getSignature,
+  verifySignature: SenderKeyMessage.prototype.verifySignature,
 };
 
 const with05 = (pub: Uint8Array) => Buffer.concat([Buffer.from([5]), pub]);
@@ -128,4 +139,61 @@ describe('installFastCurve', () => {
     ];
     console.log(`curve25519 per call (n=${n}):\n  ${lines.join('\n  ')}`);
   });
+
+  describe('group (sender-key) messages', () => {
+    /** A sender-key store shaped like Baileys' (records as JSON in a Buffer). */
+    function senderKeyStore() {
+      const stored = new Map<string, Buffer>();
+      return {
+        loadSenderKey: async (name: SenderKeyName) => {
+          const v = stored.get(name.toString());
+          return v ? SenderKeyRecord.deserialize(v) : new SenderKeyRecord();
+        },
+        storeSenderKey: async (name: SenderKeyName, record: SenderKeyRecord) =>
+          void stored.set(name.toString(), Buffer.from(JSON.stringify(record.serialize()), 'utf-8')),
+      };
+    }
+    const signedParts = (serialized: Uint8Array) => [serialized.subarray(0, -64), serialized.subarray(-64)] as const;
+
+    it('are signed and checked through the routed curve, not the copy Baileys bound at import', () => {
+      const proto = SenderKeyMessage.prototype as unknown as { getSignature: unknown };
+      expect(proto.getSignature).not.toBe(stockSenderKeyMethods.getSignature);
+      expect(SenderKeyMessage.prototype.verifySignature).not.toBe(stockSenderKeyMethods.verifySignature);
+    });
+
+    it('a routed signature verifies with the stock curve, a stock one with the routed check, a tampered one fails', () => {
+      const kp = Curve.generateKeyPair();
+      const pub = with05(kp.public);
+      const routed = new SenderKeyMessage(1, 5, Buffer.from('group text'), Buffer.from(kp.private));
+      const [body, sig] = signedParts(routed.serialize());
+      expect(esmStockVerify(pub, body, sig)).toBe(true);
+
+      const stockSig = esmStockSign(Buffer.from(kp.private), body);
+      const stockSigned = new SenderKeyMessage(null, null, null, null, Buffer.concat([body, stockSig]));
+      expect(() => stockSigned.verifySignature(pub)).not.toThrow();
+
+      const tampered = Buffer.from(routed.serialize());
+      tampered[3] = (tampered[3]! + 1) % 256;
+      expect(() => new SenderKeyMessage(null, null, null, null, tampered).verifySignature(pub)).toThrow('Invalid signature!');
+      const other = Curve.generateKeyPair();
+      expect(() => routed.verifySignature(with05(other.public))).toThrow('Invalid signature!');
+    });
+
+    it('a group conversation through Baileys’ cipher decrypts to the same bytes on the receiving side', async () => {
+      const group = '120363000000000000@g.us';
+      const sender = { id: '491700000001', deviceId: 0, toString: () => '491700000001.0' };
+      const name = new SenderKeyName(group, sender);
+      const alice = senderKeyStore();
+      const bob = senderKeyStore();
+      const skdm = await new GroupSessionBuilder(alice).create(name);
+      await new GroupSessionBuilder(bob).process(name, new SenderKeyDistributionMessage(null, null, null, null, skdm.serialize()));
+      for (const text of ['first', 'second', 'third']) {
+        const ciphertext = await new GroupCipher(alice, name).encrypt(Buffer.from(text));
+        const [body, sig] = signedParts(ciphertext);
+        expect(esmStockVerify(with05(Buffer.from(skdm.getSignatureKey()).subarray(-32)), body, sig)).toBe(true);
+        expect(Buffer.from(await new GroupCipher(bob, name).decrypt(ciphertext)).toString()).toBe(text);
+      }
+    });
+  });
 });
+

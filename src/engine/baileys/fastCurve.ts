@@ -16,7 +16,9 @@
  *    verify returns the real result, so a wrong signature fails (the stock
  *    one only fails when the check throws).
  *  - key generation (libsignal's and Baileys' Curve.generateKeyPair), when
- *    its own self-test passes.
+ *    its own self-test passes;
+ *  - the signature of group (sender-key) messages, whose cipher keeps its
+ *    own copy of the curve functions (fastSenderKeySignatures.ts).
  *
  * Safety: if a function is missing or a self-test against the stock code
  * fails, nothing is patched and the stock behaviour stays.
@@ -25,6 +27,7 @@ import { createRequire } from 'node:module';
 import { Curve } from 'baileys';
 import type { Logger } from 'pino';
 import * as bridge from 'whatsapp-rust-bridge';
+import { routeSenderKeySignatures } from './fastSenderKeySignatures.js';
 
 export interface FastCurveResult {
   installed: boolean;
@@ -212,6 +215,14 @@ export function installFastCurve(logger: Logger): FastCurveResult {
   };
   Curve.sharedKey = (privateKey, publicKey) =>
     Buffer.from(wasm.calculateAgreement(checkedPublicKey(publicKey), checkedPrivateKey(privateKey)));
+
+  // Group messages: Baileys' sender-key cipher holds its own copy of the curve functions.
+  const signer = stock.generateKeyPair();
+  const senderKeys = routeSenderKeySignatures(lib, {
+    pubKey: Buffer.concat([Buffer.from([5]), signer.public]),
+    privKey: Buffer.from(signer.private),
+  });
+  if (senderKeys) logger.warn({ reason: senderKeys }, 'group message signatures stay on the stock pure-JS curve');
 
   result = { installed: true };
   logger.info('fast curve installed: signing, verification and key agreement use whatsapp-rust-bridge (WASM)');
