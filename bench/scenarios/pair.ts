@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { connectFloor, singleConnects } from '../lib/connectFloor.js';
-import { pairSessions, type PairTiming } from '../lib/pairing.js';
+import { createSessions, pairSessions, sessionIdOf, type PairTiming } from '../lib/pairing.js';
 import { percentile, round } from '../lib/stats.js';
 import type { Figures } from '../lib/results.js';
 import { curveRuns, gatewayFor, pairFigures, sandboxFor, stopGateway } from './common.js';
@@ -28,6 +28,8 @@ export const pairScenario: Scenario = async (ctx) => {
     const single = await singleConnects(gw, offset, opts.single);
     offset += opts.single;
     const floor = opts.single > 0 ? await connectFloor(gw, sandbox, opts.single) : {};
+    // Created before the measured window: connect_cpu_ms and the profile hold connects only.
+    await createSessions(gw, Array.from({ length: opts.sessions }, (_, k) => sessionIdOf(offset + k)));
     const sandboxBefore = await sandbox.stats();
     const before = await gw.stats();
     await gw.resetEventLoop();
@@ -48,6 +50,7 @@ export const pairScenario: Scenario = async (ctx) => {
       batch: opts.batch,
       scanConcurrency: opts.scanConcurrency,
       timeoutMs: 180_000,
+      created: true,
       // The first batch's connects alone, then everything after them.
       afterFirstQrs: async () => {
         if (batchesDone++ !== 0) return;
