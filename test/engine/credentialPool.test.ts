@@ -29,6 +29,22 @@ describe('CredentialPool', () => {
     await until(() => pool!.available === 4);
   });
 
+  it('waits while the event loop is busy (a burst of connects) and fills once it is idle', async () => {
+    pool = new CredentialPool(4);
+    // ~90 % busy: a synchronous spin in every 10 ms tick.
+    const spin = setInterval(() => {
+      const until = performance.now() + 9;
+      while (performance.now() < until);
+    }, 10);
+    try {
+      await new Promise((r) => setTimeout(r, 800));
+      expect(pool.available).toBe(0);
+    } finally {
+      clearInterval(spin);
+    }
+    await until(() => pool!.available === 4);
+  });
+
   it('makes a set on the spot when empty, and stops refilling once stopped', async () => {
     let made = 0;
     pool = new CredentialPool(2, () => {

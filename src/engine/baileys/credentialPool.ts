@@ -8,33 +8,40 @@
  * the spot, as before.
  *
  * Each set is handed out once and only held in memory until then; the
- * caller persists it before any socket uses it (authState.ts). A refill
- * waits until no set was taken for a while, then makes one set per turn of
- * the event loop, so it never delays a connect by more than one set.
+ * caller persists it before any socket uses it (authState.ts). Refills run
+ * only when the event loop was mostly idle over the last check (event-loop
+ * utilisation), a few sets at a time: a burst of connects, a restore or a
+ * busy API keeps the loop busy and postpones them, instead of paying for
+ * them in the middle of its work.
  */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { initAuthCreds, type AuthenticationCreds } from 'baileys';
 
 /** ~7 KB each (heap and buffers): 64 sets hold under 0.5 MB and take ~30 ms of idle CPU to make. */
 export const CREDENTIAL_POOL_SIZE = 64;
-/** Quiet time after the last take before refilling: a burst runs first. */
-const REFILL_AFTER_IDLE_MS = 250;
+const CHECK_EVERY_MS = 250;
+/** The loop counts as idle below this utilisation over the last check. */
+const IDLE_UTILISATION = 0.25;
+/** Sets made per idle check (~3 ms of CPU). */
+const SETS_PER_CHECK = 8;
 
 export class CredentialPool {
   private readonly ready: AuthenticationCreds[] = [];
-  private idleTimer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastCheck: EventLoopUtilization = performance.eventLoopUtilization();
   private stopped = false;
 
   constructor(
     private readonly size = CREDENTIAL_POOL_SIZE,
     private readonly make: () => AuthenticationCreds = initAuthCreds,
   ) {
-    this.scheduleRefill();
+    this.scheduleCheck();
   }
 
   /** A set no one else has or will get: from the pool when it has one, made now otherwise. */
   take(): AuthenticationCreds {
     const creds = this.ready.pop() ?? this.make();
-    this.scheduleRefill();
+    this.scheduleCheck();
     return creds;
   }
 
@@ -46,30 +53,32 @@ export class CredentialPool {
   /** No more refills; what is held is dropped. */
   stop(): void {
     this.stopped = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.ready.length = 0;
   }
 
-  private scheduleRefill(): void {
-    if (this.stopped || this.size <= 0) return;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      this.fillOne();
-    }, REFILL_AFTER_IDLE_MS);
-    this.idleTimer.unref();
+  private scheduleCheck(): void {
+    if (this.stopped || this.timer || this.ready.length >= this.size) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.check();
+    }, CHECK_EVERY_MS);
+    this.timer.unref();
   }
 
-  /** One set per turn; a take in between restarts the idle wait. */
-  private fillOne(): void {
-    if (this.stopped || this.idleTimer || this.ready.length >= this.size) return;
-    try {
-      this.ready.push(this.make());
-    } catch {
-      // Key generation does not fail in practice; a take makes its own set if it does.
-      return;
+  private check(): void {
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, this.lastCheck).utilization >= IDLE_UTILISATION;
+    if (!busy) {
+      try {
+        for (let i = 0; i < SETS_PER_CHECK && this.ready.length < this.size; i++) this.ready.push(this.make());
+      } catch {
+        // Key generation does not fail in practice; a take makes its own set if it does.
+      }
     }
-    setImmediate(() => this.fillOne()).unref();
+    // Measured from after this check's own work: making sets is not "busy".
+    this.lastCheck = performance.eventLoopUtilization();
+    this.scheduleCheck();
   }
 }
