@@ -16,26 +16,32 @@ import { percentile, round } from './stats.js';
 import type { Figures } from './results.js';
 
 /** `count` sessions from index `from`, connected one after the other; each is disconnected once its QR is in. */
-export async function singleConnects(gw: GatewayProc, from: number, count: number): Promise<number[]> {
+export async function singleConnects(gw: GatewayProc, from: number, count: number): Promise<{ latencies: number[]; cpuMs: number[] }> {
   const ids = Array.from({ length: count }, (_, k) => sessionIdOf(from + k));
   await createSessions(gw, ids);
   const latencies: number[] = [];
+  // Gateway CPU from the connect request until its QR has reached the driver (idle otherwise).
+  const cpuMs: number[] = [];
   for (const sessionId of ids) {
     let qrAt: number | null = null;
     const off = gw.onEvent((e: BenchEvent) => {
       if (e.sessionId === sessionId && e.type === 'auth.qr') qrAt ??= e.at;
     });
+    const cpuBefore = (await gw.stats()).cpuMs;
     const startAt = Date.now();
     const res = await gw.http('POST', `/api/v1/sessions/${sessionId}/connect`);
     if (res.status >= 300) throw new Error(`connect ${sessionId}: ${res.status}`);
     await waitForEvents(gw, () => qrAt !== null, 30_000);
     off();
-    if (qrAt !== null) latencies.push(qrAt - startAt);
+    if (qrAt !== null) {
+      latencies.push(qrAt - startAt);
+      cpuMs.push((await gw.stats()).cpuMs - cpuBefore);
+    }
     await gw.http('POST', `/api/v1/sessions/${sessionId}/disconnect`);
     // Let the gateway go idle again: the next connect must not share the loop with this one's close.
     await new Promise((r) => setTimeout(r, 50));
   }
-  return latencies;
+  return { latencies, cpuMs };
 }
 
 /** The floor under a connect: HTTP round trip, WebSocket open, client handshake to pair-device (p50 of `count`). */

@@ -25,6 +25,8 @@ export interface PairOptions {
   timeoutMs: number;
   /** Called once a batch's first QRs are all in, before any phone scans (e.g. to end a profile of the connects). */
   afterFirstQrs?: () => Promise<void>;
+  /** The sessions exist already (createSessions ran), so a measured window holds connects only. */
+  created?: boolean;
 }
 
 export const sessionIdOf = (i: number): string => `bench-${String(i).padStart(5, '0')}`;
@@ -45,7 +47,7 @@ export async function createSessions(gw: GatewayProc, ids: string[]): Promise<vo
 export async function pairSessions(gw: GatewayProc, sandbox: SandboxProc, from: number, count: number, opts: PairOptions): Promise<PairTiming[]> {
   const all: PairTiming[] = [];
   const ids = Array.from({ length: count }, (_, k) => sessionIdOf(from + k));
-  await createSessions(gw, ids);
+  if (!opts.created) await createSessions(gw, ids);
   for (let start = 0; start < count; start += opts.batch) {
     const batchIds = ids.slice(start, start + opts.batch);
     all.push(...(await pairBatch(gw, sandbox, batchIds, from + start, opts)));

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { connectFloor, singleConnects } from '../lib/connectFloor.js';
-import { pairSessions, type PairTiming } from '../lib/pairing.js';
+import { createSessions, pairSessions, sessionIdOf, type PairTiming } from '../lib/pairing.js';
 import { percentile, round } from '../lib/stats.js';
 import type { Figures } from '../lib/results.js';
 import { curveRuns, gatewayFor, pairFigures, sandboxFor, stopGateway } from './common.js';
@@ -28,6 +28,8 @@ export const pairScenario: Scenario = async (ctx) => {
     const single = await singleConnects(gw, offset, opts.single);
     offset += opts.single;
     const floor = opts.single > 0 ? await connectFloor(gw, sandbox, opts.single) : {};
+    // Created before the measured window: connect_cpu_ms and the profile hold connects only.
+    await createSessions(gw, Array.from({ length: opts.sessions }, (_, k) => sessionIdOf(offset + k)));
     const sandboxBefore = await sandbox.stats();
     const before = await gw.stats();
     await gw.resetEventLoop();
@@ -41,13 +43,20 @@ export const pairScenario: Scenario = async (ctx) => {
     if (profileDir) await gw.child.call('profileStart');
     const started = Date.now();
     let batchesDone = 0;
+    // Gateway CPU over the first batch's connects (until its last first QR): the figure load does not distort.
+    let burstCpuMs: number | null = null;
     const batches = Math.ceil(opts.sessions / opts.batch);
     const timings = await pairSessions(gw, sandbox, offset, opts.sessions, {
       batch: opts.batch,
       scanConcurrency: opts.scanConcurrency,
       timeoutMs: 180_000,
+      created: true,
       // The first batch's connects alone, then everything after them.
-      afterFirstQrs: () => (batchesDone++ === 0 ? profile('connects', batches > 0) : Promise.resolve()),
+      afterFirstQrs: async () => {
+        if (batchesDone++ !== 0) return;
+        burstCpuMs = (await gw.stats()).cpuMs - before.cpuMs;
+        await profile('connects', batches > 0);
+      },
     });
     const totalS = (Date.now() - started) / 1000;
     await profile('scans', false);
@@ -56,10 +65,12 @@ export const pairScenario: Scenario = async (ctx) => {
     runs.push({
       label: run.label,
       figures: {
-        single_qr_p50_ms: round(percentile(single, 50)),
-        single_qr_p99_ms: round(percentile(single, 99)),
+        single_qr_p50_ms: round(percentile(single.latencies, 50)),
+        single_qr_p99_ms: round(percentile(single.latencies, 99)),
+        single_cpu_ms_p50: round(percentile(single.cpuMs, 50), 2),
         ...floor,
         connects_per_s: connectsPerSecond(timings.slice(0, opts.batch)),
+        connect_cpu_ms: burstCpuMs === null ? null : round(burstCpuMs / Math.min(opts.batch, opts.sessions), 2),
         ...pairFigures(timings),
         total_s: round(totalS, 2),
         eventloop_p99_ms: round(after.eventLoop.p99Ms),

@@ -41,6 +41,19 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
       await write(trx);
     });
   };
+  const writeCredsWith = async (json: string, what: string, dropKeys: boolean): Promise<void> => {
+    if (typeof json !== 'string') throw new TypeError(`${what} for session "${sessionId}" needs a string`);
+    const value = cipher.encrypt(json, aad.creds(sessionId));
+    const updatedAt = new Date().toISOString();
+    await guarded(async (trx) => {
+      if (dropKeys) await trx.deleteFrom('signal_keys').where('session_id', '=', sessionId).execute();
+      await trx
+        .insertInto('credentials')
+        .values({ session_id: sessionId, value, updated_at: updatedAt })
+        .onConflict((oc) => oc.column('session_id').doUpdateSet({ value, updated_at: updatedAt }))
+        .execute();
+    });
+  };
   return {
     sessionId,
 
@@ -55,16 +68,11 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
     },
 
     async writeCreds(json: string): Promise<void> {
-      if (typeof json !== 'string') throw new TypeError(`writeCreds for session "${sessionId}" needs a string`);
-      const value = cipher.encrypt(json, aad.creds(sessionId));
-      const updatedAt = new Date().toISOString();
-      await guarded(async (trx) => {
-        await trx
-          .insertInto('credentials')
-          .values({ session_id: sessionId, value, updated_at: updatedAt })
-          .onConflict((oc) => oc.column('session_id').doUpdateSet({ value, updated_at: updatedAt }))
-          .execute();
-      });
+      await writeCredsWith(json, 'writeCreds', false);
+    },
+
+    async replaceCreds(json: string): Promise<void> {
+      await writeCredsWith(json, 'replaceCreds', true);
     },
 
     async readKeys(type: string, ids: string[]): Promise<Record<string, string>> {

@@ -59,5 +59,9 @@ export function createMemoryAuthStore(sessionId: string): AuthStore {
       creds = null;
       keys.clear();
     },
+    async replaceCreds(json: string) {
+      keys.clear();
+      creds = json;
+    },
   };
 }

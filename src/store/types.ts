@@ -67,6 +67,12 @@ export interface AuthStore {
   hasCreds(): Promise<boolean>;
   /** Remove credentials and every key of this session (logout). */
   wipe(): Promise<void>;
+  /**
+   * A fresh start: remove every key of this session and store these
+   * credentials in their place, in one transaction (what wipe + writeCreds
+   * do, in one commit instead of two).
+   */
+  replaceCreds(json: string): Promise<void>;
 }
 
 export interface AuthRepo {

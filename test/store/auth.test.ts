@@ -159,4 +159,22 @@ describe.each(DIALECTS)('AuthStore (%s)', (dialect) => {
     // The session row itself stays (logout keeps the session).
     expect(await store.sessions.get('s1')).toBeDefined();
   });
+
+  it('replaceCreds drops this session’s keys and stores the new credentials in one step', async () => {
+    const s1 = store.auth.forSession('s1');
+    const s2 = store.auth.forSession('s2');
+    for (const auth of [s1, s2]) {
+      await auth.writeCreds('{"c":1}');
+      await auth.writeKeys([{ type: 'pre-key', id: '1', value: 'x' }]);
+    }
+    await s1.replaceCreds('{"c":2}');
+    expect(await s1.readCreds()).toBe('{"c":2}');
+    expect(await s1.readKeys('pre-key', ['1'])).toEqual({});
+    expect(await s2.readCreds()).toBe('{"c":1}');
+    expect(await s2.readKeys('pre-key', ['1'])).toEqual({ '1': 'x' });
+    // Also on a session that had nothing stored yet.
+    await s1.wipe();
+    await s1.replaceCreds('{"c":3}');
+    expect(await s1.readCreds()).toBe('{"c":3}');
+  });
 });

@@ -26,5 +26,6 @@ export function fencedAuth(auth: AuthStore, onFenced: () => void): AuthStore {
     writeCreds: (json) => guard(() => auth.writeCreds(json)),
     writeKeys: (writes) => guard(() => auth.writeKeys(writes)),
     wipe: () => guard(() => auth.wipe()),
+    replaceCreds: (json) => guard(() => auth.replaceCreds(json)),
   };
 }

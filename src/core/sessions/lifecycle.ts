@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../../engine/types.js';
 import type { AuthStore, Store } from '../../store/types.js';
 import { fencedAuth, NO_LEASE } from './fencedAuth.js';
+import { freshAuth } from './freshAuth.js';
 import { GatewayError } from '../errors.js';
 import type { InMemoryEventBus } from '../eventBus.js';
 import { fromLowerLayer } from '../lowerErrors.js';
@@ -89,11 +90,11 @@ export class SessionLifecycle {
     return entry.queue.run(async () => {
       if (entry.runtime) return registry.view(entry);
       this.assertRunning();
-      const auth = this.authOf(entry);
       // An unlinked session starts from clean credentials: leftovers of an
       // earlier attempt (a half-done pairing code) would make the engine try
-      // to log in as a device that does not exist.
-      if (!entry.row.meJid) await auth.wipe();
+      // to log in as a device that does not exist. freshAuth replaces them
+      // with the engine's first credential write instead of wiping first.
+      const auth = entry.row.meJid ? this.authOf(entry) : freshAuth(this.authOf(entry));
       let runtime: SessionRuntime | null = null;
       runtime = new SessionRuntime({
         sessionId,
@@ -105,9 +106,9 @@ export class SessionLifecycle {
         backoff: this.deps.backoff,
         hooks: engineHooks({ ...this.deps, onEnded: (e, action, code, why) => this.onEnded(e, action, code, why) }, entry, () => runtime),
       });
-      await writer.transition(entry, 'connecting', { code: null, reason });
+      // One write: the state change, its event and wantConnected.
+      await writer.transition(entry, 'connecting', { code: null, reason }, false, { wantConnected: true });
       entry.runtime = runtime;
-      await writer.patch(entry, { wantConnected: true });
       await runtime.start();
       return registry.view(entry);
     });

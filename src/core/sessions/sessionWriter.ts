@@ -52,14 +52,18 @@ export class SessionWriter {
 
   /**
    * Move the session to `to`. Throws InvalidTransitionError, before changing
-   * anything, when the state machine does not allow it.
+   * anything, when the state machine does not allow it. `also`: other columns
+   * changed in the same write (applied alone when the state does not change).
    */
-  async transition(entry: SessionEntry, to: SessionState, why: Why, recordDisconnect = false): Promise<void> {
+  async transition(entry: SessionEntry, to: SessionState, why: Why, recordDisconnect = false, also?: SessionPatch): Promise<void> {
     const from = entry.row.state;
     if (!this.owns(entry)) return;
-    if (from === to && (to !== 'connecting' || !recordDisconnect)) return;
+    if (from === to && (to !== 'connecting' || !recordDisconnect)) {
+      if (also) await this.patch(entry, also);
+      return;
+    }
     assertTransition(from, to);
-    const patch: Partial<SessionRow> = { state: to };
+    const patch: Partial<SessionRow> = { ...also, state: to };
     if (recordDisconnect) {
       patch.lastDisconnectCode = why.code;
       patch.lastDisconnectReason = why.reason;

@@ -52,11 +52,15 @@ function withoutUnpairedMe(creds: AuthenticationCreds): AuthenticationCreds {
   return creds;
 }
 
-/** Loads (or creates and persists at once) the credentials of a session. */
-export async function loadAuthState(store: AuthStore): Promise<BaileysAuth> {
+/**
+ * Loads (or creates and persists at once) the credentials of a session.
+ * `newCreds`: where a new session's credentials come from (the engine's
+ * pool, credentialPool.ts); each set is used once.
+ */
+export async function loadAuthState(store: AuthStore, newCreds: () => AuthenticationCreds = initAuthCreds): Promise<BaileysAuth> {
   const stored = await store.readCreds();
   const creds: AuthenticationCreds =
-    stored === null ? initAuthCreds() : withoutUnpairedMe(deserialize<AuthenticationCreds>(stored));
+    stored === null ? newCreds() : withoutUnpairedMe(deserialize<AuthenticationCreds>(stored));
 
   let tail: Promise<void> = Promise.resolve();
   let waiting: Promise<void> | null = null;

@@ -28,6 +28,7 @@ import { Curve } from 'baileys';
 import type { Logger } from 'pino';
 import * as bridge from 'whatsapp-rust-bridge';
 import { routeSenderKeySignatures } from './fastSenderKeySignatures.js';
+import { withVerifyMemo } from './verifyMemo.js';
 
 export interface FastCurveResult {
   installed: boolean;
@@ -206,13 +207,14 @@ export function installFastCurve(logger: Logger): FastCurveResult {
   };
 
   Curve.sign = (privateKey, buf) => Buffer.from(wasm.calculateSignature(checkedPrivateKey(privateKey), buf));
-  Curve.verify = (pubKey, message, signature) => {
+  // The Noise certificates repeat on every handshake: their checks are remembered (verifyMemo.ts).
+  Curve.verify = withVerifyMemo((pubKey, message, signature) => {
     try {
       return wasm.verifySignature(checkedPublicKey(pubKey), message, signature) === true;
     } catch {
       return false;
     }
-  };
+  });
   Curve.sharedKey = (privateKey, publicKey) =>
     Buffer.from(wasm.calculateAgreement(checkedPublicKey(publicKey), checkedPrivateKey(privateKey)));
 

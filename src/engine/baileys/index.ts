@@ -9,6 +9,7 @@ import type { Engine, EngineConnectOptions, EngineConnection } from '../types.js
 import { loadAuthState } from './authState.js';
 import { makeBaileysLogger } from './baileysLogger.js';
 import { BaileysConnection, generateMessageId } from './connection.js';
+import { CredentialPool } from './credentialPool.js';
 import { silenceLibsignalConsole } from './libsignalConsole.js';
 import { createSharedCaches, type SharedCaches } from './sharedCaches.js';
 
@@ -37,6 +38,8 @@ export class BaileysEngine implements Engine {
   readonly name = 'baileys';
   /** Bounded caches shared by every socket of this engine (see sharedCaches.ts). */
   private readonly caches: SharedCaches = createSharedCaches();
+  /** New sessions' credentials, made while idle (see credentialPool.ts). */
+  private readonly credentials = new CredentialPool();
 
   constructor(private readonly options: BaileysEngineOptions) {
     silenceLibsignalConsole(options.logger);
@@ -47,7 +50,7 @@ export class BaileysEngine implements Engine {
   }
 
   async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
-    const auth = await loadAuthState(opts.auth);
+    const auth = await loadAuthState(opts.auth, () => this.credentials.take());
     const { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs, mediaAgent, mediaDispatcher } = this.options;
     const connection = new BaileysConnection(
       opts,

@@ -188,6 +188,21 @@ describe('SessionManager', () => {
     expect(events).toEqual([]);
   });
 
+  it('connect of a never-linked session starts from new credentials: leftovers and their keys are replaced before the QR', async () => {
+    const { sessionId } = await gw.core.sessions.create({});
+    const auth = gw.store.auth.forSession(sessionId);
+    await auth.writeCreds('{"leftover":true}');
+    await auth.writeKeys([{ type: 'pre-key', id: '1', value: '"old"' }]);
+    await gw.core.sessions.connect(sessionId);
+    await eventually(() => expect(gw.core.sessions.get(sessionId).state).toBe('qr'));
+    const stored = JSON.parse((await auth.readCreds())!) as { noiseKey?: string; leftover?: boolean };
+    expect(stored.leftover).toBeUndefined();
+    expect(stored.noiseKey).toBe(gw.engine.last(sessionId).noiseKey);
+    expect(await auth.readKeys('pre-key', ['1'])).toEqual({});
+    // The connecting state and the wish to stay connected land together.
+    expect(await gw.store.sessions.get(sessionId)).toMatchObject({ wantConnected: true });
+  });
+
   it('logout of a session waiting for a QR scan stops it and ends logged_out', async () => {
     const { sessionId } = await gw.core.sessions.create({});
     await gw.core.sessions.connect(sessionId);
