@@ -28,6 +28,7 @@ import { Curve } from 'baileys';
 import type { Logger } from 'pino';
 import * as bridge from 'whatsapp-rust-bridge';
 import { routeSenderKeySignatures } from './fastSenderKeySignatures.js';
+import { sendGroupIterationsConsecutively } from './groupSendIterations.js';
 import { withVerifyMemo } from './verifyMemo.js';
 
 export interface FastCurveResult {
@@ -225,6 +226,10 @@ export function installFastCurve(logger: Logger): FastCurveResult {
     privKey: Buffer.from(signer.private),
   });
   if (senderKeys) logger.warn({ reason: senderKeys }, 'group message signatures stay on the stock pure-JS curve');
+  // Group sends on consecutive sender-key iterations (groupSendIterations.ts); self-tested after the routing above, async.
+  void sendGroupIterationsConsecutively().then((why) => {
+    if (why) logger.warn({ reason: why }, 'group messages keep Baileys’ skipping sender-key iterations');
+  });
 
   result = { installed: true };
   logger.info('fast curve installed: signing, verification and key agreement use whatsapp-rust-bridge (WASM)');
