@@ -8,6 +8,7 @@
  * the phone asks (retry receipt).
  */
 import * as libsignal from 'libsignal';
+import { encrypt as aesEncrypt } from 'libsignal/src/crypto.js';
 import {
   GroupCipher,
   GroupSessionBuilder,
@@ -15,6 +16,7 @@ import {
   SenderKeyName,
   SenderKeyRecord,
 } from 'baileys/lib/Signal/Group/index.js';
+import { SenderKeyMessage } from 'baileys/lib/Signal/Group/sender-key-message.js';
 import type { Account } from '../accounts/registry.js';
 
 interface PhoneGroupState {
@@ -49,12 +51,32 @@ function senderName(groupJid: string, phoneNumber: string, deviceId: number): Se
   return new SenderKeyName(groupJid, new libsignal.ProtocolAddress(phoneNumber, deviceId));
 }
 
+/**
+ * Encrypts as WhatsApp's clients (and libsignal's reference GroupCipher) do:
+ * the current chain key's message key, then the chain advances by one.
+ * Baileys' GroupCipher.encrypt skips an iteration per message (the engine
+ * patches it, src/engine/baileys/groupSendIterations.ts); a phone must not,
+ * or receivers' stored sender keys grow as no real phone makes them grow.
+ */
+async function encryptNextIteration(store: ReturnType<typeof storeOf>, name: SenderKeyName, padded: Buffer): Promise<Uint8Array> {
+  const record = await store.loadSenderKey(name);
+  const state = record.getSenderKeyState();
+  if (!state) throw new Error('No session to encrypt message');
+  const chainKey = state.getSenderChainKey();
+  const messageKey = chainKey.getSenderMessageKey();
+  const ciphertext = await aesEncrypt(messageKey.getCipherKey(), padded, messageKey.getIv());
+  const message = new SenderKeyMessage(state.getKeyId(), messageKey.getIteration(), ciphertext, state.getSigningKeyPrivate());
+  state.setSenderChainKey(chainKey.getNext());
+  await store.storeSenderKey(name, record);
+  return message.serialize();
+}
+
 /** The phone's own group message: skmsg ciphertext plus the distribution message for devices that lack the key. */
 export async function encryptForGroup(phone: Account, groupJid: string, padded: Buffer): Promise<{ skmsg: Buffer; distribution: Buffer }> {
   const store = storeOf(phone);
   const name = senderName(groupJid, phone.phoneNumber, 0);
   const distribution = await new GroupSessionBuilder(store).create(name);
-  const skmsg = await new GroupCipher(store, name).encrypt(padded);
+  const skmsg = await encryptNextIteration(store, name, padded);
   return { skmsg: Buffer.from(skmsg), distribution: Buffer.from(distribution.serialize()) };
 }
 
