@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/micro/signalCiphers.mjs [--n 2000] [--pkmsg 300] [--rounds 3]
  *       [--size 128] [--group-fresh 100] [--group-age 2000] [--stock-curve]
- *       [--stock-group-signatures] [--save | --out DIR]
+ *       [--stock-group-signatures] [--stock-group-iterations] [--save | --out DIR]
  *
  * Per operation, one implementation on both ends (a gateway that switched):
  *  - encrypt_msg / decrypt_msg: 1:1 on an established session (WhisperMessage);
@@ -19,7 +19,9 @@
  * JSON in a Buffer), a fresh cipher per operation as Baileys makes them. The JS
  * side runs with the WASM curve installed (src/engine/baileys/fastCurve.ts, as
  * the gateway runs) unless --stock-curve; --stock-group-signatures keeps the
- * group cipher's own stock copy of the curve (as before fastSenderKeySignatures.ts). Reported: ops/s and µs/op of wall
+ * group cipher's own stock copy of the curve (as before fastSenderKeySignatures.ts);
+ * --stock-group-iterations keeps Baileys' GroupCipher.encrypt, which skips an
+ * iteration per message (as before groupSendIterations.ts). Reported: ops/s and µs/op of wall
  * time, CPU µs/op, the median of --rounds alternating rounds, load average.
  *
  * Then the checks that decide whether the lever may be wired: wire interop
@@ -38,6 +40,7 @@ import { SenderKeyMessage } from 'baileys/lib/Signal/Group/sender-key-message.js
 import { SenderKeyName } from 'baileys/lib/Signal/Group/sender-key-name.js';
 import { SenderKeyRecord } from 'baileys/lib/Signal/Group/sender-key-record.js';
 import { installFastCurve } from '../../src/engine/baileys/fastCurve.ts';
+import { sendGroupIterationsConsecutively } from '../../src/engine/baileys/groupSendIterations.ts';
 import { commit, machine, printTable, writeResult } from '../lib/results.ts';
 
 const requireFromBaileys = createRequire(import.meta.resolve('baileys'));
@@ -58,6 +61,7 @@ const FRESH = Number(arg('group-fresh', 100));
 const AGE = Number(arg('group-age', 2000));
 const STOCK_CURVE = arg('stock-curve', false) === true;
 const STOCK_GROUP_SIGNATURES = arg('stock-group-signatures', false) === true;
+const STOCK_GROUP_ITERATIONS = arg('stock-group-iterations', false) === true;
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const outDir = arg('out', null) ?? (arg('save', false) === true ? path.join(ROOT, 'bench/results') : path.join(ROOT, 'bench/results/local'));
 
@@ -261,6 +265,9 @@ async function round(impl) {
   await groupPhase('fresh', FRESH);
   for (let i = 0; i < AGE; i++) await impl.groupDecrypt(b, group, a.name, await impl.groupEncrypt(a, group, msgs[i % N]));
   await groupPhase('aged', N);
+  const stored = b.senderKeys.values().next().value;
+  // Stored bytes of the receiver's sender key for this sender (JS: JSON; WASM: protobuf).
+  out.group_record_receiver_bytes = stored?.length ?? 0;
   return out;
 }
 
@@ -396,7 +403,10 @@ const stockGroupSignatures = {
   getSignature: SenderKeyMessage.prototype.getSignature,
   verifySignature: SenderKeyMessage.prototype.verifySignature,
 };
+const stockGroupEncrypt = GroupCipher.prototype.encrypt;
 const curve = STOCK_CURVE ? { installed: false, reason: '--stock-curve' } : installFastCurve(pino({ level: 'silent' }));
+const groupIterations = STOCK_CURVE ? 'not installed' : ((await sendGroupIterationsConsecutively()) ?? 'consecutive');
+if (STOCK_GROUP_ITERATIONS) GroupCipher.prototype.encrypt = stockGroupEncrypt;
 // As before the group-signature routing: Baileys' group cipher on the stock pure-JS curve.
 if (STOCK_GROUP_SIGNATURES) Object.assign(SenderKeyMessage.prototype, stockGroupSignatures);
 
@@ -425,6 +435,7 @@ for (const label of ['js', 'wasm']) {
     f[`${op}_us`] = Math.round(us * 10) / 10;
     f[`${op}_cpu_us`] = Math.round(cpu * 10) / 10;
   }
+  f.group_record_receiver_bytes = median(samples[label].map((s) => s.group_record_receiver_bytes));
   runs.push({ label, figures: f });
 }
 for (const op of OPS) {
@@ -451,6 +462,7 @@ const result = {
     size: SIZE,
     jsCurve: curve.installed ? 'wasm (fast curve)' : 'stock pure-JS',
     jsGroupSignatures: curve.installed && !STOCK_GROUP_SIGNATURES ? 'wasm (fast curve)' : 'stock pure-JS',
+    jsGroupIterations: STOCK_GROUP_ITERATIONS ? 'stock (skips one per message)' : groupIterations,
     wasmSimd: W.__wasmSimdActive,
   },
   figures,
