@@ -251,10 +251,11 @@ async function round(impl) {
 
   // group: one sender, one receiver holding its sender key. Measured fresh
   // (the first FRESH messages of a new sender key) and aged (after AGE more):
-  // Baileys' GroupCipher.encrypt skips one iteration per message after the
-  // first, so both ends keep an unused message key per message, up to
-  // SenderKeyState's cap of 2000, and the JS side (de)serialises them all as
-  // JSON on every message. An active group lives in the aged state.
+  // Stock Baileys' GroupCipher.encrypt skips one iteration per message after
+  // the first (--stock-group-iterations; the gateway patches it,
+  // groupSendIterations.ts), so both ends keep an unused message key per
+  // message, up to SenderKeyState's cap of 2000, and the JS side
+  // (de)serialises them all as JSON on every message.
   const group = '120363000000000000@g.us';
   await impl.groupProcess(b, group, a.name, await impl.groupCreate(a, group));
   const groupPhase = async (name, n) => {
