@@ -35,6 +35,8 @@ export interface GatewayStats {
   eventLoop: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number };
   sessions: Record<string, number>;
   messagesReceived: number;
+  /** message.sent events seen (the messaging scenario's sends, counted where they happen). */
+  messagesSent: number;
 }
 
 // tsx turns source maps on for the whole process, so every Error().stack (Baileys
@@ -69,7 +71,12 @@ const startedMs = Date.now() - startAt;
 const forwarded = new Set<number>();
 /** message.received events seen (the `real` scenario's trickle arriving). */
 let messagesReceived = 0;
+let messagesSent = 0;
 const forward = (event: GatewayEvent): void => {
+  if (event.type === 'message.sent') {
+    messagesSent++;
+    return;
+  }
   if (event.type === 'message.received' && !forwarded.has(event.id)) {
     forwarded.add(event.id);
     messagesReceived++;
@@ -145,6 +152,7 @@ serveRpc({
       },
       sessions: gateway.core.sessions.countByState(),
       messagesReceived,
+      messagesSent,
     };
   },
   loopDelay: (params) => {

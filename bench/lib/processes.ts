@@ -93,6 +93,10 @@ export async function startGatewayProc(opts: GatewayProcOptions): Promise<Gatewa
       WAGATE_SANDBOX: '0',
       // The bench measures; it does not cap: pair adds warm-up and single-connect sessions above N.
       WAGATE_MAX_SESSIONS: '0',
+      // Every request of the driver comes from one loopback address: a per-address cap would refuse
+      // the bench's own load (sends at a fixed rate keep hundreds of connections open) and measure that.
+      WAGATE_MAX_CONNECTIONS_PER_ADDRESS: '0',
+      WAGATE_MAX_SSE_STREAMS_PER_ADDRESS: '0',
       WAGATE_WA_URL: opts.sandbox.url,
       WAGATE_RESTORE_CONCURRENCY: String(opts.restoreConcurrency ?? DEFAULT_RESTORE_CONCURRENCY),
       WAGATE_RESTORE_LOOP_DELAY_MS: String(opts.restoreLoopDelayMs ?? DEFAULT_RESTORE_LOOP_DELAY_MS),

@@ -13,6 +13,7 @@
  *   before the sandbox phone sent each text against the time its
  *   `message.received` reached the driver, p50/p99.
  */
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { phoneOf, sessionIdOf } from '../lib/pairing.js';
 import { BENCH_ADMIN_KEY, type GatewayProc, type SandboxProc } from '../lib/processes.js';
@@ -22,6 +23,65 @@ import { percentile, round } from '../lib/stats.js';
 import { sandboxFor, stopGateway } from './common.js';
 import { pairAll, restoreAll } from './restoreSteps.js';
 import type { Scenario } from './types.js';
+
+/** CPU of the three processes over one phase, and (BENCH_PROFILE=<dir>) a CPU profile of the gateway over it. */
+interface PhaseCpu {
+  /** message.sent events the gateway emitted over the phase (sends finished, whoever waited for them). */
+  gateway_sent: number;
+  gateway_cpu_ms: number;
+  sandbox_cpu_ms: number;
+  driver_cpu_ms: number;
+  wall_ms: number;
+}
+
+async function measured<T>(gw: GatewayProc, sandbox: SandboxProc, label: string, phase: () => Promise<T>): Promise<{ result: T; cpu: PhaseCpu }> {
+  const profileDir = process.env.BENCH_PROFILE;
+  if (profileDir) await gw.child.call('profileStart');
+  const [g0, s0] = await Promise.all([gw.stats(), sandbox.stats()]);
+  const d0 = process.cpuUsage();
+  const t0 = Date.now();
+  const result = await phase();
+  const d1 = process.cpuUsage(d0);
+  const [g1, s1] = await Promise.all([gw.stats(), sandbox.stats()]);
+  const wall = Date.now() - t0;
+  if (profileDir) await gw.child.call('profileStop', { file: path.join(profileDir, `messaging-${label}-${Date.now()}.cpuprofile`) });
+  return {
+    result,
+    cpu: {
+      gateway_sent: g1.messagesSent - g0.messagesSent,
+      gateway_cpu_ms: round(g1.cpuMs - g0.cpuMs, 0),
+      sandbox_cpu_ms: round(s1.cpuMs - s0.cpuMs, 0),
+      driver_cpu_ms: round((d1.user + d1.system) / 1000, 0),
+      wall_ms: wall,
+    },
+  };
+}
+
+/** Waits until the gateway is nearly idle (under 10 % of a core over 500 ms; at most `maxMs`): a phase's backlog counts in that phase. */
+async function settled(gw: GatewayProc, maxMs = 30_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = (await gw.stats()).cpuMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = (await gw.stats()).cpuMs;
+    if (now - last < 50) return;
+    last = now;
+  }
+}
+
+/** CPU per operation of each process, and each process's share of one core over the phase. */
+function perOp(cpu: PhaseCpu, ops: number, what: string): Figures {
+  const per = (ms: number): number => (ops > 0 ? round(ms / ops, 3) : 0);
+  const pct = (ms: number): number => (cpu.wall_ms > 0 ? round((100 * ms) / cpu.wall_ms, 0) : 0);
+  return {
+    [`gateway_cpu_ms_per_${what}`]: per(cpu.gateway_cpu_ms),
+    [`sandbox_cpu_ms_per_${what}`]: per(cpu.sandbox_cpu_ms),
+    [`driver_cpu_ms_per_${what}`]: per(cpu.driver_cpu_ms),
+    gateway_cpu_pct: pct(cpu.gateway_cpu_ms),
+    sandbox_cpu_pct: pct(cpu.sandbox_cpu_ms),
+    driver_cpu_pct: pct(cpu.driver_cpu_ms),
+  };
+}
 
 /** As a JID: the bench's simulated numbers are not valid numbers outside sandbox mode (a JID skips the number check). */
 const recipientOf = (i: number, n: number): string => `${phoneOf((i + 1) % n)}@s.whatsapp.net`;
@@ -45,6 +105,7 @@ async function sendsFlatOut(gw: GatewayProc, n: number, connections: number, sec
   });
   return {
     sends_per_s: round(result['2xx'] / seconds, 0),
+    accepted: result['2xx'],
     p50_ms: round(result.latency.p50, 2),
     p99_ms: round(result.latency.p99, 2),
     non_2xx: result.non2xx,
@@ -52,9 +113,16 @@ async function sendsFlatOut(gw: GatewayProc, n: number, connections: number, sec
   };
 }
 
-/** Sends at a fixed rate; returns each accepted message's id and request time. */
-async function sendsAtRate(gw: GatewayProc, n: number, rate: number, seconds: number): Promise<Array<{ id: string; at: number; phone: string }>> {
+/** Sends at a fixed rate; returns each accepted message's id and request time, and how many were not accepted. */
+async function sendsAtRate(
+  gw: GatewayProc,
+  n: number,
+  rate: number,
+  seconds: number,
+): Promise<{ sent: Array<{ id: string; at: number; phone: string }>; refused: string }> {
   const sent: Array<{ id: string; at: number; phone: string }> = [];
+  /** Answers other than 201 (by status, or 'error' when the request failed): the driver's and the gateway's refusals alike. */
+  const refusedBy = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
   const started = Date.now();
   const total = rate * seconds;
@@ -73,13 +141,14 @@ async function sendsAtRate(gw: GatewayProc, n: number, rate: number, seconds: nu
       .then(async (res) => {
         const body = (await res.json()) as { data?: { messageId: string } };
         if (res.status === 201 && body.data) sent.push({ id: body.data.messageId, at, phone });
+        else refusedBy.set(String(res.status), (refusedBy.get(String(res.status)) ?? 0) + 1);
       })
-      .catch(() => undefined)
+      .catch(() => void refusedBy.set('error', (refusedBy.get('error') ?? 0) + 1))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all([...inFlight]);
-  return sent;
+  return { sent, refused: [...refusedBy].map(([status, count]) => `${status}:${count}`).join(' ') || 'none' };
 }
 
 /** Session k's phone gets texts from its own sender phone, which no session is linked to. */
@@ -158,13 +227,23 @@ export const messagingScenario: Scenario = async (ctx) => {
   const restored = await restoreAll(ctx, sandbox, n, { fastCurve: ctx.opts.fastCurve !== 'off' });
   const gw = restored.gw;
   const seconds = Math.max(5, ctx.opts.duration);
-  const flat = await sendsFlatOut(gw, n, ctx.opts.connections, seconds);
+  const flatM = await measured(gw, sandbox, 'sends-flat', async () => {
+    const figures = await sendsFlatOut(gw, n, ctx.opts.connections, seconds);
+    await settled(gw);
+    return figures;
+  });
+  // Per send: every message the gateway sent over the phase, including those still in flight when autocannon stopped.
+  const flat = { ...flatM.result, sent_by_gateway: flatM.cpu.gateway_sent, ...perOp(flatM.cpu, flatM.cpu.gateway_sent, 'send') };
 
   const rate = ctx.opts.rate;
   // The phones keep their newest 200 messages: one short window per sample keeps every one of them.
   const sampleSeconds = Math.max(1, Math.min(seconds, Math.floor((200 * n) / Math.max(1, rate)) - 1));
-  const sent = await sendsAtRate(gw, n, rate, sampleSeconds);
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const sentM = await measured(gw, sandbox, 'sends-rate', async () => {
+    const got = await sendsAtRate(gw, n, rate, sampleSeconds);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    return got;
+  });
+  const { sent, refused } = sentM.result;
   const phones = [...new Set(sent.map((s) => s.phone.split('@')[0]!))];
   const arrived = new Map((await sandbox.inbox(phones)).map((m) => [m.id, m.at]));
   const latencies = sent.filter((s) => arrived.has(s.id)).map((s) => arrived.get(s.id)! - s.at);
@@ -176,8 +255,10 @@ export const messagingScenario: Scenario = async (ctx) => {
   let warmed: number;
   try {
     warmed = await warmReceives(sandbox, sse, n);
-    receivesFlat = await receivesFlatOut(sandbox, sse, n, seconds);
-    receivesRate = await receivesAtRate(sandbox, sse, n, rate, sampleSeconds);
+    const flatR = await measured(gw, sandbox, 'receives-flat', () => receivesFlatOut(sandbox, sse, n, seconds));
+    receivesFlat = { ...flatR.result, ...perOp(flatR.cpu, Number(flatR.result.arrived), 'receive') };
+    const rateR = await measured(gw, sandbox, 'receives-rate', () => receivesAtRate(sandbox, sse, n, rate, sampleSeconds));
+    receivesRate = { ...rateR.result, ...perOp(rateR.cpu, Number(rateR.result.arrived), 'receive') };
   } finally {
     sse.close();
   }
@@ -186,16 +267,21 @@ export const messagingScenario: Scenario = async (ctx) => {
     rate_per_s: rate,
     seconds: sampleSeconds,
     accepted: sent.length,
+    refused,
     arrived: latencies.length,
     p50_ms: round(percentile(latencies, 50)),
     p99_ms: round(percentile(latencies, 99)),
+    sent_by_gateway: sentM.cpu.gateway_sent,
+    ...perOp(sentM.cpu, sentM.cpu.gateway_sent, 'send'),
   };
   return {
     figures: {
       sends_per_s: flat.sends_per_s!,
       send_to_phone_p50_ms: atRate.p50_ms!,
       send_to_phone_p99_ms: atRate.p99_ms!,
+      gateway_cpu_ms_per_send: flat.gateway_cpu_ms_per_send!,
       receives_per_s: receivesFlat.receives_per_s!,
+      gateway_cpu_ms_per_receive: receivesFlat.gateway_cpu_ms_per_receive!,
       phone_to_sse_p50_ms: receivesRate.p50_ms!,
       phone_to_sse_p99_ms: receivesRate.p99_ms!,
       connected: restored.connected,
