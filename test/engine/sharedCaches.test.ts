@@ -47,7 +47,7 @@ describe('shared bounded caches', () => {
 
   it('creates one cache per purpose', () => {
     const caches = createSharedCaches(1_000);
-    expect(Object.keys(caches).sort()).toEqual(['callOffer', 'msgRetryCounter', 'placeholderResend', 'recentSent', 'userDevices']);
+    expect(Object.keys(caches).sort()).toEqual(['callOffer', 'msgRetryCounter', 'placeholderResend', 'recentSent', 'signalKeys', 'userDevices']);
     expect(caches.userDevices.maxEntries).toBe(1_000);
   });
 });

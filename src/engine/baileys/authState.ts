@@ -20,6 +20,7 @@ import {
   type SignalDataTypeMap,
 } from 'baileys';
 import type { AuthStore, KeyWrite } from '../../store/types.js';
+import type { KeyCache } from './keyCache.js';
 
 export interface BaileysAuth {
   readonly state: AuthenticationState;
@@ -55,9 +56,14 @@ function withoutUnpairedMe(creds: AuthenticationCreds): AuthenticationCreds {
 /**
  * Loads (or creates and persists at once) the credentials of a session.
  * `newCreds`: where a new session's credentials come from (the engine's
- * pool, credentialPool.ts); each set is used once.
+ * pool, credentialPool.ts); each set is used once. `cache` (keyCache.ts)
+ * spares the hot key reads.
  */
-export async function loadAuthState(store: AuthStore, newCreds: () => AuthenticationCreds = initAuthCreds): Promise<BaileysAuth> {
+export async function loadAuthState(
+  store: AuthStore,
+  newCreds: () => AuthenticationCreds = initAuthCreds,
+  cache?: KeyCache,
+): Promise<BaileysAuth> {
   const stored = await store.readCreds();
   const creds: AuthenticationCreds =
     stored === null ? newCreds() : withoutUnpairedMe(deserialize<AuthenticationCreds>(stored));
@@ -81,8 +87,12 @@ export async function loadAuthState(store: AuthStore, newCreds: () => Authentica
 
   const keys: AuthenticationState['keys'] = {
     async get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
-      const raw = await store.readKeys(type, ids);
-      const out: { [id: string]: SignalDataTypeMap[T] } = {};
+      const cached = cache?.lookup(type, ids);
+      const out: { [id: string]: SignalDataTypeMap[T] } = (cached?.hits ?? {}) as { [id: string]: SignalDataTypeMap[T] };
+      const toRead = cached ? cached.missing : ids;
+      if (toRead.length === 0) return out;
+      const startedAt = cache?.readStart() ?? 0;
+      const raw = await store.readKeys(type, toRead);
       for (const [id, json] of Object.entries(raw)) {
         let value: unknown = deserialize(json);
         if (type === 'app-state-sync-key' && value) {
@@ -91,6 +101,7 @@ export async function loadAuthState(store: AuthStore, newCreds: () => Authentica
         }
         out[id] = value as SignalDataTypeMap[T];
       }
+      cache?.fill(type, toRead, out, startedAt);
       return out;
     },
     async set(data: SignalDataSet) {
@@ -101,7 +112,14 @@ export async function loadAuthState(store: AuthStore, newCreds: () => Authentica
           writes.push({ type, id, value: value === null || value === undefined ? null : serialize(value) });
         }
       }
-      if (writes.length > 0) await store.writeKeys(writes);
+      if (writes.length === 0) return;
+      cache?.writing();
+      await store.writeKeys(writes);
+      if (cache) {
+        for (const [type, byId] of Object.entries(data)) {
+          for (const [id, value] of Object.entries(byId ?? {})) cache.written(type, id, value);
+        }
+      }
     },
   };
 

@@ -11,6 +11,7 @@ import { makeBaileysLogger } from './baileysLogger.js';
 import { BaileysConnection, generateMessageId } from './connection.js';
 import { CredentialPool } from './credentialPool.js';
 import { silenceLibsignalConsole } from './libsignalConsole.js';
+import { createKeyCache } from './keyCache.js';
 import { createSharedCaches, type SharedCaches } from './sharedCaches.js';
 
 export { trustSandboxRoot } from './sandboxTrust.js';
@@ -40,6 +41,8 @@ export class BaileysEngine implements Engine {
   private readonly caches: SharedCaches = createSharedCaches();
   /** New sessions' credentials, made while idle (see credentialPool.ts). */
   private readonly credentials = new CredentialPool();
+  /** Auth states loaded so far: each one's key cache scope. */
+  private loads = 0;
 
   constructor(private readonly options: BaileysEngineOptions) {
     silenceLibsignalConsole(options.logger);
@@ -50,7 +53,9 @@ export class BaileysEngine implements Engine {
   }
 
   async connect(opts: EngineConnectOptions): Promise<EngineConnection> {
-    const auth = await loadAuthState(opts.auth, () => this.credentials.take());
+    // A fresh cache scope per load: a session that logged out and paired again never sees its old keys.
+    const keyCache = this.options.sharedCaches === false ? undefined : createKeyCache(this.caches.signalKeys, `${opts.sessionId}\u0000${++this.loads}`);
+    const auth = await loadAuthState(opts.auth, () => this.credentials.take(), keyCache);
     const { socketUrl, qrTimeoutMs, keepAliveIntervalMs, connectTimeoutMs, mediaAgent, mediaDispatcher } = this.options;
     const connection = new BaileysConnection(
       opts,

@@ -104,6 +104,8 @@ export interface SharedCaches {
   placeholderResend: BoundedCache;
   /** Messages this engine sent recently, so a recipient's retry receipt can be answered (getMessage). */
   recentSent: BoundedCache;
+  /** Hot Signal keys (peers' sessions, identity keys, LID mappings) as read from the store (keyCache.ts). */
+  signalKeys: BoundedCache;
 }
 
 const MINUTE = 60_000;
@@ -116,5 +118,7 @@ export function createSharedCaches(maxEntriesEach = 50_000): SharedCaches {
     userDevices: new BoundedCache(maxEntriesEach, 5 * MINUTE),
     placeholderResend: new BoundedCache(maxEntriesEach, 60 * MINUTE),
     recentSent: new BoundedCache(maxEntriesEach, 24 * 60 * MINUTE),
+    // A session record is a few kB: bounded well below the others. Idle sessions' entries age out.
+    signalKeys: new BoundedCache(Math.max(1, Math.floor(maxEntriesEach / 2)), 10 * MINUTE),
   };
 }
