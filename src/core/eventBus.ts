@@ -319,6 +319,18 @@ export class InMemoryEventBus implements EventBus {
     );
   }
 
+  /**
+   * Commit a batch without holding the session's chain: a write callback
+   * that returns once this is called keeps emit order (the group commits in
+   * submission order) and lets the session's next event go on at once.
+   * stored(), history() and flush() wait for it. Rejects when the store does.
+   */
+  submit(batch: EventBatch, session?: EventCommit): Promise<void> {
+    const committed = this.commit(batch, session);
+    this.track(committed.catch(() => undefined));
+    return committed;
+  }
+
   private async commitGroup(batches: EventBatch[]): Promise<void> {
     await this.opts.repo!.commit(batches);
     const deliveries = batches.flatMap((b) => b.deliveries);

@@ -1,7 +1,9 @@
 /**
- * Messaging: send (validated, idempotent, queued durably), receive, track
- * receipts, read back. It uses a session only through the live-connection
- * lookup and the session views; it never reaches into the session modules.
+ * Messaging: send (validated, idempotent, queued durably), receive and
+ * track receipts (MessageTracker), read back (MessageReader), and the
+ * controls (read receipts, presence, number checks, retention). It uses a
+ * session only through the live-connection lookup and the session views; it
+ * never reaches into the session modules.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -16,10 +18,11 @@ import type { SessionManager } from '../sessions/sessionManager.js';
 import { SerialQueue } from '../serialQueue.js';
 import { prepareContent } from './content.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from './mediaSource.js';
-import { addressOf, toMessageView, toQueued, type StoredBody } from './messageRecords.js';
+import { MessageReader } from './messageReader.js';
+import { toQueued, type StoredBody } from './messageRecords.js';
 import type { ChatView, MessageView, NumberCheck, Page, SendMessageInput } from './model.js';
 import { checkNumbers } from './numberCheck.js';
-import { MessageTracker } from './messageTracker.js';
+import { MessageTracker, type Recorded } from './messageTracker.js';
 import { SendQueue } from './sendQueue.js';
 
 export interface MessagingOptions {
@@ -42,12 +45,14 @@ const IDEMPOTENCY_KEEP_MS = 24 * 60 * 60_000;
 export class MessageService {
   readonly queue: SendQueue;
   private readonly tracker: MessageTracker;
+  private readonly reader: MessageReader;
   private readonly incoming = new Map<string, SerialQueue>();
   private readonly mediaLimits: MediaLimits;
 
   constructor(private readonly opts: MessagingOptions) {
     this.mediaLimits = opts.media ?? DEFAULT_MEDIA_LIMITS;
-    this.tracker = new MessageTracker({ store: opts.store, sessions: opts.sessions, events: opts.events, logger: opts.logger, view: (row) => this.view(row) });
+    this.reader = new MessageReader({ store: opts.store, sessions: opts.sessions, events: opts.events, sandbox: opts.sandbox });
+    this.tracker = new MessageTracker({ store: opts.store, sessions: opts.sessions, events: opts.events, logger: opts.logger, view: (row) => this.reader.view(row) });
     this.queue = new SendQueue({
       repo: opts.store.messages,
       live: opts.sessions.live,
@@ -55,19 +60,18 @@ export class MessageService {
       faults: opts.faults,
       ratePerMinute: opts.sendRatePerMinute ?? 0,
       // On the same per-session queue as receipts: both read and rewrite the message's row.
-      onSent: (sessionId, id, timestamp) => this.serial(sessionId).run(() => this.tracker.recordSent(sessionId, id, timestamp)),
-      onFailed: (sessionId, id, reason, attempts) => this.serial(sessionId).run(() => this.tracker.recordFailed(sessionId, id, reason, attempts)),
+      // The send queue waits for the commit: its next read of the pending rows must not find this one.
+      onSent: (sessionId, id, timestamp) => this.record(sessionId, () => this.tracker.recordSent(sessionId, id, timestamp)),
+      onFailed: (sessionId, id, reason, attempts) => this.record(sessionId, () => this.tracker.recordFailed(sessionId, id, reason, attempts)),
       onAttemptFailed: (sessionId, id, attempts) => opts.store.messages.update(sessionId, id, { attempts, updatedAt: now() }),
     });
     opts.sessions.onTraffic((sessionId, event) => {
       const work =
         event.type === 'message' ? () => this.tracker.onMessage(sessionId, event.message) : () => this.tracker.onStatus(sessionId, event.update);
-      this.serial(sessionId)
-        .run(work)
-        .catch((err: unknown) => {
-          opts.faults.record('store_write');
-          opts.logger.child({ sessionId }).error({ err, event: event.type }, 'could not record a message event');
-        });
+      this.record(sessionId, work).catch((err: unknown) => {
+        opts.faults.record('store_write');
+        opts.logger.child({ sessionId }).error({ err, event: event.type }, 'could not record a message event');
+      });
     });
     // A session that (re)connects sends what waited for it.
     // Only this node's sessions: another node's session sends from that node.
@@ -141,56 +145,21 @@ export class MessageService {
     return { message: await this.get(sessionId, row.id), replayed: false };
   }
 
-  async get(sessionId: string, messageId: string): Promise<MessageView> {
-    this.opts.sessions.get(sessionId);
-    await this.written(sessionId);
-    const row = await this.opts.store.messages.get(sessionId, messageId);
-    if (!row) throw new GatewayError('MESSAGE_NOT_FOUND', `No message "${messageId}" in session "${sessionId}"`, { sessionId, messageId });
-    return this.view(row);
+  get(sessionId: string, messageId: string): Promise<MessageView> {
+    return this.reader.get(sessionId, messageId);
   }
 
-  async chats(sessionId: string, before: string | undefined, limit: number): Promise<Page<ChatView>> {
-    this.opts.sessions.get(sessionId);
-    const cursor = before === undefined ? undefined : Number(decodeCursor(before).split(':')[0]);
-    if (cursor !== undefined && !Number.isFinite(cursor)) throw badCursor();
-    await this.written(sessionId);
-    const chats = await this.opts.store.messages.chats(sessionId, { before: cursor, limit: limit + 1 });
-    const items = chats.slice(0, limit).map((c) => ({
-      chat: addressOf(c.chatJid, c.chatAlt),
-      isGroup: c.chatJid.endsWith('@g.us'),
-      lastMessageId: c.lastMessageId,
-      lastMessageAt: new Date(c.lastTimestamp * 1000).toISOString(),
-      messages: c.messages,
-    }));
-    const last = chats[limit - 1];
-    return { items, nextCursor: chats.length > limit && last ? encodeCursor(`${last.lastTimestamp}:`) : null };
+  chats(sessionId: string, before: string | undefined, limit: number): Promise<Page<ChatView>> {
+    return this.reader.chats(sessionId, before, limit);
   }
 
-  async chatMessages(sessionId: string, chatId: string, before: string | undefined, limit: number): Promise<Page<MessageView>> {
-    this.opts.sessions.get(sessionId);
-    let cursor: { timestamp: number; id: string } | undefined;
-    if (before !== undefined) {
-      const [ts, id] = decodeCursor(before).split(':');
-      if (!Number.isFinite(Number(ts)) || !id) throw badCursor();
-      cursor = { timestamp: Number(ts), id };
-    }
-    await this.written(sessionId);
-    const rows = await this.opts.store.messages.chatMessages(sessionId, this.chatJid(chatId), { before: cursor, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map((r) => this.view(r)), nextCursor: rows.length > limit && last ? encodeCursor(`${last.waTimestamp}:${last.id}`) : null };
+  chatMessages(sessionId: string, chatId: string, before: string | undefined, limit: number): Promise<Page<MessageView>> {
+    return this.reader.chatMessages(sessionId, chatId, before, limit);
   }
 
   /** The decrypted media of a received message. */
-  async media(sessionId: string, messageId: string): Promise<{ bytes: Buffer; mimetype: string; fileName: string | null }> {
-    await this.written(sessionId);
-    const row = await this.opts.store.messages.get(sessionId, messageId);
-    if (!row) throw new GatewayError('MESSAGE_NOT_FOUND', `No message "${messageId}" in session "${sessionId}"`, { sessionId, messageId });
-    const body = JSON.parse(row.body) as StoredBody;
-    if (!body.mediaRef) throw new GatewayError('MEDIA_NOT_AVAILABLE', undefined, { sessionId, messageId });
-    const ref = body.mediaRef;
-    const bytes = await this.opts.sessions.live.call(sessionId, 'download the media', (c) => c.downloadMedia(ref));
-    return { bytes, mimetype: body.view.mimetype ?? 'application/octet-stream', fileName: body.view.fileName ?? null };
+  media(sessionId: string, messageId: string): Promise<{ bytes: Buffer; mimetype: string; fileName: string | null }> {
+    return this.reader.media(sessionId, messageId);
   }
 
   /** Send read receipts for a chat's received messages (or the ones named). */
@@ -240,7 +209,7 @@ export class MessageService {
     if (existing.requestHash !== requestHash) {
       throw new GatewayError('IDEMPOTENCY_CONFLICT', undefined, { idempotencyKey: key, messageId: existing.id });
     }
-    return this.view(existing);
+    return this.reader.view(existing);
   }
 
   /** The chat JID for `to`: a JID as given, or a phone number WhatsApp knows. */
@@ -272,22 +241,13 @@ export class MessageService {
   }
 
   private chatJid(chatId: string): string {
-    return chatId.includes('@') ? chatId : `${normalizePhoneNumber(chatId, { sandbox: this.opts.sandbox })}@s.whatsapp.net`;
+    return this.reader.chatJid(chatId);
   }
 
-  private view(row: MessageRow): MessageView {
-    const me = this.opts.sessions.has(row.sessionId) ? this.opts.sessions.get(row.sessionId).me : null;
-    const own = me ? addressOf(me.jid.replace(/:\d+@/, '@'), me.lid) : null;
-    return toMessageView(row, own, (id) => `/api/v1/sessions/${row.sessionId}/messages/${id}/media`);
-  }
-
-  /**
-   * Wait for the message rows of events already emitted: an event reaches SSE
-   * as it is emitted, and its row commits with it a moment later, so a client
-   * that reads a message it just heard about finds it.
-   */
-  private written(sessionId: string): Promise<void> {
-    return this.opts.events.stored(sessionId);
+  /** Run a tracker step on the session's queue (the next step starts once this one emitted); resolves once it is stored. */
+  private async record(sessionId: string, step: () => Promise<Recorded>): Promise<void> {
+    const { committed } = await this.serial(sessionId).run(step);
+    await committed;
   }
 
   private serial(sessionId: string): SerialQueue {
@@ -312,16 +272,4 @@ function now(): string {
 function hashRequest(input: SendMessageInput): string {
   const content = 'bytes' in input.content ? { ...input.content, bytes: createHash('sha256').update(input.content.bytes).digest('hex') } : input.content;
   return createHash('sha256').update(JSON.stringify({ ...input, content })).digest('hex');
-}
-
-function encodeCursor(value: string): string {
-  return Buffer.from(value, 'utf8').toString('base64url');
-}
-
-function decodeCursor(value: string): string {
-  return Buffer.from(value, 'base64url').toString('utf8');
-}
-
-function badCursor(): GatewayError {
-  return new GatewayError('VALIDATION_FAILED', 'query.before is not a cursor this API gave out', { field: 'query.before' });
 }
