@@ -12,6 +12,11 @@
  * - phone send → SSE latency at a fixed rate (`--rate`): the epoch ms just
  *   before the sandbox phone sent each text against the time its
  *   `message.received` reached the driver, p50/p99.
+ * Each phase also reports the CPU of the gateway, the sandbox and the driver
+ * per send (over the `message.sent` events the gateway emitted in it) or
+ * per receive (over the texts that reached SSE), and each one's share of a
+ * core: on a shared machine the wall-clock rates measure the load, the CPU
+ * per operation measures wagate. BENCH_PROFILE=<dir> profiles each phase.
  */
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -294,7 +299,8 @@ export const messagingScenario: Scenario = async (ctx) => {
       { label: 'restore', figures: restored.figures },
     ],
     notes: [
-      'receives: one sender phone per session (phones N..2N-1), texts sent by the sandbox process (its CPU is the ceiling flat out); latency from just before the phone sent to the driver reading message.received off /api/v1/events',
+      'receives: one sender phone per session (phones N..2N-1), texts sent by the sandbox process; latency from just before the phone sent to the driver reading message.received off /api/v1/events',
+      'each phase: gateway_/sandbox_/driver_cpu_ms_per_send|receive say which process the rate is made of; the gateway is the dearest per operation when the figure measures wagate',
       'recipients are JIDs: the simulated numbers are not valid outside sandbox mode',
       'the driver (autocannon, fetch) shares the machine',
     ],
