@@ -238,7 +238,7 @@ export const messagingScenario: Scenario = async (ctx) => {
     return figures;
   });
   // Per send: every message the gateway sent over the phase, including those still in flight when autocannon stopped.
-  const flat = { ...flatM.result, sent_by_gateway: flatM.cpu.gateway_sent, ...perOp(flatM.cpu, flatM.cpu.gateway_sent, 'send') };
+  const flat: Figures = { ...flatM.result, sent_by_gateway: flatM.cpu.gateway_sent, ...perOp(flatM.cpu, flatM.cpu.gateway_sent, 'send') };
 
   const rate = ctx.opts.rate;
   // The phones keep their newest 200 messages: one short window per sample keeps every one of them.

@@ -34,7 +34,7 @@ function counting(store: AuthStore) {
   };
 }
 
-const session = (n: number) => ({ _sessions: { a: { registrationId: n } }, version: 'v1' });
+const session = (n: number): Buffer => Buffer.from(`session record ${n}`);
 
 describe('Signal key cache in front of the auth store', () => {
   it('reads a hot key from the store once, and a written one not at all', async () => {
