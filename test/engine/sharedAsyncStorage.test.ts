@@ -106,4 +106,28 @@ describe('shared AsyncLocalStorage for Baileys sockets', () => {
     expect(Object.keys(written[1]!).sort()).toEqual(['from-two', 'two-direct']);
     expect(Object.keys(seenByTwo)).toEqual(['from-two']);
   });
+
+  it('a write that work started inside a key transaction but did not await lands in the store after the commit (Baileys’ privacy-token issuance)', async () => {
+    const logger = pino({ level: 'silent' });
+    const written: Record<string, unknown> = {};
+    const store: SignalKeyStore = {
+      get: async () => ({}),
+      set: async (data) => {
+        Object.assign(written, data['session'] ?? {});
+      },
+    };
+    const keys = withSharedAsyncStorage(() => addTransactionCapability(store, logger, { maxCommitRetries: 1, delayBetweenTriesMs: 0 }));
+    const session = (id: string) => ({ session: { [id]: new Uint8Array([1]) } }) as Partial<{ [T in keyof SignalDataTypeMap]: Record<string, SignalDataTypeMap[T]> }>;
+    let detached: Promise<void> = Promise.resolve();
+    await keys.transaction(async () => {
+      await keys.set(session('awaited'));
+      detached = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await keys.set(session('fire-and-forget'));
+      })();
+    }, 'k');
+    await detached;
+    expect(Object.keys(written).sort()).toEqual(['awaited', 'fire-and-forget']);
+    expect(keys.isInTransaction()).toBe(false);
+  });
 });

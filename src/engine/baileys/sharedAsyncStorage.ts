@@ -15,6 +15,14 @@
  * process has one storage to propagate instead of one per socket ever made.
  * Outside that call `new AsyncLocalStorage()` makes a real storage, as
  * before: no other code is affected.
+ *
+ * A view also ends a value when the async `run` that set it has settled.
+ * Baileys runs each key transaction as `run(ctx, work)` and commits
+ * `ctx.mutations` once `work` settles; work it started and did not await
+ * (its fire-and-forget privacy-token issuance after every 1:1 send) kept
+ * seeing `ctx` and wrote into mutations already committed, so the write was
+ * lost and the next send issued the token again. After the run those writes
+ * go straight to the store, as writes outside a transaction do.
  */
 import asyncHooks from 'node:async_hooks';
 import { syncBuiltinESMExports } from 'node:module';
@@ -22,6 +30,8 @@ import { syncBuiltinESMExports } from 'node:module';
 const Real = asyncHooks.AsyncLocalStorage;
 type Values = Map<object, unknown>;
 const shared = new Real<Values>();
+/** Values whose async run has settled: no longer a live context. */
+const ended = new WeakSet<object>();
 
 function withValue(view: object, value: unknown, present: boolean): Values {
   const next = new Map(shared.getStore());
@@ -36,11 +46,18 @@ export class SharedAsyncLocalStorage<T> {
   static snapshot = Real.snapshot.bind(Real);
 
   getStore(): T | undefined {
-    return shared.getStore()?.get(this) as T | undefined;
+    const value = shared.getStore()?.get(this) as T | undefined;
+    return typeof value === 'object' && value !== null && ended.has(value) ? undefined : value;
   }
 
   run<R, A extends unknown[]>(store: T, fn: (...args: A) => R, ...args: A): R {
-    return shared.run(withValue(this, store, true), fn, ...args);
+    const result = shared.run(withValue(this, store, true), fn, ...args);
+    if (typeof store === 'object' && store !== null && isThenable(result)) {
+      // Registered before the caller's own await, so it runs first.
+      const end = () => void ended.add(store);
+      result.then(end, end);
+    }
+    return result;
   }
 
   exit<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): R {
@@ -53,6 +70,10 @@ export class SharedAsyncLocalStorage<T> {
 
   /** Views own nothing to release; the shared storage lives for the process. */
   disable(): void {}
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 const hooks = asyncHooks as { AsyncLocalStorage: unknown };
