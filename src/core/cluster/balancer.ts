@@ -4,9 +4,10 @@
  * connection (ceil(wanted / live nodes)). Below it, it claims sessions with
  * no live owner — a dead node's, after its lease ran out, or a drained
  * node's at once — and reconnects them paced (no QR: the credentials are in
- * the database). Well above it while another node is well below (a node
- * joined), it hands the surplus over: connection closed first, then
- * released, so no session is ever connected from two nodes.
+ * the database). Above the even spread while another node is well below (a
+ * node joined), it hands sessions over, a paced number a round (spread.ts):
+ * connection closed first, then released, so no session is ever connected
+ * from two nodes.
  */
 import type { Logger } from 'pino';
 import { LINKING_OR_CONNECTING, SESSION_STATES, type SessionState } from '../../domain/sessionState.js';
@@ -14,6 +15,7 @@ import type { ClusterStore, NodeRow } from '../../store/types.js';
 import { runPaced } from '../sessions/restorePacer.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { NodeLease } from './nodeLease.js';
+import { shareOf, toHandOver } from './spread.js';
 import type { Ownership } from './ownership.js';
 
 const SETTLED: SessionState[] = SESSION_STATES.filter((state) => !LINKING_OR_CONNECTING.includes(state));
@@ -83,28 +85,37 @@ export class Balancer {
       .filter((e) => e.ownerNode === me && e.lease === null && !this.reconnecting.has(e.row.id))
       .map((e) => e.row.id);
     if (stray.length > 0) await this.reclaimOwn(stray);
+    // Held, wanted, paired and idle: claimed by a command that does not connect (a send, a
+    // settings change on a session nobody held). A conflict or an error leaves another state.
+    this.reconnect(
+      ownership
+        .held()
+        .filter((e) => e.runtime === null && e.row.state === 'inactive')
+        .map((e) => e.row.id),
+    );
     const counts = await store.wantedCounts();
-    const share = Math.ceil(counts.total / serving.length);
-    const mine = counts.byOwner.get(me) ?? 0;
+    const countOf = (id: string): number => counts.byOwner.get(id) ?? 0;
+    const share = shareOf(counts.total, serving.length);
+    const mine = countOf(me);
     if (mine < share) {
       const orphans = await store.orphans(lease.leaseMs, share - mine);
-      if (orphans.length === 0) return;
-      const claimed = await ownership.claim(orphans);
-      this.opts.logger.info({ claimed: claimed.length, share }, 'taking over sessions with no live owner');
-      this.reconnect(claimed);
-      return;
+      if (orphans.length > 0) {
+        const claimed = await ownership.claim(orphans);
+        this.opts.logger.info({ claimed: claimed.length, share }, 'taking over sessions with no live owner');
+        this.reconnect(claimed);
+        return;
+      }
     }
-    const starved = serving.some((n) => n.id !== me && (counts.byOwner.get(n.id) ?? 0) < share - 1);
-    if (mine > share && starved) {
-      const surplus = ownership
-        .held()
-        .filter((e) => e.row.wantConnected && e.row.meJid !== null && !this.reconnecting.has(e.row.id))
-        .slice(0, mine - share);
-      if (surplus.length === 0) return;
-      this.opts.logger.info({ handing: surplus.length, share }, 'handing sessions over to a node with fewer');
-      await ownership.handOver(surplus);
-      await store.wake(this.wakeChannel, 'rebalance');
-    }
+    const surplus = toHandOver({ me, nodes: serving.map((n) => n.id), countOf, total: counts.total, most: this.opts.pacing.max });
+    if (surplus === 0) return;
+    const leaving = ownership
+      .held()
+      .filter((e) => e.row.wantConnected && e.row.meJid !== null && e.runtime !== null && !this.reconnecting.has(e.row.id))
+      .slice(0, surplus);
+    if (leaving.length === 0) return;
+    this.opts.logger.info({ handing: leaving.length, share }, 'handing sessions over to a node with fewer');
+    await ownership.handOver(leaving);
+    await store.wake(this.wakeChannel, `rebalance ${me}`);
   }
 
   /** Connect claimed sessions that want a connection, a paced number at a time. */
