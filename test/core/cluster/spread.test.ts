@@ -48,7 +48,8 @@ describe('the even spread over nodes', () => {
     // 7 on 3 nodes: ceil 3, floor 2. Nobody is above ceil, yet C lacks one.
     expect(gives({ A: 3, B: 3, C: 1 })).toEqual({ A: 1, B: 0, C: 0 });
     expect(settle({ A: 3, B: 3, C: 1 })).toEqual({ A: 2, B: 3, C: 2 });
-    for (const start of [{ A: 7, B: 0, C: 0 }, { A: 4, B: 4, C: 0 }, { A: 10, B: 0, C: 0, D: 0 }, { A: 1000, B: 0, C: 0 }]) {
+    const starts: Array<Record<string, number>> = [{ A: 7, B: 0, C: 0 }, { A: 4, B: 4, C: 0 }, { A: 10, B: 0, C: 0, D: 0 }, { A: 1000, B: 0, C: 0 }];
+    for (const start of starts) {
       const end = Object.values(settle(start));
       const total = end.reduce((a, b) => a + b, 0);
       expect(Math.max(...end) - Math.min(...end), JSON.stringify(start)).toBeLessThanOrEqual(1);
