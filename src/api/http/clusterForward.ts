@@ -42,7 +42,9 @@ export function clusterRequestHook(cluster: Cluster, logger: Logger): onRequestA
     if (request.headers[FORWARDED_HEADER] !== undefined) return;
     const sessionId = sessionOf(request);
     if (sessionId === undefined || isEventStream(request)) return;
-    // A command (not a read) on a session nobody holds claims it here first: of two nodes racing, the loser forwards.
+    // A command (not a read) on a session nobody holds claims it here first: of two nodes racing, the loser
+    // forwards. Before authentication (as forwarding is), but a claim alone connects nothing and changes no
+    // session a caller can see: a refused command leaves it unconnected, owned here, reachable from any node.
     const route = READS.has(request.method) ? cluster.route(sessionId) : await cluster.routeCommand(sessionId);
     if (route.kind === 'local') return;
     await forward(request, reply, route.address, cluster.nodeId, sessionId, logger);
