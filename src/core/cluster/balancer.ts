@@ -103,6 +103,8 @@ export class Balancer {
         const claimed = await ownership.claim(orphans);
         this.opts.logger.info({ claimed: claimed.length, share }, 'taking over sessions with no live owner');
         this.reconnect(claimed);
+        // Another node claimed some of the same ones at the same moment: look again now, not a heartbeat later.
+        if (claimed.length < orphans.length) this.again = true;
         return;
       }
     }
