@@ -35,6 +35,7 @@ export class Balancer {
   private again = false;
   private stopped = false;
   private readonly reconnecting = new Set<string>();
+  private expiryTimer: NodeJS.Timeout | null = null;
   /** NOTIFY channel that wakes the other nodes' balancers (set once the channels are known). */
   wakeChannel = '';
   /** Live nodes as of the last round (forwarding reads it). */
@@ -44,6 +45,7 @@ export class Balancer {
 
   stop(): void {
     this.stopped = true;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
   }
 
   /** Sessions this node owned before a restart with the same node id: take them back at once. */
@@ -78,6 +80,7 @@ export class Balancer {
     this.alive = await store.aliveNodes(lease.leaseMs);
     const serving = this.alive.filter((n) => !n.draining);
     if (!serving.some((n) => n.id === me)) return;
+    await this.watchSilent();
     // Sessions the database still names this node for, dropped here when the lease ran out
     // (a pause, a database outage) and taken by no one since: take them back (the claim is conditional).
     const stray = this.opts.sessions.registry
@@ -118,6 +121,28 @@ export class Balancer {
     this.opts.logger.info({ handing: leaving.length, share }, 'handing sessions over to a node with fewer');
     await ownership.handOver(leaving);
     await store.wake(this.wakeChannel, `rebalance ${me}`);
+  }
+
+  /**
+   * Another node silent for over half its lease has probably died: run a
+   * round the moment its lease runs out (database clock), so its sessions
+   * are claimed then rather than up to a heartbeat later.
+   */
+  private async watchSilent(): Promise<void> {
+    if (this.expiryTimer) return;
+    const { store, lease, ownership, logger } = this.opts;
+    const oldest = Math.min(...this.alive.filter((n) => n.id !== ownership.nodeId).map((n) => n.heartbeatAt));
+    if (!Number.isFinite(oldest)) return;
+    const silentMs = (await store.now()) - oldest;
+    if (silentMs < lease.leaseMs / 2) return;
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = null;
+        this.round().catch((err: unknown) => logger.warn({ err }, 'cluster balancing round failed'));
+      },
+      Math.max(0, lease.leaseMs - silentMs) + 50,
+    );
+    this.expiryTimer.unref();
   }
 
   /** Connect claimed sessions that want a connection, a paced number at a time. */
