@@ -164,8 +164,8 @@ describe('nodes joining, racing and restarting in turn', () => {
       // One connection: the QR is the owner's, the same through either node.
       const qrFirst = await node(first).client.qr(id, 30_000);
       expect(await node(second).client.qr(id, 30_000)).toBe(qrFirst);
+      // Paired through the other node (forwarded if it lost). Once paired the balancer may move it: not asserted here.
       await pair(id, second, `49151124100${i + 1}`);
-      expect((await rows()).find((r) => r.id === id)!.owner_node).toBe(after!.owner_node);
     }
   }, 150_000);
 
