@@ -18,6 +18,8 @@ import type { NodeLease } from './nodeLease.js';
 import { shareOf, toHandOver } from './spread.js';
 import type { Ownership } from './ownership.js';
 
+/** Sessions a take-over reconnects at once however loaded the machine is (a fresh login is mostly waiting, little CPU). */
+const TAKE_OVER_FLOOR = 8;
 const SETTLED: SessionState[] = SESSION_STATES.filter((state) => !LINKING_OR_CONNECTING.includes(state));
 
 export interface BalancerOptions {
@@ -154,7 +156,9 @@ export class Balancer {
     });
     if (todo.length === 0) return;
     for (const id of todo) this.reconnecting.add(id);
-    void runPaced(todo, this.opts.pacing, async (id) => {
+    // A take-over is against the clock (the 30 s a failover may take): under another process's load the
+    // event-loop delay would halve the limit to one at a time, so it keeps a floor of a few at once.
+    void runPaced(todo, { ...this.opts.pacing, min: Math.min(TAKE_OVER_FLOOR, this.opts.pacing.max) }, async (id) => {
       try {
         if (this.stopped || !sessions.registry.find(id)?.lease) return;
         await sessions.connectOwned(id, 'taken over by this node');
