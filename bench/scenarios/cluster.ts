@@ -7,6 +7,11 @@
  * - sessions_per_node: how the balancer spread them (owner per session);
  * - req_per_s: GET status of random sessions through every node in turn
  *   (32 in flight, `--duration` seconds, default 5) — forwarded or local;
+ * - drain_s: SIGTERM of one node → every one of its sessions connected from
+ *   the others (the drain: closed, released, claimed, reconnected paced);
+ * - restart_s, rejoin_s: that node started again with the same id, until it
+ *   listens; from then until it holds its share again (paced hand-overs
+ *   from the others, a round per heartbeat) and every session is connected;
  * - failover_s: kill -9 of the node with the most sessions → every one of
  *   its sessions connected from another node (lease 15 s included);
  * - double_connections: logins the sandbox saw while the device was still
@@ -18,6 +23,7 @@ import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { DEFAULT_LEASE_MS } from '../../src/core/cluster/index.js';
 import { round } from '../lib/stats.js';
 import type { Scenario } from './types.js';
 
@@ -43,6 +49,8 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
   });
 }
 
+/** WAGATE_CLUSTER_LEASE_MS is left at its default. */
+const LEASE_MS = DEFAULT_LEASE_MS;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const clusterScenario: Scenario = async (ctx) => {
@@ -69,8 +77,7 @@ export const clusterScenario: Scenario = async (ctx) => {
     };
 
     const nodes: Array<{ id: string; child: ChildProcess; url: string }> = [];
-    for (let i = 0; i < nodeCount; i++) {
-      const id = `n${i + 1}`;
+    const startNode = async (id: string): Promise<{ id: string; child: ChildProcess; url: string }> => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
         cwd: ROOT,
         env: {
@@ -91,8 +98,9 @@ export const clusterScenario: Scenario = async (ctx) => {
       });
       children.push(child);
       const port = (await waitForLine(child, /listening on http:\/\/127\.0\.0\.1:(\d+)/, `node ${id}`))[1]!;
-      nodes.push({ id, child, url: `http://127.0.0.1:${port}` });
-    }
+      return { id, child, url: `http://127.0.0.1:${port}` };
+    };
+    for (let i = 0; i < nodeCount; i++) nodes.push(await startNode(`n${i + 1}`));
     const api = async (nodeUrl: string, method: string, route: string, body?: unknown): Promise<any> => {
       const res = await fetch(nodeUrl + route, {
         method,
@@ -157,13 +165,43 @@ export const clusterScenario: Scenario = async (ctx) => {
     );
     const reqPerS = done / seconds;
 
+    // Drain one node (SIGTERM), then start it again with the same id: a rolling restart's one step.
+    const drained = nodes[0]!;
+    const drainedHeld = perNode[drained.id] ?? 0;
+    const exited = new Promise<number | null>((resolve) => drained.child.once('exit', (code) => resolve(code)));
+    const termAt = performance.now();
+    drained.child.kill('SIGTERM');
+    const drainExit = await exited;
+    await allConnected(120_000, (o) => o.owner !== drained.id);
+    const drainS = (performance.now() - termAt) / 1000;
+    const restartAt = performance.now();
+    nodes[0] = await startNode(drained.id);
+    const listeningAt = performance.now();
+    const fairShare = Math.floor(sessions / nodes.length);
+    for (const deadline = Date.now() + 180_000; ; ) {
+      const map = await owners();
+      const back = [...map.values()].filter((o) => o.owner === drained.id).length;
+      if (back >= fairShare && [...map.values()].every((o) => o.state === 'connected')) break;
+      if (Date.now() > deadline) throw new Error(`${drained.id} did not take its share back (holds ${back} of ${fairShare})`);
+      await sleep(200);
+    }
+    const restartS = (listeningAt - restartAt) / 1000;
+    const rejoinS = (performance.now() - listeningAt) / 1000;
+    const afterRejoin: Record<string, number> = {};
+    for (const o of (await owners()).values()) afterRejoin[o.owner ?? 'none'] = (afterRejoin[o.owner ?? 'none'] ?? 0) + 1;
+
     // Kill the busiest node; time until every session is connected elsewhere.
-    const [victim] = Object.entries(perNode).sort((a, b) => b[1] - a[1])[0]!;
+    const [victim] = Object.entries(afterRejoin).sort((a, b) => b[1] - a[1])[0]!;
     const target = nodes.find((n) => n.id === victim)!;
+    const { rows: beat } = await admin.query(`SELECT heartbeat_at FROM "${schema}".nodes WHERE id = $1`, [victim]);
     const killedAt = performance.now();
+    const killedAtMs = Date.now();
     target.child.kill('SIGKILL');
     await allConnected(120_000, (o) => o.owner !== victim);
     const failoverS = (performance.now() - killedAt) / 1000;
+    // The part after the lease ran out (the database's clock and this one are the same machine's).
+    const leaseEnd = Number(beat[0]?.heartbeat_at ?? killedAtMs) + LEASE_MS;
+    const afterLeaseS = (Date.now() - Math.max(leaseEnd, killedAtMs)) / 1000;
     const logins = (await control('GET', '/stats/logins')).data as { concurrentLogins: number; conflictsSent: number };
 
     return {
@@ -173,10 +211,20 @@ export const clusterScenario: Scenario = async (ctx) => {
         sessions_per_node: JSON.stringify(perNode),
         req_per_s: round(reqPerS, 0),
         failover_s: round(failoverS, 2),
-        failover_sessions: perNode[victim] ?? 0,
+        failover_after_lease_s: round(afterLeaseS, 2),
+        failover_sessions: afterRejoin[victim] ?? 0,
+        drain_s: round(drainS, 2),
+        drain_sessions: drainedHeld,
+        drain_exit_code: drainExit ?? -1,
+        restart_s: round(restartS, 2),
+        rejoin_s: round(rejoinS, 2),
+        sessions_after_rejoin: JSON.stringify(afterRejoin),
         double_connections: logins.concurrentLogins + logins.conflictsSent,
       },
-      notes: [`killed ${victim} (kill -9) holding ${perNode[victim]} sessions; lease 15 s (default) is part of failover_s`],
+      notes: [
+        `drained ${drained.id} (SIGTERM) holding ${drainedHeld} sessions, then started it again with the same id`,
+        `killed ${victim} (kill -9) holding ${afterRejoin[victim]} sessions; the lease (15 s, the default) is part of failover_s, not of failover_after_lease_s`,
+      ],
     };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

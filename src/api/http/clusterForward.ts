@@ -6,7 +6,8 @@
  * as if it had been local. The owner checks the key itself (keys live in
  * the shared database). Live event streams are not forwarded: every node
  * carries every session's events. A forwarded request is never forwarded
- * again (one hop); an owner that cannot be reached is a 503 to retry.
+ * again (one hop); an owner that cannot be reached is a 503 to retry. A
+ * command on a session no live node holds claims it for this node first.
  */
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
@@ -18,6 +19,8 @@ import { GatewayError } from '../../core/errors.js';
 export const FORWARDED_HEADER = 'x-wagate-forwarded-by';
 /** Where the native API and the dialects name the session in their paths (GOWA: `device_id`). */
 const SESSION_PARAMS = ['sessionId', 'session', 'instanceName', 'device_id'];
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+// `host` is not here: the owner sees the client's Host (its links name the address the client used).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection']);
 
 function sessionOf(request: FastifyRequest): string | undefined {
@@ -44,7 +47,10 @@ export function clusterRequestHook(cluster: Cluster, logger: Logger): onRequestA
     if (request.headers[FORWARDED_HEADER] !== undefined) return;
     const sessionId = sessionOf(request);
     if (sessionId === undefined || isEventStream(request)) return;
-    const route = cluster.route(sessionId);
+    // A command (not a read) on a session nobody holds claims it here first: of two nodes racing, the loser
+    // forwards. Before authentication (as forwarding is), but a claim alone connects nothing and changes no
+    // session a caller can see: a refused command leaves it unconnected, owned here, reachable from any node.
+    const route = READS.has(request.method) ? cluster.route(sessionId) : await cluster.routeCommand(sessionId);
     if (route.kind === 'local') return;
     await forward(request, reply, route.address, cluster.nodeId, sessionId, logger);
   };

@@ -102,7 +102,8 @@ export class Cluster implements SessionOwnership {
         else if (channel === channels.events) this.fanout?.notified(payload);
         else if (channel === channels.webhooks) this.deliveries.endpointChanged(payload);
         else if (channel === channels.deliveries) this.deliveries.notified(payload);
-        else this.rebalance();
+        // A node's own hand-over wake-up is for the others (its next heartbeat runs its next round).
+        else if (payload !== `rebalance ${this.nodeId}`) this.rebalance();
       },
       // Notifications may have been missed while the connection was down: catch up in full.
       () => {
@@ -149,6 +150,22 @@ export class Cluster implements SessionOwnership {
     return { kind: 'remote', nodeId: owner.id, address: owner.address };
   }
 
+  /**
+   * route() for a command (anything but a read): a session no live node
+   * holds is claimed here first, before the request body is read, so when
+   * two nodes receive a command for it at the same moment exactly one claim
+   * wins and the other node forwards to the winner instead of refusing.
+   */
+  async routeCommand(sessionId: string): Promise<Route> {
+    const first = this.route(sessionId);
+    const entry = this.opts.sessions.registry.find(sessionId);
+    if (first.kind === 'remote' || !entry || entry.lease || !this.lease.isValid()) return first;
+    if ((await this.ownership.claim([sessionId])).includes(sessionId)) return { kind: 'local' };
+    // Lost the claim: learn the winner (its change notice may not have arrived yet).
+    await this.mirror.reload([sessionId]);
+    return this.route(sessionId);
+  }
+
   /** Nodes alive as of the last round, and how many sessions this node holds. */
   status(): { nodeId: string; nodes: number; held: number } {
     return { nodeId: this.nodeId, nodes: this.balancer.alive.length, held: this.ownership.held().length };
@@ -176,6 +193,8 @@ export class Cluster implements SessionOwnership {
 
   /** Announce draining (no new sessions come here) before shutting the sessions down. */
   async drain(): Promise<void> {
+    // A draining node takes nothing more (the others' rounds see it draining too).
+    this.balancer.stop();
     await this.opts.store.setDraining(this.nodeId).catch(() => undefined);
   }
 }

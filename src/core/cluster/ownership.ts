@@ -64,7 +64,8 @@ export class Ownership {
   private async claimNow(ids: string[], opts: { reclaimOwn?: boolean }): Promise<OwnedRow[]> {
     if (ids.length === 0) return [];
     const rows = await this.store.claim(this.nodeId, ids, this.lease.leaseMs, opts);
-    for (const row of rows) await this.adopt(row);
+    // Side by side: a failover claims hundreds at once, one sequence lookup each.
+    await Promise.all(rows.map((row) => this.adopt(row)));
     if (rows.length > 0) this.logger.info({ sessions: rows.length }, 'claimed sessions');
     this.deliveries.gained(rows.map((r) => r.row.id));
     return rows;

@@ -83,12 +83,14 @@ export class SessionLifecycle {
     return registry.view(entry);
   }
 
-  async connect(sessionId: string, reason = 'connect requested'): Promise<SessionView> {
+  /** `resume`: only a paired session that still wants a connection (checked on the queue, after any command before it). */
+  async connect(sessionId: string, reason = 'connect requested', opts: { resume?: boolean } = {}): Promise<SessionView> {
     this.assertRunning();
     const { registry, writer } = this.deps;
     const entry = registry.require(sessionId);
     return entry.queue.run(async () => {
       if (entry.runtime) return registry.view(entry);
+      if (opts.resume && (!entry.row.wantConnected || entry.row.meJid === null)) return registry.view(entry);
       this.assertRunning();
       // An unlinked session starts from clean credentials: leftovers of an
       // earlier attempt (a half-done pairing code) would make the engine try

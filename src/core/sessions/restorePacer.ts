@@ -41,6 +41,8 @@ export interface Pacing {
   max: number;
   /** Event-loop delay target (ms); 0 = fixed pacing at `max`. */
   targetDelayMs: number;
+  /** The limit never halves below this (default 1). */
+  min?: number;
   /** Where the limit starts (default min(4, max)). */
   initial?: number;
   /** Reports each window's delay; defaults to a real event-loop probe. */
@@ -65,7 +67,7 @@ export function runPaced<T>(
   task: (item: T) => Promise<void>,
 ): Promise<PaceResult> {
   const p: Pacing = typeof pacing === 'number' ? { max: pacing, targetDelayMs: 0 } : pacing;
-  const rule: LimitRule = { min: 1, max: p.max, targetMs: p.targetDelayMs };
+  const rule: LimitRule = { min: p.min ?? 1, max: p.max, targetMs: p.targetDelayMs };
   const adaptive = rule.targetMs > 0;
   let limit = withinRule(adaptive ? (p.initial ?? INITIAL_LIMIT) : p.max, rule);
   let next = 0;

@@ -160,9 +160,12 @@ export class SessionManager implements SessionService {
     return restoreSessions(this.restoreDeps);
   }
 
-  /** Connect a session this node owns (cluster: after a claim), without the ownership check. */
+  /**
+   * Reconnect a paired session this node owns (cluster: after a claim), without the
+   * ownership check; nothing when a command before it (logout, disconnect) made it unwanted.
+   */
   connectOwned(sessionId: string, reason: string): Promise<SessionView> {
-    return this.lifecycle.connect(sessionId, reason);
+    return this.lifecycle.connect(sessionId, reason, { resume: true });
   }
 
   /**

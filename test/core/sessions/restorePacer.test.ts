@@ -208,6 +208,22 @@ describe('runPaced (adaptive)', () => {
     expect(result).toMatchObject({ started: 60, maxInFlight: 8, finalLimit: 2, limitChanges: 4, peakDelayMs: 500 });
   });
 
+  it('with a floor (a cluster take-over), high delay halves the limit no lower than the floor', async () => {
+    const delay = manualDelay();
+    const tasks = heldTasks();
+    const run = runPaced(items, { max: 32, targetDelayMs: 50, initial: 16, min: 8, delay: delay.source }, tasks.task);
+    await settle();
+    expect(tasks.inFlight).toBe(16);
+    for (let i = 0; i < 5; i++) delay.window(500); // 16 → 8 → 8 …
+    await tasks.release(8);
+    expect(tasks.inFlight).toBe(8);
+    await tasks.release(1);
+    expect(tasks.inFlight).toBe(8);
+    while (tasks.runs.size < items.length) await tasks.release();
+    await tasks.release();
+    expect((await run).finalLimit).toBe(8);
+  });
+
   it('runs every item exactly once when tasks throw or reject, and stops the delay source', async () => {
     const delay = manualDelay();
     const runs = new Map<number, number>();
