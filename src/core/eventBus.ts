@@ -3,22 +3,24 @@
  * metrics) and keeps a bounded in-memory buffer so a reconnecting SSE client
  * can resume with Last-Event-ID.
  *
- * The bus assigns every event its id and its per-session `seq`. Ids are one
- * sequence kept in the store: the history row, the SSE `id:` and the
- * webhook id of an event are the same number. The bus hands ids out from a
- * block it reserved in the store ahead of use (emit is synchronous), so a
- * restart continues after every id already seen, even one of an event that
- * was never stored (auth.qr), and never reuses one. Durable events (all but auth.qr) are committed on the
+ * The bus assigns every event its id (eventIds.ts: one sequence, so the
+ * history row, the SSE `id:` and the webhook id of an event are the same
+ * number) and its per-session `seq`. Durable events (all but auth.qr) are committed on the
  * session's persistence chain, in emit order, in one transaction with the
  * webhook deliveries they cause (the outbox) and, for a state change, with
  * the session row change itself (SessionWriter passes it in), for a message
  * event with the message rows it describes (MessageTracker passes them in). Events that
  * describe a session's life are also kept as its audit history.
+ *
+ * ~400 lines on purpose: emit, the per-session chains, the group commit, the
+ * buffer and local/remote fan-out share one invariant (a session's events are
+ * heard, buffered and committed in emit order); ids live in eventIds.ts.
  */
 import type { Logger } from 'pino';
 import type { EventBus, EventListener } from './gateway.js';
 import { TRANSIENT_EVENT_TYPES, type GatewayEvent, type GatewayEventType } from './model.js';
 import type { DurableEvent, EventBatch, EventRepo, Fence, NewDelivery, SessionPatch } from '../store/types.js';
+import { DEFAULT_ID_BLOCK, EventIds } from './eventIds.js';
 import { GroupCommitter } from './groupCommit.js';
 
 /** The audit history: a session's life, not its traffic. */
@@ -47,7 +49,6 @@ export interface EventBusOptions {
   idBlock?: number;
 }
 
-const DEFAULT_ID_BLOCK = 1000;
 
 /**
  * Cluster mode: the shared feed of every node's recent events, read by a
@@ -76,11 +77,7 @@ export interface EventCommit {
 }
 
 export class InMemoryEventBus implements EventBus {
-  private nextId: number;
-  /** Ids up to this one are reserved in the store. */
-  private reservedThrough = Number.MAX_SAFE_INTEGER;
-  private reserving = false;
-  private readonly idBlock: number;
+  private readonly ids: EventIds;
   /** Every event after this id is still in the buffer (older ones were dropped or came before this process). */
   private bufferedAfter: number;
   private readonly seqs = new Map<string, number>();
@@ -89,8 +86,6 @@ export class InMemoryEventBus implements EventBus {
   private readonly all = new Set<EventListener>();
   /** Listeners that must not hear other nodes' events (they act on sessions this node runs). */
   private readonly localOnly = new Set<EventListener>();
-  /** Cluster mode: ids are this node's residue modulo `stride`, so no two nodes allocate the same id. */
-  private idSlot: { slot: number; stride: number } | null = null;
   /** Cluster mode: where a resuming stream finds the events this node did not see. */
   private feed: EventFeed | null = null;
   /** The highest id delivered here, other nodes' included (a snapshot stands after it). */
@@ -106,58 +101,28 @@ export class InMemoryEventBus implements EventBus {
 
   constructor(private readonly opts: EventBusOptions) {
     this.bufferSize = opts.bufferSize ?? 5_000;
-    this.idBlock = opts.idBlock ?? DEFAULT_ID_BLOCK;
+    this.ids = new EventIds(opts.repo, opts.logger, opts.idBlock ?? DEFAULT_ID_BLOCK);
     this.committer = new GroupCommitter((batches) => this.commitGroup(batches));
-    // Without a store there is nothing to continue from: start from the clock
-    // so a client resuming with an id from a previous process gets no stale replay.
-    this.nextId = opts.repo ? 1 : Date.now() * 1000;
-    this.bufferedAfter = this.nextId - 1;
+    this.bufferedAfter = this.ids.next - 1;
   }
 
   /** Continue ids and per-session seqs after the last used or reserved ones (call before the first emit). */
   async init(): Promise<void> {
     if (!this.opts.repo) return;
     const { lastEventId, seqBySession } = await this.opts.repo.sequences();
-    this.nextId = Math.max(this.nextId, lastEventId + 1);
-    this.bufferedAfter = this.nextId - 1;
     for (const [sessionId, seq] of seqBySession) this.seqs.set(sessionId, Math.max(seq, this.seqs.get(sessionId) ?? 0));
-    const through = this.nextId + this.idBlock - 1;
-    await this.opts.repo.reserveIds(through);
-    this.reservedThrough = through;
-  }
-
-  /** The next id; reserves the following block in the store once half of this one is used. */
-  private takeId(): number {
-    const id = this.idSlot ? this.slotId(this.idSlot) : this.nextId++;
-    if (this.opts.repo && !this.reserving && this.reservedThrough - id < this.idBlock / 2) this.reserveMore();
-    return id;
-  }
-
-  private reserveMore(): void {
-    const repo = this.opts.repo!;
-    const through = Math.max(this.reservedThrough, this.nextId) + this.idBlock;
-    this.reserving = true;
-    repo.reserveIds(through).then(
-      () => {
-        this.reservedThrough = through;
-        this.reserving = false;
-      },
-      (err: unknown) => {
-        // Ids go on (emit cannot wait); the next id tries again.
-        this.reserving = false;
-        this.opts.logger.warn({ err }, 'could not reserve event ids in the store');
-      },
-    );
+    await this.ids.continueAfter(lastEventId);
+    this.bufferedAfter = this.ids.next - 1;
   }
 
   /** The last id handed out, and the session's last durable seq (for a stream's snapshot). */
   position(sessionId?: string): EventPosition {
-    return { id: Math.max(this.nextId - 1, this.highestSeen), seq: sessionId === undefined ? 0 : (this.seqs.get(sessionId) ?? 0) };
+    return { id: Math.max(this.ids.next - 1, this.highestSeen), seq: sessionId === undefined ? 0 : (this.seqs.get(sessionId) ?? 0) };
   }
 
   /** True when every event after `lastEventId` is still buffered, so replay() misses none. */
   covers(lastEventId: number): boolean {
-    return lastEventId >= this.bufferedAfter && lastEventId < this.nextId;
+    return lastEventId >= this.bufferedAfter && lastEventId < this.ids.next;
   }
 
   attachOutbox(outbox: Outbox): void {
@@ -166,21 +131,7 @@ export class InMemoryEventBus implements EventBus {
 
   /** A fresh event id (for events that are not emitted, e.g. a webhook test ping). */
   allocateId(): number {
-    return this.takeId();
-  }
-
-  /**
-   * Cluster mode: many nodes allocate at once, so ids cannot be one counter.
-   * Each node takes only ids ≡ its slot (mod stride) — unique cluster-wide —
-   * from the clock (µs), so they are ordered by time across nodes.
-   */
-  private slotId({ slot, stride }: { slot: number; stride: number }): number {
-    const fromClock = Date.now() * 1000;
-    let id = fromClock - (fromClock % stride) + slot;
-    const floor = this.nextId;
-    if (id < floor) id = floor + ((slot - (floor % stride) + stride) % stride);
-    this.nextId = id + 1;
-    return id;
+    return this.ids.take();
   }
 
   /** Cluster mode: resume streams from the shared event feed as well as the buffer. */
@@ -212,7 +163,7 @@ export class InMemoryEventBus implements EventBus {
 
   /** Cluster mode: allocate ids in this node's slot (call before the first emit). */
   useIdSlot(slot: number, stride: number): void {
-    this.idSlot = { slot, stride };
+    this.ids.useSlot(slot, stride);
   }
 
   /** The session's last committed seq (another node may have emitted since this one last did). */
@@ -261,7 +212,7 @@ export class InMemoryEventBus implements EventBus {
     const durable = !TRANSIENT_EVENT_TYPES.has(type);
     const seq = durable ? (this.seqs.get(sessionId) ?? 0) + 1 : (this.seqs.get(sessionId) ?? 0);
     if (durable) this.seqs.set(sessionId, seq);
-    const event: GatewayEvent = { id: this.takeId(), type, sessionId, seq, createdAt: new Date().toISOString(), data };
+    const event: GatewayEvent = { id: this.ids.take(), type, sessionId, seq, createdAt: new Date().toISOString(), data };
     this.buffer.push(event);
     if (this.buffer.length > this.bufferSize) {
       const dropped = this.buffer.splice(0, this.buffer.length - this.bufferSize);

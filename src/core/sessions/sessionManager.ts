@@ -3,6 +3,9 @@
  * modules, each with one job — the registry (lookup), the writer (state
  * changes and persistence), lifecycle commands, linking material, restore,
  * and the live-connection lookup that services using a session build on.
+ *
+ * ~330 lines because it is the facade: one short delegating method per
+ * command the API calls, no logic of its own to split off.
  */
 import type { Logger } from 'pino';
 import type { Engine } from '../../engine/types.js';
