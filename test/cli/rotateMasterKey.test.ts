@@ -139,7 +139,7 @@ describe('wagate rotate-master-key', () => {
       .filter((f) => !f.includes(`${path.sep}store${path.sep}`))
       .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/deriveSecret\(([^)]*)\)/g)].map((m) => m[1]!.trim()))
       .filter((arg) => arg !== '' && !arg.includes(':') && arg !== 'purpose');
-    expect(new Set(args)).toEqual(new Set(['API_KEY_HASH_PURPOSE', 'TOKEN_SIGNING_PURPOSE']));
-    expect([...PINNED_PURPOSES].sort()).toEqual(['api-key-hash', 'gomulti-jwt']);
+    expect(new Set(args)).toEqual(new Set(['API_KEY_HASH_PURPOSE', 'TOKEN_SIGNING_PURPOSE', 'DASHBOARD_CSRF_PURPOSE', 'DASHBOARD_OTP_PURPOSE']));
+    expect([...PINNED_PURPOSES].sort()).toEqual(['api-key-hash', 'dashboard-csrf', 'dashboard-otp', 'gomulti-jwt']);
   });
 });

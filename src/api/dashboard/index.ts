@@ -17,6 +17,7 @@ import { registerNativeRoutes } from './nativeRoutes.js';
 import { registerSessionRoutes } from './sessionRoutes.js';
 import { SignInSessions } from './signInSessions.js';
 import { SECURITY_HEADERS, loadDashboardFiles, type StaticFile } from './staticFiles.js';
+import { DASHBOARD_CSRF_PURPOSE, DASHBOARD_OTP_PURPOSE } from './secretPurposes.js';
 
 export interface DashboardPluginOptions extends ApiPluginOptions {
   /** For tests: a clock for the guard and sign-in expiry. */
@@ -43,13 +44,13 @@ const plugin = async (app: FastifyInstance, opts: DashboardPluginOptions): Promi
     files = await loadDashboardFiles(DIST_DIR);
   }
 
-  const signIns = new SignInSessions({ shared: core.shared, csrfKey: core.deriveSecret('dashboard-csrf'), now });
+  const signIns = new SignInSessions({ shared: core.shared, csrfKey: core.deriveSecret(DASHBOARD_CSRF_PURPOSE), now });
   const guard = new OtpGuard({
     ownerNumber: config.dashboard.ownerNumber,
     sessions: core.sessions,
     settings: core.settings,
     shared: core.shared,
-    codeKey: core.deriveSecret('dashboard-otp'),
+    codeKey: core.deriveSecret(DASHBOARD_OTP_PURPOSE),
     now,
     logger: log,
   });

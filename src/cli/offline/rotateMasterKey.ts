@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DASHBOARD_CSRF_PURPOSE, DASHBOARD_OTP_PURPOSE } from '../../api/dashboard/secretPurposes.js';
 import { TOKEN_SIGNING_PURPOSE } from '../../api/gomulti/deviceTokens.js';
 import { API_KEY_HASH_PURPOSE } from '../../core/apiKeys.js';
 import { isStoreError, parseMasterKey } from '../../store/index.js';
@@ -23,7 +24,7 @@ import { CliError, EXIT } from '../exitCodes.js';
 import { storeConfig } from '../storeConfig.js';
 
 /** Secrets derived from the master key that clients hold the fruits of: API-key hashes, gomulti tokens. */
-export const PINNED_PURPOSES = [API_KEY_HASH_PURPOSE, TOKEN_SIGNING_PURPOSE] as const;
+export const PINNED_PURPOSES = [API_KEY_HASH_PURPOSE, TOKEN_SIGNING_PURPOSE, DASHBOARD_CSRF_PURPOSE, DASHBOARD_OTP_PURPOSE] as const;
 
 function parsedKey(text: string, where: string): Buffer {
   const key = parseMasterKey(text);
