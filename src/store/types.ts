@@ -3,6 +3,10 @@
  * and PostgreSQL (pg), both through Kysely. Credentials and every Signal key
  * are encrypted at rest (AES-256-GCM) inside the store; callers see plain
  * strings. Values are opaque JSON strings produced by the engine adapter.
+ *
+ * ~400 lines on purpose: declarations only (rows and one interface per
+ * repository), kept together so the whole boundary the core and the
+ * engine may rely on reads in one place.
  */
 import type { LifetimeStatus, SessionState } from '../domain/sessionState.js';
 import type { ClusterRepo } from './clusterRepo.js';

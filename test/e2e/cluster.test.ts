@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, type SpawnedGateway } from '../support/e2e.js';
-import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess } from '../support/cluster.js';
+import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess, waitUntil } from '../support/cluster.js';
 
 // Fast timings: keepalive 1 s, the sandbox drops a client silent for 4 s, a lease lasts 6 s.
 const NODE_ENV = { WAGATE_CLUSTER_LEASE_MS: '6000', WAGATE_KEEPALIVE_MS: '1000', LOG_LEVEL: 'warn' };
@@ -23,16 +23,6 @@ const nodes = new Map<string, SpawnedGateway>();
 async function owner(sessionId: string): Promise<{ owner_node: string | null; owner_epoch: string; state: string }> {
   const rows = await db.query(`SELECT owner_node, owner_epoch, state FROM ${db.table('sessions')} WHERE id = $1`, [sessionId]);
   return rows[0];
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_ADMIN_KEY, sleep, type SpawnedGateway } from '../support/e2e.js';
-import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess } from '../support/cluster.js';
+import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess, waitUntil } from '../support/cluster.js';
 import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
 
 const NODE_ENV = { WAGATE_CLUSTER_LEASE_MS: '6000', WAGATE_KEEPALIVE_MS: '1000', LOG_LEVEL: 'warn' };
@@ -77,16 +77,6 @@ function stream(base: string, path: string, lastEventId?: number) {
       }
     },
   };
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 /** Dashboard calls with a cookie (and the CSRF token on writes). */

@@ -18,8 +18,8 @@
  * machine running the tests may be loaded).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, type SpawnedGateway } from '../support/e2e.js';
-import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess } from '../support/cluster.js';
+import { type SpawnedGateway } from '../support/e2e.js';
+import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess, waitUntil } from '../support/cluster.js';
 import { ClusterWatch } from '../support/clusterWatch.js';
 
 // Fast timings: keepalive 1 s, the sandbox drops a client silent for 4 s, a lease lasts 6 s.
@@ -54,20 +54,6 @@ async function perNode(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const r of await rows()) if (paired.has(r.id)) counts[r.owner_node ?? 'none'] = (counts[r.owner_node ?? 'none'] ?? 0) + 1;
   return counts;
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const value = await probe().catch((err: unknown) => {
-      last = err;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
-    await sleep(200);
-  }
 }
 
 /** Every paired session connected, owned by a running node, spread within `tolerance` of an even share. */
@@ -132,7 +118,7 @@ describe('nodes joining, racing and restarting in turn', () => {
     await start('B');
     await start('C');
     // ±0: six sessions on three nodes is exactly two each.
-    const counts = await waitUntil('the spread over three nodes', () => settled(0), 60_000);
+    const counts = await waitUntil('the spread over three nodes', () => settled(0), 60_000, 200);
     expect(counts).toEqual({ A: 2, B: 2, C: 2 });
 
     // Every moved session was handed over (closed, then connected by the new node), never shown a QR.
@@ -171,18 +157,18 @@ describe('nodes joining, racing and restarting in turn', () => {
 
   it('a rolling restart keeps every session connected except for seconds, with no QR, and ends spread', async () => {
     // Nine sessions now; wait for the balancer to spread the three new ones (±1 around three per node).
-    await waitUntil('the spread before the restarts', () => settled(1), 60_000);
+    await waitUntil('the spread before the restarts', () => settled(1), 60_000, 200);
     const since = newestEventId();
     for (const id of NODE_IDS) {
       expect(await node(id).stop()).toBe(0);
       nodes.delete(id);
       // The two others have every session connected again (drained: released at once, no lease to wait out).
-      await waitUntil(`every session connected without ${id}`, () => settled(Infinity), 60_000);
+      await waitUntil(`every session connected without ${id}`, () => settled(Infinity), 60_000, 200);
       await start(id);
       // Back with the same node id, it takes a share before the next node restarts.
       await waitUntil(`${id} to take a share again`, async () => ((await perNode())[id] ?? 0) >= 2 || undefined, 60_000);
     }
-    const counts = await waitUntil('the spread after the restarts', () => settled(1), 60_000);
+    const counts = await waitUntil('the spread after the restarts', () => settled(1), 60_000, 200);
     for (const id of NODE_IDS) expect(counts[id]).toBeGreaterThanOrEqual(2);
 
     const gaps = watch.gaps(since);

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, type SpawnedGateway } from '../support/e2e.js';
-import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess } from '../support/cluster.js';
+import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess, waitUntil as pollUntil } from '../support/cluster.js';
 import { startReceiver, type Receiver } from '../support/webhookReceiver.js';
 
 // Fast timings: keepalive 1 s, the sandbox drops a client silent for 4 s, a lease lasts 6 s.
@@ -32,17 +32,9 @@ const hits: Hit[] = [];
 /** What the receiver answers now. */
 let answer = 200;
 const nodes = new Map<string, SpawnedGateway>();
+/** This file polls every 200 ms, as it always did. */
+const waitUntil = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => pollUntil(what, probe, timeoutMs, 200);
 const hookPaths = new Map<string, string>();
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs} ms`);
-    await sleep(200);
-  }
-}
 
 async function owner(sessionId: string): Promise<string | null> {
   const rows = await db.query(`SELECT owner_node FROM ${db.table('sessions')} WHERE id = $1`, [sessionId]);

@@ -120,3 +120,18 @@ export async function spawnNode(nodeId: string, db: PgSchema, sandbox: SandboxPr
     { sandbox: false },
   );
 }
+
+/** Polls `probe` every `everyMs` until it gives a value (a throw counts as not yet); fails after `timeoutMs`, naming the last error. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const value = await probe().catch((err: unknown) => {
+      last = err;
+      return undefined;
+    });
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
