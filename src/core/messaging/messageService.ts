@@ -38,6 +38,8 @@ export interface MessagingOptions {
   sendRatePerMinute?: number;
   /** How long a send waits for its own first attempt before answering `pending`. */
   sendWaitMs?: number;
+  /** How long a send waits for a linked session that is connecting (reconnect, hand-over) before a 422. */
+  connectWaitMs?: number;
 }
 
 const IDEMPOTENCY_KEEP_MS = 24 * 60 * 60_000;
@@ -91,14 +93,15 @@ export class MessageService {
     }
     let connection;
     try {
-      connection = sessions.live.require(sessionId, 'send a message');
+      connection = await sessions.live.ready(sessionId, 'send a message', this.opts.connectWaitMs ?? 10_000);
     } catch (err) {
       if (isGatewayError(err) && err.code === 'SESSION_NOT_READY') {
-        throw new GatewayError(
-          'SESSION_NOT_READY',
-          `The session is ${session.state}, not connected: connect it first (POST /api/v1/sessions/${sessionId}/connect)`,
-          err.details,
-        );
+        const state = sessions.get(sessionId).state;
+        const what =
+          state === 'connecting'
+            ? 'the session is still connecting: retry in a moment, or follow its connection.state events'
+            : `connect it first (POST /api/v1/sessions/${sessionId}/connect)`;
+        throw new GatewayError('SESSION_NOT_READY', `The session is ${state}, not connected: ${what}`, err.details);
       }
       throw err;
     }

@@ -7,15 +7,34 @@
 import type { Logger } from 'pino';
 import type { EngineConnection } from '../../engine/types.js';
 import { GatewayError } from '../errors.js';
+import type { InMemoryEventBus } from '../eventBus.js';
 import { fromLowerLayer } from '../lowerErrors.js';
 import { requireState } from './sessionGuard.js';
 import type { SessionRegistry } from './sessionRegistry.js';
+import { waitForSession } from './waitFor.js';
 
 export class LiveConnections {
   constructor(
     private readonly registry: SessionRegistry,
+    private readonly events: InMemoryEventBus,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Like require(), but a linked session that is connecting right now (a
+   * reconnect, a restore, a hand-over between nodes) gets up to `waitMs` to
+   * come up first: a send during a sub-second move should not fail.
+   */
+  async ready(sessionId: string, action: string, waitMs: number): Promise<EngineConnection> {
+    const entry = this.registry.require(sessionId);
+    const coming = () => entry.row.meJid !== null && entry.row.state === 'connecting';
+    if (coming() && waitMs > 0) {
+      await waitForSession(this.events, sessionId, () => !coming() || this.registry.find(sessionId) !== entry, waitMs, () => entry.row.state).catch(
+        () => undefined, // still connecting: require() below says so
+      );
+    }
+    return this.require(sessionId, action);
+  }
 
   /**
    * The open connection of a connected session. Throws SESSION_NOT_FOUND, or

@@ -236,6 +236,18 @@ describe('the send queue', () => {
     await eventually(async () => expect((await t.call({ method: 'GET', url: `/api/v1/sessions/shop/messages/${res.json().data.messageId}` })).json().data.status).toBe('sent'));
   });
 
+  it('a send while a linked session reconnects waits for the connection instead of a 422', async () => {
+    await connectedSession();
+    const conn = t.gw.engine.last('shop');
+    conn.drop(428);
+    await eventually(() => expect(t.gw.core.sessions.get('shop').state).toBe('connecting'));
+    const res = await t.call({ method: 'POST', url: '/api/v1/sessions/shop/messages', payload: { to: PHONE, content: { type: 'text', text: 'mid-reconnect' } } });
+    expect(res.statusCode).toBe(201);
+    const next = t.gw.engine.last('shop');
+    expect(next).not.toBe(conn);
+    await eventually(() => expect(next.outbox.map((o) => o.options.messageId)).toEqual([res.json().data.messageId]));
+  });
+
   it('gives up after three refusals with message.failed and its reason', async () => {
     await connectedSession();
     t.gw.engine.last('shop').failSends = new Error('not-acceptable');
