@@ -272,6 +272,48 @@ describe('two nodes on one PostgreSQL: shared streams and shared state', () => {
     expect(res.status).toBe(200);
   }, 60_000);
 
+  it('dialects that name the session in a token, the query or their settings reach the owner too (bridge, Wawp, go-whatsapp-multi-session)', async () => {
+    const owner = async (id: string) => (await db.query(`SELECT owner_node FROM ${db.table('sessions')} WHERE id = '${id}'`))[0]?.owner_node;
+    const admin = { 'x-api-key': E2E_ADMIN_KEY };
+
+    // The bridge's one session, running on B; its QR asked on A.
+    const onB = await fetch(`${b!.client.baseUrl}/compat/bridge/session/qr`, { headers: admin });
+    expect(onB.status).toBe(200);
+    expect(await owner('default')).toBe('B');
+    const viaA = await fetch(`${a.client.baseUrl}/compat/bridge/session/qr`, { headers: admin });
+    expect(viaA.status).toBe(200);
+    expect(((await viaA.json()) as { qr: string }).qr).toBeTruthy();
+
+    // Wawp: instance_id in the query.
+    const wawp = (node: SpawnedGateway, route: string) => fetch(`${node.client.baseUrl}/compat/wawp${route}${route.includes('?') ? '&' : '?'}access_token=${E2E_ADMIN_KEY}&instance_id=wawp-b`);
+    expect((await wawp(b!, '/v2/session/create')).status).toBeLessThan(300);
+    expect((await wawp(b!, '/v2/session/start')).status).toBeLessThan(300);
+    await waitUntil('B to own wawp-b', async () => ((await owner('wawp-b')) === 'B' ? true : undefined), 10_000);
+    const qr = await waitUntil('the Wawp QR through A', async () => {
+      const res = await wawp(a, '/v2/auth/qr');
+      return res.status === 200 ? ((await res.json()) as { value: string }) : undefined;
+    }, 20_000);
+    expect(qr.value).toBeTruthy();
+
+    // go-whatsapp-multi-session: the device is named by its token.
+    const created = await fetch(`${b!.client.baseUrl}/compat/gomulti/devices`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ device_name: 'gm' }),
+    });
+    expect(created.status).toBe(201);
+    const device = ((await created.json()) as { data: { device_id: string; token: string } }).data;
+    const bearer = { authorization: `Bearer ${device.token}` };
+    expect((await fetch(`${b!.client.baseUrl}/compat/gomulti/devices/me/reconnect`, { method: 'POST', headers: bearer })).status).toBe(200);
+    expect(await owner(device.device_id)).toBe('B');
+    const login = await fetch(`${a.client.baseUrl}/compat/gomulti/devices/me/login?output=json`, { headers: bearer });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { data: { QRCode: string } }).data.QRCode).toMatch(/^data:image\/png;base64,/);
+    // A forged token names no device: it is A's own 401, not forwarded anywhere.
+    const forged = await fetch(`${a.client.baseUrl}/compat/gomulti/devices/me/login?output=json`, { headers: { authorization: `Bearer ${device.token.slice(0, -4)}AAAA` } });
+    expect(forged.status).toBe(401);
+  }, 90_000);
+
   it('the pairing-code limit counts codes issued on both nodes', async () => {
     expect((await sandbox.control('POST', '/phones', { phoneNumber: CODES_FOR })).status).toBe(201);
     const ask = async (node: SpawnedGateway, sessionId: string) => {

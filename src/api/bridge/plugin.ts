@@ -46,7 +46,7 @@ export const bridgePlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
   const { core, config } = opts;
   const sessionId = config.dialects.bridge.sessionId;
   const log = app.log.child({ sessionId, dialect: 'bridge' });
-  installDialectHandlers(app, { name: 'bridge', render: renderBridgeError, rootPaths: BRIDGE_ROOT_PATHS, sessionIdOf: () => sessionId });
+  installDialectHandlers(app, { name: 'bridge', render: renderBridgeError, rootPaths: BRIDGE_ROOT_PATHS, sessionIdOf: () => sessionId, routeSessionOf: () => sessionId });
 
   app.get('/session/status', async () => {
     const connected = core.sessions.has(sessionId) && core.sessions.get(sessionId).connected;

@@ -21,6 +21,12 @@ export interface DialectHandlerOptions {
   rootPaths: string[];
   /** The session a request is about, for error logs (default: a `session` or `device_id` path parameter). */
   sessionIdOf?: (request: FastifyRequest) => string | undefined;
+  /**
+   * For many nodes: the session a request is about before its body is read
+   * and before auth, when no path parameter names it (a token, a query field,
+   * the one session a dialect serves). Set on every route of the dialect.
+   */
+  routeSessionOf?: (request: FastifyRequest) => string | undefined;
 }
 
 /** The session named by a `session` or `device_id` path parameter. */
@@ -34,6 +40,13 @@ export function installDialectHandlers(app: FastifyInstance, options: DialectHan
   const sessionIdOf = options.sessionIdOf ?? sessionIdFromParams;
   const surface: ErrorSurface = { name: options.name, render: options.render };
   app.errorSurfaces?.add(surface, app.prefix === '' ? options.rootPaths : [app.prefix]);
+  const routeSession = options.routeSessionOf;
+  if (routeSession !== undefined) {
+    // onRoute is scoped to this dialect's plugin: only its routes get the resolver.
+    app.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), routeSession };
+    });
+  }
 
   app.setErrorHandler((err, request, reply) => {
     const error = toGatewayError(err);

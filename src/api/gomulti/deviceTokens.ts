@@ -48,6 +48,18 @@ export class DeviceTokens {
   }
 
   /**
+   * The device a correctly signed, unexpired token (`Bearer` or raw) names,
+   * for routing a request to the node that runs it; whether the token is
+   * revoked is for that node's verify() to say.
+   */
+  deviceNamedBy(authorization: string | undefined): string | undefined {
+    const token = authorization?.replace(/^Bearer\s+/i, '').trim();
+    if (!token) return undefined;
+    const deviceId = verifyJwt(this.secret, token)?.device_id;
+    return typeof deviceId === 'string' ? deviceId : undefined;
+  }
+
+  /**
    * The principal of a valid, unrevoked token: the device's session key (its
    * secret) acting on the device's session; undefined otherwise.
    */

@@ -51,6 +51,7 @@ export const gomultiPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     render: renderGomultiError,
     rootPaths: GOMULTI_ROOT_PATHS,
     sessionIdOf: deviceOfRequest,
+    routeSessionOf: (request) => tokens.deviceNamedBy(headerValue(request, 'authorization')),
   });
 
   await installMultipartBodies(app); // media routes take the file as multipart, as the original does

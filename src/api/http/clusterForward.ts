@@ -8,6 +8,8 @@
  * carries every session's events. A forwarded request is never forwarded
  * again (one hop); an owner that cannot be reached is a 503 to retry. A
  * command on a session no live node holds claims it for this node first.
+ * Routes that name their session another way (a dialect's token, query
+ * field or fixed session) say how in their config (`routeSession`).
  */
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
@@ -15,6 +17,17 @@ import type { Logger } from 'pino';
 import { request as httpRequest } from 'undici';
 import type { Cluster } from '../../core/cluster/index.js';
 import { GatewayError } from '../../core/errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The session a request is about, read before its body and before auth
+     * (cluster routing only: the owner authenticates). For routes that do
+     * not name it in a path parameter.
+     */
+    routeSession?: (request: FastifyRequest) => string | undefined;
+  }
+}
 
 export const FORWARDED_HEADER = 'x-wagate-forwarded-by';
 /** Where the native API and the dialects name the session in their paths (GOWA: `device_id`). */
@@ -24,6 +37,8 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-connection']);
 
 function sessionOf(request: FastifyRequest): string | undefined {
+  const routeSession = request.routeOptions.config.routeSession;
+  if (routeSession !== undefined) return routeSession(request);
   const params = request.params as Record<string, unknown> | undefined;
   for (const key of SESSION_PARAMS) {
     const value = params?.[key];

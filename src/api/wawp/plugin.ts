@@ -10,7 +10,7 @@ import type { SessionView } from '../../core/model.js';
 import type { ApiPlugin } from '../types.js';
 import { mayAccess, type Action } from '../../core/access.js';
 import { authorizeRequest } from '../http/auth.js';
-import { headerValue, queryOrBodyField, requirePrincipal } from '../compat-shared/credentials.js';
+import { headerValue, queryOrBodyField, requirePrincipal, stringField } from '../compat-shared/credentials.js';
 import { logoutIfLinked, restartSession, startSession, stopIfRunning } from '../compat-shared/lifecycle.js';
 import { installDialectHandlers } from '../compat-shared/dialectPlugin.js';
 import { qrDataUrl, qrPng } from '../compat-shared/qrImage.js';
@@ -38,6 +38,8 @@ export const wawpPlugin: ApiPlugin = async (app: FastifyInstance, opts) => {
     render: makeWawpRenderer(core),
     rootPaths: WAWP_ROOT_PATHS,
     sessionIdOf: (request) => queryOrBodyField(request, 'instance_id'),
+    // Before the body is read: the query's instance_id (a body-only one is served where it lands).
+    routeSessionOf: (request) => stringField(request.query, 'instance_id'),
   });
 
   const INVALID_TOKEN = 'Invalid or missing access token';
