@@ -229,6 +229,7 @@ export interface DeliveryUpdate {
 }
 
 export interface WebhookRepo {
+  /** Throws StoreError DUPLICATE when the id is taken. */
   create(row: WebhookEndpointRow): Promise<void>;
   list(): Promise<WebhookEndpointRow[]>;
   update(id: string, patch: WebhookEndpointPatch): Promise<void>;

@@ -4,6 +4,8 @@
  */
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import { aad, type Cipher } from './cipher.js';
+import { StoreError } from './errors.js';
+import { isUniqueViolation } from './sqlErrors.js';
 import type { Database, WebhookDeliveriesTable, WebhooksTable } from './schema.js';
 import type {
   DeliveryRow,
@@ -78,10 +80,15 @@ export function createWebhookRepo(db: Kysely<Database>, cipher: Cipher): Webhook
   return {
     async create(row: WebhookEndpointRow): Promise<void> {
       const set = columns(row.id, row);
-      await db
-        .insertInto('webhooks')
-        .values({ ...(set as Required<Updateable<WebhooksTable>>), id: row.id, created_at: row.createdAt, updated_at: row.updatedAt })
-        .execute();
+      try {
+        await db
+          .insertInto('webhooks')
+          .values({ ...(set as Required<Updateable<WebhooksTable>>), id: row.id, created_at: row.createdAt, updated_at: row.updatedAt })
+          .execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new StoreError('DUPLICATE', `Webhook ${row.id} exists already`, { webhookId: row.id }, { cause: err });
+        throw err;
+      }
     },
 
     async list(): Promise<WebhookEndpointRow[]> {

@@ -6,7 +6,8 @@
  * plus endpoint health (failing since, disabled after too long or on 410).
  * Every change is written to the store first, then to the table.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { isStoreError } from '../../store/errors.js';
 import type { Logger } from 'pino';
 import type { NewDelivery, Store, WebhookEndpointRow } from '../../store/types.js';
 import { GatewayError } from '../errors.js';
@@ -141,14 +142,24 @@ export class WebhookEndpoints {
       JSON.stringify([w.url, w.secret, w.options ?? null]);
     const existing = [...this.rows.values()].filter((r) => r.format === format && r.sessionId === sessionId);
     const keep = new Set<string>();
+    const keepIds = new Set<string>();
     for (const w of wanted) {
       await assertPublicUrl(w.url, this.settings.net);
       const k = key(w);
       keep.add(k);
       if (existing.some((r) => key(r) === k)) continue;
+      // Nodes started together with the same settings make the same id, so the endpoint exists once.
+      const id = `wh_${createHash('sha256').update(JSON.stringify([format, sessionId, w.url, w.options ?? null])).digest('hex').slice(0, 32)}`;
+      const stored = this.rows.get(id) ?? (await this.deps.store.webhooks.find(id));
+      if (stored) {
+        if (stored.secret !== w.secret) await this.deps.store.webhooks.update(id, { secret: w.secret, updatedAt: new Date().toISOString() });
+        this.rows.set(id, { ...stored, secret: w.secret });
+        keepIds.add(id);
+        continue;
+      }
       const now = new Date().toISOString();
       const row: WebhookEndpointRow = {
-        id: `wh_${randomUUID().replace(/-/g, '')}`,
+        id,
         sessionId,
         url: w.url,
         events: ['*'],
@@ -163,11 +174,18 @@ export class WebhookEndpoints {
         createdAt: now,
         updatedAt: now,
       };
-      await this.deps.store.webhooks.create(row);
+      try {
+        await this.deps.store.webhooks.create(row);
+      } catch (err) {
+        if (!(isStoreError(err) && err.code === 'DUPLICATE')) throw err;
+        // Another node created it a moment ago: adopt its row.
+        this.rows.set(row.id, (await this.deps.store.webhooks.find(row.id)) ?? row);
+        continue;
+      }
       this.rows.set(row.id, row);
     }
     for (const r of existing) {
-      if (keep.has(key(r))) continue;
+      if (keep.has(key(r)) || keepIds.has(r.id)) continue;
       await this.deps.store.webhooks.delete(r.id);
       this.rows.delete(r.id);
       this.dispatcher.forget(r.id);

@@ -196,3 +196,23 @@ describe('webhook deliveries', () => {
     }, 10_000);
   });
 });
+
+describe('webhooks from settings (a dialect\'s env-configured URLs)', () => {
+  it('two nodes starting together with the same settings make one endpoint; a changed secret updates it in place; a dropped URL removes it', async () => {
+    const first = await createTestGateway({ webhooks: FAST });
+    open.push(first);
+    const second = await createTestGateway({ webhooks: FAST, dataDir: first.dataDir });
+    open.push(second);
+    const wanted = [{ format: 'gowa', sessionId: null, url: 'http://127.0.0.1:9/hook', secret: 's1' }];
+    await Promise.all([first.core.webhooks.syncDialectWebhooks('gowa', null, wanted), second.core.webhooks.syncDialectWebhooks('gowa', null, wanted)]);
+    const rows = await first.store.webhooks.list();
+    expect(rows).toHaveLength(1);
+
+    await second.core.webhooks.syncDialectWebhooks('gowa', null, [{ format: 'gowa', sessionId: null, url: 'http://127.0.0.1:9/hook', secret: 's2' }]);
+    const changed = await first.store.webhooks.list();
+    expect(changed.map((r) => [r.id, r.secret])).toEqual([[rows[0]!.id, 's2']]);
+
+    await second.core.webhooks.syncDialectWebhooks('gowa', null, []);
+    expect(await first.store.webhooks.list()).toHaveLength(0);
+  });
+});
