@@ -4,6 +4,7 @@
  */
 import { Socket } from 'node:net';
 import { pino } from 'pino';
+import { WebSocketServer } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BaileysEngine, installFastCurve, trustSandboxRoot } from '../../src/engine/baileys/index.js';
 import { EngineError } from '../../src/engine/errors.js';
@@ -188,6 +189,20 @@ describe('BaileysEngine against the sandbox network', () => {
     const closed = await log.next('close', 5_000);
     expect(closed.loggedOut).toBe(false);
     expect(closed.code).toBeGreaterThanOrEqual(400);
+  });
+
+  it('a server that accepts the WebSocket and never answers the handshake ends as a close 408, not a hang', async () => {
+    const mute = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => mute.once('listening', resolve));
+    try {
+      const { port } = mute.address() as { port: number };
+      const engineOfMute = new BaileysEngine({ socketUrl: `ws://127.0.0.1:${port}/ws/chat`, logger: silent, connectTimeoutMs: 1_000 });
+      const { log } = await connect(newAuth(), engineOfMute);
+      expect(await log.next('close', 5_000)).toMatchObject({ code: 408, loggedOut: false });
+    } finally {
+      for (const client of mute.clients) client.terminate();
+      await new Promise((resolve) => mute.close(resolve));
+    }
   });
 
   it('a silent server is detected by the keepalive (408)', async () => {
