@@ -3,6 +3,7 @@
  * session): for each `message.received`, the epoch ms it reached the driver,
  * by message id. The receive scenarios time phone send → here.
  */
+import { eachSseData } from '../../test/support/sseData.js';
 import { BENCH_ADMIN_KEY } from './processes.js';
 
 export interface ReceivedOnSse {
@@ -21,31 +22,11 @@ export async function listenForReceived(port: number): Promise<ReceivedOnSse> {
     signal: controller.signal,
   });
   if (res.status !== 200 || !res.body) throw new Error(`SSE stream answered ${res.status}`);
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  void (async () => {
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      const now = Date.now();
-      buffer += decoder.decode(value, { stream: true });
-      let idx: number;
-      while ((idx = buffer.indexOf('\n\n')) >= 0) {
-        const chunk = buffer.slice(0, idx);
-        buffer = buffer.slice(idx + 2);
-        const data = chunk
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).trim())
-          .join('\n');
-        if (!data) continue;
-        const event = JSON.parse(data) as { type?: string; data?: { message?: { messageId?: string } } };
-        const id = event.type === 'message.received' ? event.data?.message?.messageId : undefined;
-        if (id !== undefined && !arrivals.has(id)) arrivals.set(id, now);
-      }
-    }
-  })().catch(() => undefined);
+  eachSseData(res.body, (data, receivedAt) => {
+    const event = JSON.parse(data) as { type?: string; data?: { message?: { messageId?: string } } };
+    const id = event.type === 'message.received' ? event.data?.message?.messageId : undefined;
+    if (id !== undefined && !arrivals.has(id)) arrivals.set(id, receivedAt);
+  }).catch(() => undefined);
   return {
     arrivals,
     waitFor: async (ids, timeoutMs) => {

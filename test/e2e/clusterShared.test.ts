@@ -14,6 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_ADMIN_KEY, sleep, type SpawnedGateway } from '../support/e2e.js';
+import { eachSseData } from '../support/sseData.js';
 import { freshSchema, spawnNode, startSandboxProcess, type PgSchema, type SandboxProcess, waitUntil } from '../support/cluster.js';
 import { base32Decode, totp } from '../../src/api/dashboard/otp/totp.js';
 
@@ -46,23 +47,10 @@ function stream(base: string, path: string, lastEventId?: number) {
       },
       signal: controller.signal,
     });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let idx: number;
-      while ((idx = buffer.indexOf('\n\n')) >= 0) {
-        const chunk = buffer.slice(0, idx);
-        buffer = buffer.slice(idx + 2);
-        const data = chunk.split('\n').find((l) => l.startsWith('data:'));
-        if (!data) continue;
-        const parsed = JSON.parse(data.slice(5).trim());
-        frames.push({ id: Number(parsed.id), type: String(parsed.type), data: parsed });
-      }
-    }
+    await eachSseData(res.body!, (data) => {
+      const parsed = JSON.parse(data);
+      frames.push({ id: Number(parsed.id), type: String(parsed.type), data: parsed });
+    });
   })().catch(() => undefined);
   return {
     frames,

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type GatewayOverrides, type RunningGateway } from '../../src/gateway.js';
 import type { GatewayEvent } from '../../src/core/model.js';
+import { eachSseData } from './sseData.js';
 
 export const E2E_ADMIN_KEY = 'wg_e2e_admin_key_abcdefghijklmnop';
 export const E2E_MASTER_KEY = '22'.repeat(32);
@@ -106,35 +107,18 @@ export class GatewayClient {
         headers: { authorization: `Bearer ${this.key}`, accept: 'text/event-stream' },
         signal: controller.signal,
       });
-      const reader = res.body!.getReader();
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let idx: number;
-        while ((idx = buffer.indexOf('\n\n')) >= 0) {
-          const chunk = buffer.slice(0, idx);
-          buffer = buffer.slice(idx + 2);
-          const data = chunk
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trim())
-            .join('\n');
-          if (!data) continue;
-          const event = JSON.parse(data) as GatewayEvent;
-          // A stream's snapshot of the current state is not an event.
-          if (String(event.type).endsWith('.snapshot')) continue;
-          events.push(event);
-          for (const w of [...waiters]) {
-            if (w.p(event)) {
-              waiters.splice(waiters.indexOf(w), 1);
-              w.resolve(event);
-            }
+      await eachSseData(res.body!, (data) => {
+        const event = JSON.parse(data) as GatewayEvent;
+        // A stream's snapshot of the current state is not an event.
+        if (String(event.type).endsWith('.snapshot')) return;
+        events.push(event);
+        for (const w of [...waiters]) {
+          if (w.p(event)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(event);
           }
         }
-      }
+      });
     })().catch(() => undefined);
     return {
       events,
