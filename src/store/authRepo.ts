@@ -1,10 +1,13 @@
 /**
  * Per-session credentials and Signal keys, encrypted with the store's
  * cipher. Reads are one query per chunk of ids; a writeKeys batch is one
- * transaction of a few multi-row statements.
+ * transaction of a few multi-row statements; credential writes of many
+ * sessions are committed together (credentialWrites.ts), and a session's
+ * other calls wait for its credential writes submitted before them.
  */
 import type { Kysely, Transaction } from 'kysely';
 import { aad, type Cipher } from './cipher.js';
+import { CredentialWrites } from './credentialWrites.js';
 import { assertFence } from './fence.js';
 import type { Database, StoreDialect } from './schema.js';
 import type { AuthRepo, AuthStore, FenceSource, KeyWrite } from './types.js';
@@ -31,38 +34,41 @@ function validateWrites(sessionId: string, writes: KeyWrite[]): void {
   }
 }
 
-function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string, dialect: StoreDialect, fence?: FenceSource): AuthStore {
+function createAuthStore(
+  db: Kysely<Database>,
+  cipher: Cipher,
+  sessionId: string,
+  dialect: StoreDialect,
+  credsWrites: CredentialWrites,
+  fence?: FenceSource,
+): AuthStore {
   const credsWhat = `credentials of session "${sessionId}"`;
-  // Cluster mode: a write lands only while this node still owns the session (checked in the write's transaction).
-  const guarded = async (write: (trx: Transaction<Database>) => Promise<void>): Promise<void> => {
-    await db.transaction().execute(async (trx) => {
-      const current = fence?.();
-      if (current) await assertFence(trx, dialect, sessionId, current);
-      await write(trx);
-    });
+  /** Runs after this session's credential writes submitted so far: call order holds, as with one queue. */
+  const afterCreds = <T>(op: () => Promise<T>): Promise<T> => {
+    const waiting = credsWrites.settled(sessionId);
+    return waiting ? waiting.then(op) : op();
   };
+  // Cluster mode: a write lands only while this node still owns the session (checked in the write's transaction).
+  const guarded = (write: (trx: Transaction<Database>) => Promise<void>): Promise<void> =>
+    afterCreds(() =>
+      db.transaction().execute(async (trx) => {
+        const current = fence?.();
+        if (current) await assertFence(trx, dialect, sessionId, current);
+        await write(trx);
+      }),
+    );
   const writeCredsWith = async (json: string, what: string, dropKeys: boolean): Promise<void> => {
     if (typeof json !== 'string') throw new TypeError(`${what} for session "${sessionId}" needs a string`);
     const value = cipher.encrypt(json, aad.creds(sessionId));
-    const updatedAt = new Date().toISOString();
-    await guarded(async (trx) => {
-      if (dropKeys) await trx.deleteFrom('signal_keys').where('session_id', '=', sessionId).execute();
-      await trx
-        .insertInto('credentials')
-        .values({ session_id: sessionId, value, updated_at: updatedAt })
-        .onConflict((oc) => oc.column('session_id').doUpdateSet({ value, updated_at: updatedAt }))
-        .execute();
-    });
+    await credsWrites.submit({ sessionId, value, updatedAt: new Date().toISOString(), dropKeys, ...(fence ? { fence } : {}) });
   };
   return {
     sessionId,
 
     async readCreds(): Promise<string | null> {
-      const row = await db
-        .selectFrom('credentials')
-        .select('value')
-        .where('session_id', '=', sessionId)
-        .executeTakeFirst();
+      const row = await afterCreds(() =>
+        db.selectFrom('credentials').select('value').where('session_id', '=', sessionId).executeTakeFirst(),
+      );
       if (!row) return null;
       return cipher.decrypt(row.value, aad.creds(sessionId), credsWhat, { sessionId });
     },
@@ -76,6 +82,8 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
     },
 
     async readKeys(type: string, ids: string[]): Promise<Record<string, string>> {
+      const waiting = credsWrites.settled(sessionId);
+      if (waiting) await waiting;
       const out: Record<string, string> = {};
       const unique = [...new Set(ids)];
       for (const part of chunks(unique, READ_CHUNK)) {
@@ -151,11 +159,9 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
     },
 
     async hasCreds(): Promise<boolean> {
-      const row = await db
-        .selectFrom('credentials')
-        .select('session_id')
-        .where('session_id', '=', sessionId)
-        .executeTakeFirst();
+      const row = await afterCreds(() =>
+        db.selectFrom('credentials').select('session_id').where('session_id', '=', sessionId).executeTakeFirst(),
+      );
       return row !== undefined;
     },
 
@@ -168,10 +174,13 @@ function createAuthStore(db: Kysely<Database>, cipher: Cipher, sessionId: string
   };
 }
 
-export function createAuthRepo(db: Kysely<Database>, cipher: Cipher, dialect: StoreDialect = 'sqlite'): AuthRepo {
+/** `flush`: resolves once no credential write is queued or running (before the store closes). */
+export function createAuthRepo(db: Kysely<Database>, cipher: Cipher, dialect: StoreDialect = 'sqlite'): AuthRepo & { flush(): Promise<void> } {
+  const credsWrites = new CredentialWrites(db, dialect);
   return {
     forSession(sessionId: string, fence?: FenceSource): AuthStore {
-      return createAuthStore(db, cipher, sessionId, dialect, fence);
+      return createAuthStore(db, cipher, sessionId, dialect, credsWrites, fence);
     },
+    flush: () => credsWrites.flush(),
   };
 }

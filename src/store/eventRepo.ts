@@ -13,12 +13,12 @@
  * sequence and the events' deliveries in one transaction: a crash leaves
  * all of them or none.
  */
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { MessageColumns } from './messageRepo.js';
 import { pendingDeliveryRow } from './webhookRepo.js';
-import type { Database, EventsTable, WebhookDeliveriesTable } from './schema.js';
+import type { Database, EventsTable, SessionsTable, WebhookDeliveriesTable } from './schema.js';
 import { assertFence } from './fence.js';
-import { sessionPatchColumns, updateSession } from './sessionRepo.js';
+import { sessionPatchColumns, updateSession, updateSessionsSqlite } from './sessionRepo.js';
 import type { EventBatch, EventRepo, EventRow } from './types.js';
 
 export const EVENTS_KEPT_PER_SESSION = 1000;
@@ -113,12 +113,17 @@ export function createEventRepo(
     async commit(batches: readonly EventBatch[]): Promise<void> {
       if (batches.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        // In order: a session change, then its events; a later batch's change after an earlier one's.
+        // In order: a session change, then its events; a later batch's change after an earlier one's
+        // (merged into one multi-row statement on SQLite, which leaves the same rows).
         const history: Array<Insertable<EventsTable>> = [];
         const last = new Map<string, { seq: number; id: number }>();
         const deliveries: Array<Insertable<WebhookDeliveriesTable>> = [];
+        // SQLite, no fences (a single node): the group's row changes go in a few multi-row statements.
+        const rowChanges: Array<{ id: string; set: Updateable<SessionsTable> }> | null =
+          dialect === 'sqlite' && batches.every((b) => !b.session?.fence) ? [] : null;
         for (const batch of batches) {
-          if (batch.session) {
+          if (batch.session && rowChanges) rowChanges.push({ id: batch.session.id, set: sessionPatchColumns(batch.session.patch) });
+          else if (batch.session) {
             const set = sessionPatchColumns(batch.session.patch);
             // Fenced: a stale owner's change and its events are refused together (the group retries the others alone).
             if (Object.keys(set).length > 0) await updateSession(trx, batch.session.id, set, batch.session.fence);
@@ -144,6 +149,7 @@ export function createEventRepo(
             deliveries.push(pendingDeliveryRow(d));
           }
         }
+        if (rowChanges) await updateSessionsSqlite(trx, rowChanges);
         // Multi-row statements: a group of many events costs a few statements, not a few per event.
         for (let i = 0; i < history.length; i += ROWS_PER_INSERT) {
           await trx.insertInto('events').values(history.slice(i, i + ROWS_PER_INSERT)).execute();

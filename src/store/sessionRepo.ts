@@ -1,5 +1,5 @@
 /** Sessions table: plain rows (nothing secret), with an explicit cascade on delete. */
-import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { StoreError } from './errors.js';
 import { fencedError } from './fence.js';
 import type { Fence, SessionPatch, SessionRepo, SessionRow } from './types.js';
@@ -67,6 +67,44 @@ export async function updateSession(db: Db, id: string, set: Updateable<Sessions
     // A deleted session is not a lost lease: nothing to refuse.
     const exists = await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst();
     if (exists) throw fencedError(id, fence);
+  }
+}
+
+/** Rows per multi-row UPDATE (columns × rows stays far below SQLite's bound-parameter limit). */
+const ROWS_PER_UPDATE = 100;
+
+/**
+ * SQLite: many sessions' row changes in one statement per set of columns
+ * (`WITH v(...) AS (VALUES ...) UPDATE ... FROM v`), for a group commit
+ * without fences. Why: a burst of connects changes every session's row
+ * twice before its first QR; one statement per row was ~2 % of the burst's
+ * CPU in Kysely's builder and driver. A session changed twice in the list
+ * gets its changes merged in order (the later value of a column wins),
+ * which is what two UPDATEs in one transaction leave.
+ */
+export async function updateSessionsSqlite(trx: Db, changes: ReadonlyArray<{ id: string; set: Updateable<SessionsTable> }>): Promise<void> {
+  const merged = new Map<string, Record<string, unknown>>();
+  for (const { id, set } of changes) merged.set(id, { ...merged.get(id), ...set });
+  const byColumns = new Map<string, Array<[string, Record<string, unknown>]>>();
+  for (const [id, set] of merged) {
+    const key = Object.keys(set).sort().join(',');
+    if (key === '') continue;
+    const list = byColumns.get(key) ?? [];
+    list.push([id, set]);
+    byColumns.set(key, list);
+  }
+  for (const [key, rows] of byColumns) {
+    const columns = key.split(',');
+    if (rows.length === 1) {
+      await updateSession(trx, rows[0]![0], rows[0]![1] as Updateable<SessionsTable>);
+      continue;
+    }
+    for (let i = 0; i < rows.length; i += ROWS_PER_UPDATE) {
+      const values = rows.slice(i, i + ROWS_PER_UPDATE).map(([id, set]) => sql`(${sql.join([id, ...columns.map((c) => set[c])])})`);
+      const names = sql.join(['id', ...columns].map((c) => sql.ref(c)));
+      const assignments = sql.join(columns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`v.${c}`)}`));
+      await sql`with v(${names}) as (values ${sql.join(values)}) update sessions set ${assignments} from v where sessions.id = v.id`.execute(trx);
+    }
   }
 }
 

@@ -109,6 +109,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
     log?.info({ dialect, migrationsApplied: applied }, 'store opened');
 
     const openCipher = cipher;
+    const auth = createAuthRepo(db, openCipher, dialect);
     let closed = false;
     return {
       dialect,
@@ -120,7 +121,7 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
             }
           : undefined,
       sessions: createSessionRepo(db),
-      auth: createAuthRepo(db, openCipher, dialect),
+      auth,
       apiKeys: createApiKeyRepo(db),
       events: createEventRepo(db, undefined, dialect, messageColumns(openCipher)),
       settings,
@@ -132,6 +133,8 @@ export async function openStore(opts: StoreOptions, logger?: Logger): Promise<St
       async close(): Promise<void> {
         if (closed) return;
         closed = true;
+        // Credential writes already queued still land (each was promised a commit).
+        await auth.flush();
         await db.destroy();
         openCipher.close();
       },

@@ -177,4 +177,38 @@ describe.each(DIALECTS)('AuthStore (%s)', (dialect) => {
     await s1.replaceCreds('{"c":3}');
     expect(await s1.readCreds()).toBe('{"c":3}');
   });
+  it('credential writes of several sessions in one turn all land; each session keeps its call order', async () => {
+    const s1 = store.auth.forSession('s1');
+    const s2 = store.auth.forSession('s2');
+    await s2.writeCreds('{"c":1}');
+    await s2.writeKeys([{ type: 'pre-key', id: 'old', value: 'x' }]);
+    // Same turn: s1 twice (the last wins), s2 replaced, then a key written and reads issued after them.
+    const writes = [s1.writeCreds('{"c":"a"}'), s1.writeCreds('{"c":"b"}'), s2.replaceCreds('{"c":2}')];
+    const readAfter = s1.readCreds();
+    const keyAfter = s2.writeKeys([{ type: 'pre-key', id: 'new', value: 'y' }]);
+    await Promise.all([...writes, keyAfter]);
+    expect(await readAfter).toBe('{"c":"b"}');
+    expect(await s1.readCreds()).toBe('{"c":"b"}');
+    expect(await s2.readCreds()).toBe('{"c":2}');
+    // The replace dropped the key written before it, not the one written after it.
+    expect(await s2.readKeys('pre-key', ['old', 'new'])).toEqual({ new: 'y' });
+  });
+
+  it('a credential write that fails fails alone; the others of its turn land', async () => {
+    const s1 = store.auth.forSession('s1');
+    const ghost = store.auth.forSession('no-such-session'); // no session row: the database refuses its credentials
+    const results = await Promise.allSettled([s1.writeCreds('{"ok":1}'), ghost.writeCreds('{"ok":0}'), store.auth.forSession('s2').replaceCreds('{"ok":2}')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await s1.readCreds()).toBe('{"ok":1}');
+    expect(await store.auth.forSession('s2').readCreds()).toBe('{"ok":2}');
+    expect(await ghost.hasCreds()).toBe(false);
+  });
+
+  it('close waits for credential writes already queued', async () => {
+    const write = store.auth.forSession('s1').writeCreds('{"late":true}');
+    await store.close();
+    await write;
+    store = await openStore(target.options());
+    expect(await store.auth.forSession('s1').readCreds()).toBe('{"late":true}');
+  });
 });

@@ -179,6 +179,30 @@ describe.each(DIALECTS)('store repos (%s)', (dialect) => {
       expect(await store.events.list('s1', 0)).toEqual([]);
       expect(await store.events.list('nobody', 10)).toEqual([]);
     });
+
+    it('commits a group whose batches change several session rows, one of them twice, as updates one by one would', async () => {
+      for (const id of ['g1', 'g2', 'g3', 'g4']) await store.sessions.create(sessionRow(id));
+      const at = '2026-01-01T00:00:00.000Z';
+      const change = (id: string, seq: number, patch: Record<string, unknown>) => ({
+        session: { id, patch },
+        events: [{ id: 100 + seq, sessionId: id, type: 'connection.state', seq, createdAt: at, data: '{}', history: true }],
+        deliveries: [],
+      });
+      await store.events.commit([
+        change('g1', 1, { state: 'connecting', wantConnected: true, updatedAt: 'a' }),
+        change('g2', 2, { state: 'connecting', wantConnected: true, updatedAt: 'b' }),
+        change('g3', 3, { displayName: 'three', lastDisconnectCode: 428 }),
+        change('g1', 4, { state: 'qr', updatedAt: 'c' }),
+        change('g4', 5, {}),
+        change('gone', 6, { state: 'qr', updatedAt: 'd' }),
+      ]);
+      const rows = new Map((await store.sessions.list()).map((r) => [r.id, r]));
+      expect(rows.get('g1')).toMatchObject({ state: 'qr', wantConnected: true, updatedAt: 'c' });
+      expect(rows.get('g2')).toMatchObject({ state: 'connecting', wantConnected: true, updatedAt: 'b' });
+      expect(rows.get('g3')).toMatchObject({ state: 'created', displayName: 'three', lastDisconnectCode: 428, wantConnected: false });
+      expect(rows.get('g4')).toEqual(sessionRow('g4', { createdAt: rows.get('g4')!.createdAt, updatedAt: rows.get('g4')!.updatedAt }));
+      expect(rows.has('gone')).toBe(false);
+    });
   });
 
   describe('settings', () => {
