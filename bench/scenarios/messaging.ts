@@ -20,6 +20,7 @@
  */
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { phoneOf, sessionIdOf } from '../lib/pairing.js';
 import { BENCH_ADMIN_KEY, type GatewayProc, type SandboxProc } from '../lib/processes.js';
 import type { Figures } from '../lib/results.js';
@@ -118,7 +119,19 @@ async function sendsFlatOut(gw: GatewayProc, n: number, connections: number, sec
   };
 }
 
-/** Sends at a fixed rate; returns each accepted message's id and request time, and how many were not accepted. */
+/**
+ * Connections the fixed-rate sender keeps to the gateway. Without a bound the
+ * driver opened one connection per request in flight: once the gateway fell
+ * behind (500/s offered against ~90/s served) thousands were open at once,
+ * the gateway's accept queue overflowed (undici's 10 s connect timeout,
+ * UND_ERR_CONNECT_TIMEOUT) and requests it accepted but could not read within
+ * its 10 s headers timeout got a 408 or, with the request still unread, a
+ * reset (ECONNRESET). With a bound, requests beyond it wait in the driver, and
+ * their wait counts in the latency (measured from when each was due).
+ */
+const RATE_CONNECTIONS = 128;
+
+/** Sends at a fixed rate; returns each accepted message's id and due time, and how many were not accepted. */
 async function sendsAtRate(
   gw: GatewayProc,
   n: number,
@@ -126,34 +139,52 @@ async function sendsAtRate(
   seconds: number,
 ): Promise<{ sent: Array<{ id: string; at: number; phone: string }>; refused: string }> {
   const sent: Array<{ id: string; at: number; phone: string }> = [];
-  /** Answers other than 201 (by status, or 'error' when the request failed): the driver's and the gateway's refusals alike. */
+  /** Answers other than 201 (by status, or `error:<code>` when the request failed): the driver's and the gateway's refusals alike. */
   const refusedBy = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
+  const origin = `http://127.0.0.1:${gw.port}`;
+  // Generous timeouts: a request waiting in the pool is the gateway being slow, which the latency shows.
+  const pool = new Pool(origin, { connections: RATE_CONNECTIONS, connectTimeout: 60_000, headersTimeout: 300_000, bodyTimeout: 300_000 });
   const started = Date.now();
   const total = rate * seconds;
-  for (let k = 0; k < total; k++) {
-    const due = started + (k * 1000) / rate;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const s = k % n;
-    const phone = recipientOf(s, n);
-    const at = Date.now();
-    const p = fetch(`http://127.0.0.1:${gw.port}/api/v1/sessions/${sessionIdOf(s)}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ to: phone, content: { type: 'text', text: `rate ${k}` } }),
-    })
-      .then(async (res) => {
-        const body = (await res.json()) as { data?: { messageId: string } };
-        if (res.status === 201 && body.data) sent.push({ id: body.data.messageId, at, phone });
-        else refusedBy.set(String(res.status), (refusedBy.get(String(res.status)) ?? 0) + 1);
-      })
-      .catch(() => void refusedBy.set('error', (refusedBy.get('error') ?? 0) + 1))
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
+  try {
+    for (let k = 0; k < total; k++) {
+      const due = started + (k * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const s = k % n;
+      const phone = recipientOf(s, n);
+      const at = Math.min(Date.now(), Math.ceil(due));
+      const p = pool
+        .request({
+          method: 'POST',
+          path: `/api/v1/sessions/${sessionIdOf(s)}/messages`,
+          headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ to: phone, content: { type: 'text', text: `rate ${k}` } }),
+        })
+        .then(async (res) => {
+          const body = (await res.body.json()) as { data?: { messageId: string } };
+          if (res.statusCode === 201 && body.data) sent.push({ id: body.data.messageId, at, phone });
+          else refusedBy.set(String(res.statusCode), (refusedBy.get(String(res.statusCode)) ?? 0) + 1);
+        })
+        .catch((err: unknown) => {
+          const key = `error:${errorCode(err)}`;
+          refusedBy.set(key, (refusedBy.get(key) ?? 0) + 1);
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all([...inFlight]);
+  } finally {
+    await pool.close();
   }
-  await Promise.all([...inFlight]);
   return { sent, refused: [...refusedBy].map(([status, count]) => `${status}:${count}`).join(' ') || 'none' };
+}
+
+/** What made a request fail: its code (ECONNRESET, UND_ERR_…), or its cause's (fetch wraps it). */
+function errorCode(err: unknown): string {
+  const e = err as { code?: string; name?: string; cause?: { code?: string; name?: string } };
+  return e.code ?? e.cause?.code ?? e.cause?.name ?? e.name ?? 'unknown';
 }
 
 /** Session k's phone gets texts from its own sender phone, which no session is linked to. */
