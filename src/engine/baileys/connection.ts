@@ -35,6 +35,7 @@ import type { BaileysLogger } from './baileysLogger.js';
 import { withSharedAsyncStorage } from './sharedAsyncStorage.js';
 import { SocketMessaging } from './socketMessaging.js';
 import { BoundedCache, scopeCache, type SharedCaches } from './sharedCaches.js';
+import { corkWrites } from './corkedWrites.js';
 
 type WASocket = ReturnType<typeof makeWASocket>;
 type Listener = (event: EngineEvent) => void;
@@ -296,6 +297,7 @@ export class BaileysConnection implements EngineConnection {
       return;
     }
     this.sock = sock;
+    corkWrites(sock.ws);
     // One timestamp per frame: cheap, and what tells a quiet session from a ghost.
     sock.ws.on('message', () => {
       this.lastFrame = Date.now();
