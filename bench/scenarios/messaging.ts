@@ -1,10 +1,14 @@
 /**
  * messaging: N sessions connected, then
+ * - first contact: each session sends once to its recipient (device list,
+ *   LID mapping, pre-key bundles, new Signal sessions, privacy token), its
+ *   CPU per send reported apart (`gateway_cpu_ms_per_first_send`);
  * - sends flat out: POST /messages with autocannon (each session writes to
  *   the next session's phone), `sends_per_s` counts 201s;
  * - send → phone latency at a fixed rate (`--rate`, default 500/s, half the
- *   1000/s target): each accepted message's request time against the time
- *   the simulated phone decrypted it, p50/p99.
+ *   1000/s target): each accepted message's due time against the time
+ *   the simulated phone decrypted it, p50/p99 (at most 128 connections:
+ *   a request waiting for one counts its wait);
  * - receives flat out: one sender phone per session (not linked to any
  *   session) writes to that session's phone as fast as the sandbox takes it;
  *   `receives_per_s` counts `message.received` events read off the gateway's
