@@ -18,7 +18,7 @@ function fakeClient(tcp: Socket | null) {
   const sent: unknown[] = [];
   const ws = {
     _socket: tcp,
-    send(data: Buffer, cb?: (err?: Error) => void) {
+    send(data: Buffer, cb?: (err?: Error | null) => void) {
       sent.push(data);
       tcp?.write(data, cb);
     },
