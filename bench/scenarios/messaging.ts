@@ -1,10 +1,14 @@
 /**
  * messaging: N sessions connected, then
+ * - first contact: each session sends once to its recipient (device list,
+ *   LID mapping, pre-key bundles, new Signal sessions, privacy token), its
+ *   CPU per send reported apart (`gateway_cpu_ms_per_first_send`);
  * - sends flat out: POST /messages with autocannon (each session writes to
  *   the next session's phone), `sends_per_s` counts 201s;
  * - send → phone latency at a fixed rate (`--rate`, default 500/s, half the
- *   1000/s target): each accepted message's request time against the time
- *   the simulated phone decrypted it, p50/p99.
+ *   1000/s target): each accepted message's due time against the time
+ *   the simulated phone decrypted it, p50/p99 (at most 128 connections:
+ *   a request waiting for one counts its wait);
  * - receives flat out: one sender phone per session (not linked to any
  *   session) writes to that session's phone as fast as the sandbox takes it;
  *   `receives_per_s` counts `message.received` events read off the gateway's
@@ -20,6 +24,7 @@
  */
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { phoneOf, sessionIdOf } from '../lib/pairing.js';
 import { BENCH_ADMIN_KEY, type GatewayProc, type SandboxProc } from '../lib/processes.js';
 import type { Figures } from '../lib/results.js';
@@ -91,6 +96,35 @@ function perOp(cpu: PhaseCpu, ops: number, what: string): Figures {
 /** As a JID: the bench's simulated numbers are not valid numbers outside sandbox mode (a JID skips the number check). */
 const recipientOf = (i: number, n: number): string => `${phoneOf((i + 1) % n)}@s.whatsapp.net`;
 
+/**
+ * Each session's first send to its recipient, before measuring: it pays the
+ * first contact (device list, LID mapping, pre-key bundles, new Signal
+ * sessions, the privacy token), which later sends to the same chat do not.
+ * The receives are warmed the same way. Its CPU per send is reported apart.
+ */
+async function warmSends(gw: GatewayProc, n: number): Promise<Figures> {
+  const pool = new Pool(`http://127.0.0.1:${gw.port}`, { connections: 32 });
+  const statuses = new Map<string, number>();
+  try {
+    await Promise.all(
+      Array.from({ length: n }, async (_, k) => {
+        const res = await pool.request({
+          method: 'POST',
+          path: `/api/v1/sessions/${sessionIdOf(k)}/messages`,
+          headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ to: recipientOf(k, n), content: { type: 'text', text: `warm ${k}` } }),
+        });
+        const body = (await res.body.json()) as { data?: { status: string } };
+        const key = `${res.statusCode}:${body.data?.status ?? 'none'}`;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+  return { answers: [...statuses].map(([k, v]) => `${k}:${v}`).join(' ') };
+}
+
 async function sendsFlatOut(gw: GatewayProc, n: number, connections: number, seconds: number): Promise<Figures> {
   let i = 0;
   const result = await autocannon({
@@ -118,7 +152,19 @@ async function sendsFlatOut(gw: GatewayProc, n: number, connections: number, sec
   };
 }
 
-/** Sends at a fixed rate; returns each accepted message's id and request time, and how many were not accepted. */
+/**
+ * Connections the fixed-rate sender keeps to the gateway. Without a bound the
+ * driver opened one connection per request in flight: once the gateway fell
+ * behind (500/s offered against ~90/s served) thousands were open at once,
+ * the gateway's accept queue overflowed (undici's 10 s connect timeout,
+ * UND_ERR_CONNECT_TIMEOUT) and requests it accepted but could not read within
+ * its 10 s headers timeout got a 408 or, with the request still unread, a
+ * reset (ECONNRESET). With a bound, requests beyond it wait in the driver, and
+ * their wait counts in the latency (measured from when each was due).
+ */
+const RATE_CONNECTIONS = 128;
+
+/** Sends at a fixed rate; returns each accepted message's id and due time, and how many were not accepted. */
 async function sendsAtRate(
   gw: GatewayProc,
   n: number,
@@ -126,34 +172,52 @@ async function sendsAtRate(
   seconds: number,
 ): Promise<{ sent: Array<{ id: string; at: number; phone: string }>; refused: string }> {
   const sent: Array<{ id: string; at: number; phone: string }> = [];
-  /** Answers other than 201 (by status, or 'error' when the request failed): the driver's and the gateway's refusals alike. */
+  /** Answers other than 201 (by status, or `error:<code>` when the request failed): the driver's and the gateway's refusals alike. */
   const refusedBy = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
+  const origin = `http://127.0.0.1:${gw.port}`;
+  // Generous timeouts: a request waiting in the pool is the gateway being slow, which the latency shows.
+  const pool = new Pool(origin, { connections: RATE_CONNECTIONS, connectTimeout: 60_000, headersTimeout: 300_000, bodyTimeout: 300_000 });
   const started = Date.now();
   const total = rate * seconds;
-  for (let k = 0; k < total; k++) {
-    const due = started + (k * 1000) / rate;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const s = k % n;
-    const phone = recipientOf(s, n);
-    const at = Date.now();
-    const p = fetch(`http://127.0.0.1:${gw.port}/api/v1/sessions/${sessionIdOf(s)}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ to: phone, content: { type: 'text', text: `rate ${k}` } }),
-    })
-      .then(async (res) => {
-        const body = (await res.json()) as { data?: { messageId: string } };
-        if (res.status === 201 && body.data) sent.push({ id: body.data.messageId, at, phone });
-        else refusedBy.set(String(res.status), (refusedBy.get(String(res.status)) ?? 0) + 1);
-      })
-      .catch(() => void refusedBy.set('error', (refusedBy.get('error') ?? 0) + 1))
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
+  try {
+    for (let k = 0; k < total; k++) {
+      const due = started + (k * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const s = k % n;
+      const phone = recipientOf(s, n);
+      const at = Math.min(Date.now(), Math.ceil(due));
+      const p = pool
+        .request({
+          method: 'POST',
+          path: `/api/v1/sessions/${sessionIdOf(s)}/messages`,
+          headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ to: phone, content: { type: 'text', text: `rate ${k}` } }),
+        })
+        .then(async (res) => {
+          const body = (await res.body.json()) as { data?: { messageId: string } };
+          if (res.statusCode === 201 && body.data) sent.push({ id: body.data.messageId, at, phone });
+          else refusedBy.set(String(res.statusCode), (refusedBy.get(String(res.statusCode)) ?? 0) + 1);
+        })
+        .catch((err: unknown) => {
+          const key = `error:${errorCode(err)}`;
+          refusedBy.set(key, (refusedBy.get(key) ?? 0) + 1);
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all([...inFlight]);
+  } finally {
+    await pool.close();
   }
-  await Promise.all([...inFlight]);
   return { sent, refused: [...refusedBy].map(([status, count]) => `${status}:${count}`).join(' ') || 'none' };
+}
+
+/** What made a request fail: its code (ECONNRESET, UND_ERR_…), or its cause's (fetch wraps it). */
+function errorCode(err: unknown): string {
+  const e = err as { code?: string; name?: string; cause?: { code?: string; name?: string } };
+  return e.code ?? e.cause?.code ?? e.cause?.name ?? e.name ?? 'unknown';
 }
 
 /** Session k's phone gets texts from its own sender phone, which no session is linked to. */
@@ -232,6 +296,12 @@ export const messagingScenario: Scenario = async (ctx) => {
   const restored = await restoreAll(ctx, sandbox, n, { fastCurve: ctx.opts.fastCurve !== 'off' });
   const gw = restored.gw;
   const seconds = Math.max(5, ctx.opts.duration);
+  const warmM = await measured(gw, sandbox, 'sends-warm', async () => {
+    const figures = await warmSends(gw, n);
+    await settled(gw);
+    return figures;
+  });
+  const warmSent: Figures = { ...warmM.result, sent_by_gateway: warmM.cpu.gateway_sent, ...perOp(warmM.cpu, warmM.cpu.gateway_sent, 'send') };
   const flatM = await measured(gw, sandbox, 'sends-flat', async () => {
     const figures = await sendsFlatOut(gw, n, ctx.opts.connections, seconds);
     await settled(gw);
@@ -285,6 +355,7 @@ export const messagingScenario: Scenario = async (ctx) => {
       send_to_phone_p50_ms: atRate.p50_ms!,
       send_to_phone_p99_ms: atRate.p99_ms!,
       gateway_cpu_ms_per_send: flat.gateway_cpu_ms_per_send!,
+      gateway_cpu_ms_per_first_send: warmSent.gateway_cpu_ms_per_send!,
       receives_per_s: receivesFlat.receives_per_s!,
       gateway_cpu_ms_per_receive: receivesFlat.gateway_cpu_ms_per_receive!,
       phone_to_sse_p50_ms: receivesRate.p50_ms!,
@@ -292,6 +363,7 @@ export const messagingScenario: Scenario = async (ctx) => {
       connected: restored.connected,
     },
     runs: [
+      { label: 'sends_first_contact', figures: warmSent },
       { label: 'sends_flat_out', figures: flat },
       { label: 'send_to_phone_at_rate', figures: atRate },
       { label: 'receives_flat_out', figures: { ...receivesFlat, warmed_senders: warmed } },
