@@ -3234,7 +3234,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message
-         * @description Sends `{to, content: {type, …}}`: text, image, video, audio (voiceNote), document, sticker, location, contact, reaction. The message is stored and queued before WhatsApp is asked, so it survives a restart and is sent once. Refused before queueing: a session that is not connected (422 SESSION_NOT_READY), a number not on WhatsApp (422 NOT_ON_WHATSAPP). With `Idempotency-Key`, a retry returns the stored record (200) and sends nothing.
+         * @description Sends `{to, content: {type, …}}`: text, image, video, audio (voiceNote), document, sticker, location, contact, reaction. The message is stored and queued before WhatsApp is asked, so it survives a restart and is sent once. Refused before queueing: a session that is not connected (422 SESSION_NOT_READY; a linked session that is reconnecting or moving between nodes gets up to 10 s first), a number not on WhatsApp (422 NOT_ON_WHATSAPP). With `Idempotency-Key`, a retry returns the stored record (200) and sends nothing.
          */
         post: {
             parameters: {
