@@ -21,7 +21,7 @@ import type { EventBus, EventListener } from './gateway.js';
 import { TRANSIENT_EVENT_TYPES, type GatewayEvent, type GatewayEventType } from './model.js';
 import type { DurableEvent, EventBatch, EventRepo, Fence, NewDelivery, SessionPatch } from '../store/types.js';
 import { DEFAULT_ID_BLOCK, EventIds } from './eventIds.js';
-import { GroupCommitter } from './groupCommit.js';
+import { GroupCommitter } from '../shared/groupCommit.js';
 
 /** The audit history: a session's life, not its traffic. */
 const HISTORY_TYPES: ReadonlySet<GatewayEventType> = new Set([

@@ -13,10 +13,11 @@
  * fails is retried write by write, so one refused (fenced) or bad write
  * fails only itself; and a session's other store calls (reads, key writes,
  * wipe) wait for its credential writes submitted before them (`settled`),
- * so they keep their call order. (The store cannot use core's
- * GroupCommitter: dependencies point inward.)
+ * so they keep their call order. The grouping is src/shared's GroupCommitter,
+ * the one the core's event and delivery commits use.
  */
 import type { Kysely } from 'kysely';
+import { GroupCommitter } from '../shared/groupCommit.js';
 import { assertFence } from './fence.js';
 import type { Database, StoreDialect } from './schema.js';
 import type { FenceSource } from './types.js';
@@ -32,45 +33,33 @@ export interface CredsWrite {
   fence?: FenceSource;
 }
 
-interface Queued {
-  write: CredsWrite;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 /** Rows per multi-row statement (3 parameters each; far below SQLite's and pg's limits). */
 const ROWS_PER_STATEMENT = 200;
-const MAX_GROUP = 1000;
 
 export class CredentialWrites {
-  private queue: Queued[] = [];
-  private running = false;
-  private scheduled = false;
+  private readonly groups: GroupCommitter<CredsWrite>;
   /** Per session: settles once every credential write submitted so far for it has. */
   private readonly pending = new Map<string, Promise<void>>();
-  private idle: Promise<void> = Promise.resolve();
-  private markIdle: (() => void) | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
-  ) {}
+  ) {
+    this.groups = new GroupCommitter((writes) => this.write(writes));
+  }
 
   /** Resolves once the write is committed; rejects when it is refused or fails on its own. */
   submit(write: CredsWrite): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => {
-      this.queue.push({ write, resolve, reject });
-      this.schedule();
-    });
+    const done = this.groups.submit(write);
     const settled = done.then(
       () => undefined,
       () => undefined,
     );
     const { sessionId } = write;
     this.pending.set(sessionId, settled);
-    void settled.then(() => {
+    settled.then(() => {
       if (this.pending.get(sessionId) === settled) this.pending.delete(sessionId);
-    });
+    }, () => undefined);
     return done;
   }
 
@@ -81,50 +70,7 @@ export class CredentialWrites {
 
   /** Resolves when nothing is queued or being written (the store waits for it before it closes). */
   flush(): Promise<void> {
-    return this.running || this.scheduled ? this.idle : Promise.resolve();
-  }
-
-  private schedule(): void {
-    if (this.running || this.scheduled) return;
-    if (!this.markIdle) this.idle = new Promise<void>((resolve) => (this.markIdle = resolve));
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.run();
-    });
-  }
-
-  private async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0, MAX_GROUP);
-        try {
-          await this.write(group.map((q) => q.write));
-          for (const q of group) q.resolve();
-        } catch (err) {
-          if (group.length === 1) {
-            group[0]!.reject(err);
-            continue;
-          }
-          for (const q of group) {
-            try {
-              await this.write([q.write]);
-              q.resolve();
-            } catch (one) {
-              q.reject(one);
-            }
-          }
-        }
-      }
-    } finally {
-      this.running = false;
-      if (!this.scheduled) {
-        this.markIdle?.();
-        this.markIdle = null;
-      }
-    }
+    return this.groups.flush();
   }
 
   /** One transaction: the fences, then the key drops, then the credentials (the last write of a session wins). */

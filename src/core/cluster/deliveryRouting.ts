@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import { deliveryKey } from '../../store/clusterRepo.js';
 import type { ClusterStore, NodeRow } from '../../store/types.js';
-import { GroupCommitter } from '../groupCommit.js';
+import { GroupCommitter } from '../../shared/groupCommit.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { DeliveryListener, DeliveryRouting } from '../webhooks/routing.js';
 import type { NodeLease } from './nodeLease.js';

@@ -23,7 +23,7 @@
  */
 import type { Logger } from 'pino';
 import type { DeliveryRow, DeliveryUpdate, WebhookRepo } from '../../store/types.js';
-import { GroupCommitter } from '../groupCommit.js';
+import { GroupCommitter } from '../../shared/groupCommit.js';
 import type { PublicUrlOptions } from '../net/publicUrl.js';
 import { nextDelayMs } from './retryPolicy.js';
 import type { DeliveryRouting } from './routing.js';

@@ -3,11 +3,16 @@
  * written together (one store transaction for many events, or many delivery
  * updates), in submission order, one group at a time. When a group fails,
  * its items are retried one by one, so one bad item fails only itself.
+ *
+ * In src/shared: it depends on nothing, and both the core (events,
+ * deliveries) and the store (credential writes) group their writes with it.
  */
 export class GroupCommitter<T> {
   private queue: Array<{ item: T; resolve: () => void; reject: (err: unknown) => void }> = [];
   private running = false;
   private scheduled = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: (() => void) | null = null;
 
   constructor(
     private readonly write: (items: T[]) => Promise<void>,
@@ -21,6 +26,11 @@ export class GroupCommitter<T> {
     });
   }
 
+  /** Resolves when nothing is queued or being written. */
+  flush(): Promise<void> {
+    return this.running || this.scheduled ? this.idle : Promise.resolve();
+  }
+
   /** Items waiting or being written. */
   get size(): number {
     return this.queue.length;
@@ -28,6 +38,7 @@ export class GroupCommitter<T> {
 
   private schedule(): void {
     if (this.running || this.scheduled) return;
+    if (!this.markIdle) this.idle = new Promise<void>((resolve) => (this.markIdle = resolve));
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -61,6 +72,10 @@ export class GroupCommitter<T> {
       }
     } finally {
       this.running = false;
+      if (!this.scheduled) {
+        this.markIdle?.();
+        this.markIdle = null;
+      }
     }
   }
 }
