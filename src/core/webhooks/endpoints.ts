@@ -40,6 +40,21 @@ export interface WebhookEndpointsDeps {
   dispatcher(): WebhookDispatcher;
 }
 
+/** A new endpoint: enabled, not failing, no previous secret. */
+function newEndpointRow(fields: Pick<WebhookEndpointRow, 'id' | 'sessionId' | 'url' | 'events' | 'secret' | 'format' | 'options'>): WebhookEndpointRow {
+  const now = new Date().toISOString();
+  return {
+    ...fields,
+    enabled: true,
+    previousSecret: null,
+    previousSecretUntil: null,
+    failingSince: null,
+    disabledReason: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export class WebhookEndpoints {
   /** By id; shared with the cluster outbox, which keeps it equal to the database. */
   readonly rows = new Map<string, WebhookEndpointRow>();
@@ -101,23 +116,15 @@ export class WebhookEndpoints {
     }
     const events = checkEvents(input.events);
     await assertPublicUrl(input.url, this.settings.net);
-    const now = new Date().toISOString();
-    const row: WebhookEndpointRow = {
+    const row = newEndpointRow({
       id: `wh_${randomUUID().replace(/-/g, '')}`,
       sessionId,
       url: input.url,
       events,
-      enabled: true,
       secret: generateSecret(),
-      previousSecret: null,
-      previousSecretUntil: null,
       format: 'native',
       options: null,
-      failingSince: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     await this.deps.store.webhooks.create(row);
     this.rows.set(row.id, row);
     return { ...this.view(row), secret: row.secret };
@@ -142,38 +149,24 @@ export class WebhookEndpoints {
       JSON.stringify([w.url, w.secret, w.options ?? null]);
     const existing = [...this.rows.values()].filter((r) => r.format === format && r.sessionId === sessionId);
     const keep = new Set<string>();
-    const keepIds = new Set<string>();
     for (const w of wanted) {
       await assertPublicUrl(w.url, this.settings.net);
-      const k = key(w);
-      keep.add(k);
-      if (existing.some((r) => key(r) === k)) continue;
+      const same = existing.find((r) => key(r) === key(w));
+      if (same) {
+        keep.add(same.id);
+        continue;
+      }
       // Nodes started together with the same settings make the same id, so the endpoint exists once.
       const id = `wh_${createHash('sha256').update(JSON.stringify([format, sessionId, w.url, w.options ?? null])).digest('hex').slice(0, 32)}`;
       const stored = this.rows.get(id) ?? (await this.deps.store.webhooks.find(id));
       if (stored) {
         if (stored.secret !== w.secret) await this.deps.store.webhooks.update(id, { secret: w.secret, updatedAt: new Date().toISOString() });
         this.rows.set(id, { ...stored, secret: w.secret });
-        keepIds.add(id);
+        keep.add(id);
         continue;
       }
-      const now = new Date().toISOString();
-      const row: WebhookEndpointRow = {
-        id,
-        sessionId,
-        url: w.url,
-        events: ['*'],
-        enabled: true,
-        secret: w.secret,
-        previousSecret: null,
-        previousSecretUntil: null,
-        format,
-        options: w.options ?? null,
-        failingSince: null,
-        disabledReason: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const row = newEndpointRow({ id, sessionId, url: w.url, events: ['*'], secret: w.secret, format, options: w.options ?? null });
+      keep.add(id);
       try {
         await this.deps.store.webhooks.create(row);
       } catch (err) {
@@ -185,7 +178,7 @@ export class WebhookEndpoints {
       this.rows.set(row.id, row);
     }
     for (const r of existing) {
-      if (keep.has(key(r)) || keepIds.has(r.id)) continue;
+      if (keep.has(r.id)) continue;
       await this.deps.store.webhooks.delete(r.id);
       this.rows.delete(r.id);
       this.dispatcher.forget(r.id);
