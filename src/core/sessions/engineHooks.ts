@@ -60,7 +60,8 @@ export function engineHooks(deps: EngineHookDeps, entry: SessionEntry, runtime: 
       if (!mine()) return;
       linking.clear(entry);
       // The identity is the link itself: record it at once, whatever the state does next.
-      void recordIdentity(writer, entry, identity, false);
+      // A failed write is logged and counted on the session's write chain.
+      recordIdentity(writer, entry, identity, false).catch(() => undefined);
       events.emit('auth.paired', id, { me: deps.registry.view(entry).me });
       log.info({ jid: identity.jid }, 'device linked');
       whileMine('linked', async () => {
@@ -70,7 +71,7 @@ export function engineHooks(deps: EngineHookDeps, entry: SessionEntry, runtime: 
     open: (identity) => {
       if (!mine()) return;
       linking.clear(entry);
-      void recordIdentity(writer, entry, identity, true);
+      recordIdentity(writer, entry, identity, true).catch(() => undefined);
       whileMine('logged in', () => writer.transition(entry, 'connected', { code: null, reason: 'logged in' }));
     },
     pairingFailed: (reason) => {

@@ -183,11 +183,11 @@ export class BaileysConnection implements EngineConnection {
         await sock.logout();
       } catch (err) {
         this.log.warn({ err }, 'could not send the unlink request; closing locally');
-        void sock.end(undefined);
+        this.endInBackground(sock);
       }
     } else {
       if (paired) this.log.warn('not connected: the device is forgotten locally but may still be listed on the phone');
-      void sock.end(undefined);
+      this.endInBackground(sock);
     }
     return this.endedSignal;
   }
@@ -311,7 +311,7 @@ export class BaileysConnection implements EngineConnection {
     const watchdog = setTimeout(() => {
       if (generation !== this.generation || this.open || qrCount > 0) return;
       this.log.warn('no answer from WhatsApp while connecting; closing');
-      void sock.end(Object.assign(new Error('Timed Out'), { output: { statusCode: 408 } }));
+      this.endInBackground(sock, Object.assign(new Error('Timed Out'), { output: { statusCode: 408 } }));
     }, settings.connectTimeoutMs ?? 20_000);
     watchdog.unref();
     // One timestamp per frame: cheap, and what tells a quiet session from a ghost.
@@ -361,6 +361,11 @@ export class BaileysConnection implements EngineConnection {
       if (generation !== this.generation || !this.pairingCodeOutstanding) return;
       this.onPairingCodeRejected(node);
     });
+  }
+
+  /** End a socket nobody waits on; a failure to end it is logged, never an unhandled rejection. */
+  private endInBackground(sock: WASocket, error?: Error): void {
+    sock.end(error).catch((err: unknown) => this.log.warn({ err }, 'could not end the WhatsApp socket cleanly'));
   }
 
   private onSocketClosed(sock: WASocket, error: unknown): void {

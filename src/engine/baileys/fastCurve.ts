@@ -227,9 +227,10 @@ export function installFastCurve(logger: Logger): FastCurveResult {
   });
   if (senderKeys) logger.warn({ reason: senderKeys }, 'group message signatures stay on the stock pure-JS curve');
   // Group sends on consecutive sender-key iterations (groupSendIterations.ts); self-tested after the routing above, async.
-  void sendGroupIterationsConsecutively().then((why) => {
-    if (why) logger.warn({ reason: why }, 'group messages keep Baileys’ skipping sender-key iterations');
-  });
+  sendGroupIterationsConsecutively().then(
+    (why) => why && logger.warn({ reason: why }, 'group messages keep Baileys’ skipping sender-key iterations'),
+    (err: unknown) => logger.warn({ err }, 'group messages keep Baileys’ skipping sender-key iterations'),
+  );
 
   result = { installed: true };
   logger.info('fast curve installed: signing, verification and key agreement use whatsapp-rust-bridge (WASM)');
