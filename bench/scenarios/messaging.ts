@@ -96,6 +96,16 @@ function perOp(cpu: PhaseCpu, ops: number, what: string): Figures {
 /** As a JID: the bench's simulated numbers are not valid numbers outside sandbox mode (a JID skips the number check). */
 const recipientOf = (i: number, n: number): string => `${phoneOf((i + 1) % n)}@s.whatsapp.net`;
 
+/** POST one text from session `s` to its recipient through `pool`. */
+function postText(pool: Pool, s: number, n: number, text: string): ReturnType<Pool['request']> {
+  return pool.request({
+    method: 'POST',
+    path: `/api/v1/sessions/${sessionIdOf(s)}/messages`,
+    headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ to: recipientOf(s, n), content: { type: 'text', text } }),
+  });
+}
+
 /**
  * Each session's first send to its recipient, before measuring: it pays the
  * first contact (device list, LID mapping, pre-key bundles, new Signal
@@ -108,12 +118,7 @@ async function warmSends(gw: GatewayProc, n: number): Promise<Figures> {
   try {
     await Promise.all(
       Array.from({ length: n }, async (_, k) => {
-        const res = await pool.request({
-          method: 'POST',
-          path: `/api/v1/sessions/${sessionIdOf(k)}/messages`,
-          headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ to: recipientOf(k, n), content: { type: 'text', text: `warm ${k}` } }),
-        });
+        const res = await postText(pool, k, n, `warm ${k}`);
         const body = (await res.body.json()) as { data?: { status: string } };
         const key = `${res.statusCode}:${body.data?.status ?? 'none'}`;
         statuses.set(key, (statuses.get(key) ?? 0) + 1);
@@ -188,13 +193,7 @@ async function sendsAtRate(
       const s = k % n;
       const phone = recipientOf(s, n);
       const at = Math.min(Date.now(), Math.ceil(due));
-      const p = pool
-        .request({
-          method: 'POST',
-          path: `/api/v1/sessions/${sessionIdOf(s)}/messages`,
-          headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ to: phone, content: { type: 'text', text: `rate ${k}` } }),
-        })
+      const p = postText(pool, s, n, `rate ${k}`)
         .then(async (res) => {
           const body = (await res.body.json()) as { data?: { messageId: string } };
           if (res.statusCode === 201 && body.data) sent.push({ id: body.data.messageId, at, phone });
