@@ -7,7 +7,7 @@
  * with skewed clocks agree on who is alive. No advisory locks: everything is
  * a conditional row update, so it works behind a transaction-mode pooler.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, SessionsTable } from './schema.js';
 import { toRow } from './sessionRepo.js';
 import { isUniqueViolation } from './sqlErrors.js';
@@ -39,6 +39,10 @@ export interface ClusterEventRow {
 
 /** The database clock in epoch ms. */
 const DB_NOW = sql<string>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+/** `column` names no node that is alive now (a heartbeat within the lease): an owner or claimant to replace. */
+function noLiveNode(column: 'sessions.owner_node' | 'webhook_deliveries.claimed_by', leaseMs: number): RawBuilder<boolean> {
+  return sql<boolean>`not exists (select 1 from nodes where nodes.id = ${sql.ref(column)} and nodes.heartbeat_at > ${DB_NOW} - ${leaseMs})`;
+}
 const RUNNING = ['connecting', 'qr', 'pairing', 'connected', 'reconnecting'];
 
 function owned(r: Selectable<SessionsTable>): OwnedRow {
@@ -190,15 +194,7 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
           eb.or([
             eb('owner_node', 'is', null),
             ...(opts.reclaimOwn ? [eb('owner_node', '=', nodeId)] : []),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('nodes')
-                  .select('nodes.id')
-                  .whereRef('nodes.id', '=', 'sessions.owner_node')
-                  .where('nodes.heartbeat_at', '>', sql<number>`${DB_NOW} - ${leaseMs}`),
-              ),
-            ),
+            noLiveNode('sessions.owner_node', leaseMs),
           ]),
         )
         .returningAll()
@@ -220,15 +216,7 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
         .where((eb) =>
           eb.or([
             eb('owner_node', 'is', null),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('nodes')
-                  .select('nodes.id')
-                  .whereRef('nodes.id', '=', 'sessions.owner_node')
-                  .where('nodes.heartbeat_at', '>', sql<number>`${DB_NOW} - ${leaseMs}`),
-              ),
-            ),
+            noLiveNode('sessions.owner_node', leaseMs),
           ]),
         )
         .orderBy(sql`random()`)
@@ -328,15 +316,7 @@ export function createClusterRepo(db: Kysely<Database>): ClusterRepo {
           eb.or([
             eb('claimed_by', 'is', null),
             eb('claimed_by', '=', nodeId),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('nodes')
-                  .select('nodes.id')
-                  .whereRef('nodes.id', '=', 'webhook_deliveries.claimed_by')
-                  .where('nodes.heartbeat_at', '>', sql<number>`${DB_NOW} - ${leaseMs}`),
-              ),
-            ),
+            noLiveNode('webhook_deliveries.claimed_by', leaseMs),
           ]),
         )
         .returning(['event_id', 'endpoint_id'])
