@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import type { SessionRow, StoreOptions } from '../../src/store/types.js';
+import { afterEach, beforeEach } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import type { SessionRow, Store, StoreOptions } from '../../src/store/types.js';
 import { freshSessionRow } from '../../src/core/sessions/sessionRow.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -118,4 +120,18 @@ export async function createTarget(dialect: Dialect): Promise<Target> {
 /** A SessionRow with defaults, for tests. */
 export function sessionRow(id: string, over: Partial<SessionRow> = {}): SessionRow {
   return { ...freshSessionRow(id, { displayName: null, deviceBrowser: 'Chrome' }), ...over };
+}
+
+/** A fresh store on `dialect` for each test of the calling suite (its hooks open and drop it). */
+export function storeForEachTest(dialect: Dialect): { readonly store: Store; readonly target: Target } {
+  const opened = {} as { store: Store; target: Target };
+  beforeEach(async () => {
+    opened.target = await createTarget(dialect);
+    opened.store = await openStore(opened.target.options());
+  });
+  afterEach(async () => {
+    await opened.store?.close();
+    await opened.target?.cleanup();
+  });
+  return opened;
 }
