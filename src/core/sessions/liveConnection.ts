@@ -21,13 +21,16 @@ export class LiveConnections {
   ) {}
 
   /**
-   * Like require(), but a linked session that is connecting right now (a
-   * reconnect, a restore, a hand-over between nodes) gets up to `waitMs` to
-   * come up first: a send during a sub-second move should not fail.
+   * Like require(), but a linked session on its way up (a reconnect, a
+   * restore, a hand-over between nodes) gets up to `waitMs` to come up
+   * first: a send during a sub-second move should not fail.
    */
   async ready(sessionId: string, action: string, waitMs: number): Promise<EngineConnection> {
     const entry = this.registry.require(sessionId);
-    const coming = () => entry.row.meJid !== null && entry.row.state === 'connecting';
+    // Linked and on its way up: connecting, or inactive while it wants a connection (not yet restored,
+    // or just claimed by this node in a hand-over, before its connect starts).
+    const coming = () =>
+      entry.row.meJid !== null && (entry.row.state === 'connecting' || (entry.row.state === 'inactive' && entry.row.wantConnected));
     if (coming() && waitMs > 0) {
       await waitForSession(this.events, sessionId, () => !coming() || this.registry.find(sessionId) !== entry, waitMs, () => entry.row.state).catch(
         () => undefined, // still connecting: require() below says so
