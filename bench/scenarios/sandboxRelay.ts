@@ -217,6 +217,8 @@ async function measure(ctx: ScenarioContext, sandbox: Child, url: string): Promi
     sandbox_capacity_per_core_per_s: round(1000 / perMessage),
     sandbox_eventloop_p99_ms: round(after.eventLoopP99Ms),
     driver_cpu_pct: round(((driverCpu.user + driverCpu.system) / 1000 / wallMs) * 100),
+    // The engine alone: stock Baileys with keys in memory, no HTTP, no store (a floor for a gateway's send).
+    driver_cpu_ms_per_message: relayed ? round((driverCpu.user + driverCpu.system) / 1000 / relayed, 3) : Number.NaN,
   };
 }
 
@@ -241,6 +243,7 @@ export const sandboxRelayScenario: Scenario = async (ctx) => {
         `N real Baileys 7 sockets in the driver, each paired with its own sandbox phone, send texts to the next one's phone with ${IN_FLIGHT} in flight; relayed = the recipient phone's delivery receipt reached the sender`,
         "per message the sandbox acks, decrypts two copies (the recipient's phone and the sender's own phone, as Baileys sends both) and sends two receipts; the senders' encryption runs in the driver (driver_cpu_pct), so the driver may be the limit",
         'sandbox_capacity_per_core_per_s = 1000 / sandbox_cpu_ms_per_message: what one busy core of sandbox would relay',
+        "driver_cpu_ms_per_message: the driver's CPU per relayed text, i.e. what unmodified Baileys (keys in memory, no HTTP, no store) spends to send one text and take its ack and receipts: the engine's own floor under a gateway's send",
       ],
     };
   } finally {
