@@ -223,6 +223,10 @@ async function measure(ctx: ScenarioContext, sandbox: Child, url: string): Promi
 }
 
 export const sandboxRelayScenario: Scenario = async (ctx) => {
+  // The driver runs under tsx with source maps on; Baileys ships .js.map files, so every
+  // Error().stack it captures (several per frame) would be mapped, which a stock deployment
+  // (plain node) does not pay. Off, as the gateway child has them, so the driver's CPU per text is the engine's.
+  process.setSourceMapsEnabled(false);
   const load = ctx.opts.sandboxLoad !== 'off';
   const child = Child.start('bench/lib/sandboxChild.ts', {
     logFile: path.join(ctx.workDir, 'sandbox.log'),
