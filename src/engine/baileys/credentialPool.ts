@@ -17,8 +17,12 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { initAuthCreds, type AuthenticationCreds } from 'baileys';
 
-/** ~7 KB each (heap and buffers): 64 sets hold under 0.5 MB and take ~30 ms of idle CPU to make. */
-export const CREDENTIAL_POOL_SIZE = 64;
+/**
+ * ~7 KB each (heap and buffers): 128 sets hold under 1 MB and take ~60 ms of idle CPU to make.
+ * Sized so a burst of 100 connects (a bulk onboarding, a deploy's worth of new users) takes
+ * every set from the pool: with 64, the rest of such a burst made theirs on the spot (~5 % of its CPU).
+ */
+export const CREDENTIAL_POOL_SIZE = 128;
 const CHECK_EVERY_MS = 100;
 /** The loop counts as idle below this utilisation over the last check. */
 const IDLE_UTILISATION = 0.25;
