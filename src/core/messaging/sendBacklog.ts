@@ -143,7 +143,7 @@ export class SendBacklog {
     const retryAfterSeconds = this.retryAfter(state);
     return new GatewayError(
       'SEND_BACKLOG_FULL',
-      `Session "${sessionId}" has ${waiting} messages waiting to be sent, as many as it may (WAGATE_MAX_PENDING_SENDS=${this.opts.limit}); ` +
+      `Session "${sessionId}" has ${waiting} message${waiting === 1 ? '' : 's'} waiting to be sent, as many as it may (WAGATE_MAX_PENDING_SENDS=${this.opts.limit}); ` +
         `nothing was stored: retry in ${retryAfterSeconds} seconds, send more slowly, or raise the setting`,
       { sessionId, waiting, limit: this.opts.limit, retryAfterSeconds },
       { retryAfterSeconds },
