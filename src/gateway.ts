@@ -126,6 +126,7 @@ export async function startGateway(config: Config, logger: Logger, overrides: Ga
       restoreLoopDelayMs: config.engine.restoreLoopDelayMs,
       backoff: overrides.backoff,
       sendRatePerMinute: config.messaging.sendRatePerMinute,
+      maxPendingSends: config.messaging.maxPendingSends,
       media: {
         maxBytes: config.messaging.mediaMaxMb * 1024 * 1024,
         fetchTimeoutMs: 20_000,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DEFAULT_HTTP_LIMITS } from '../api/http/limits.js';
 import { DEFAULT_MAX_SESSIONS } from '../core/sessions/lifecycle.js';
 import { DEFAULT_LEASE_MS } from '../core/cluster/index.js';
+import { DEFAULT_MAX_PENDING_SENDS } from '../core/messaging/sendBacklog.js';
 import { DEFAULT_RESTORE_CONCURRENCY, DEFAULT_RESTORE_LOOP_DELAY_MS } from '../core/sessions/restorePacer.js';
 import { SESSION_ID_PATTERN } from '../core/sessions/sessionId.js';
 import {
@@ -208,6 +209,14 @@ export const SCHEMA = {
       min: 0,
       max: 100_000,
       description: 'most messages a session sends per minute; the rest wait in its queue (protection against bans); `0` = off',
+    }),
+    maxPendingSends: integer({
+      env: 'WAGATE_MAX_PENDING_SENDS',
+      default: DEFAULT_MAX_PENDING_SENDS,
+      min: 0,
+      max: 10_000_000,
+      description:
+        'messages a session may have waiting to be sent; a send above it gets 429 `SEND_BACKLOG_FULL` with `Retry-After` and nothing is stored; `0` = no bound',
     }),
     messageRetentionDays: integer({
       env: 'WAGATE_MESSAGE_RETENTION_DAYS',

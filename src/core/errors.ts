@@ -82,6 +82,15 @@ export const ERRORS = {
     status: 429,
     message: 'This address has as many connections open as it may (WAGATE_MAX_CONNECTIONS_PER_ADDRESS); reuse or close one',
   },
+  // 429, not 503: the limit is one session's (its client sends faster than WhatsApp takes the messages), not
+  // the gateway's health. Load balancers and proxies read a 503 as "this node is down" and may fail over or
+  // retry it on another node, which does not hold the session; HTTP clients that honour Retry-After
+  // (urllib3's Retry, got, Polly, OkHttp interceptors) treat 429 as "slow down and retry", which is what helps.
+  SEND_BACKLOG_FULL: {
+    status: 429,
+    message:
+      'The session has as many messages waiting to be sent as it may (WAGATE_MAX_PENDING_SENDS); nothing was stored: retry after Retry-After seconds, send more slowly, or raise the setting',
+  },
   // 431
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large; send them under 16 KB' },
   // 5xx

@@ -35,6 +35,8 @@ export interface CoreDeps {
   media?: MediaLimits;
   /** Messages per minute per session (0 = off). */
   sendRatePerMinute?: number;
+  /** Most messages a session may have waiting to be sent (0 = no bound; default DEFAULT_MAX_PENDING_SENDS). */
+  maxPendingSends?: number;
   /** Webhook delivery settings (timeouts, retries, SSRF rule …); defaults in webhookService.ts. */
   webhooks?: Partial<WebhookSettings>;
   /** Most sessions held at once (0 = no cap; default DEFAULT_MAX_SESSIONS). */
@@ -123,6 +125,7 @@ export async function createCore(deps: CoreDeps): Promise<Core> {
     sandbox: deps.sandbox,
     media: deps.media,
     sendRatePerMinute: deps.sendRatePerMinute,
+    maxPendingSends: deps.maxPendingSends,
   });
   return {
     sessions,

@@ -134,6 +134,11 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
       return rows.map(toRow);
     },
 
+    async pendingIds(sessionId: string): Promise<string[]> {
+      const rows = await db.selectFrom('messages').select('id').where('session_id', '=', sessionId).where('status', '=', PENDING).execute();
+      return rows.map((r) => r.id);
+    },
+
     async sessionsWithPending(): Promise<string[]> {
       const rows = await db.selectFrom('messages').select('session_id').distinct().where('status', '=', PENDING).execute();
       return rows.map((r) => r.session_id);

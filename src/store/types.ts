@@ -359,6 +359,8 @@ export interface MessageRepo {
   update(sessionId: string, id: string, patch: MessagePatch): Promise<void>;
   /** Outgoing messages still to send, oldest first. */
   pending(sessionId: string): Promise<MessageRow[]>;
+  /** The ids of those messages only (a cheap count of a session's send backlog after a start). */
+  pendingIds(sessionId: string): Promise<string[]>;
   /** Sessions with outgoing messages still to send. */
   sessionsWithPending(): Promise<string[]>;
   /** Chats by newest message first; `before` is an epoch-seconds cursor. */

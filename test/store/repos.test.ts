@@ -4,7 +4,7 @@ import { StoreError } from '../../src/store/errors.js';
 import { createEventRepo } from '../../src/store/eventRepo.js';
 import { openStore } from '../../src/store/index.js';
 import { migrateToLatest, migrationProvider } from '../../src/store/migrations.js';
-import type { Store } from '../../src/store/types.js';
+import type { MessageRow, Store } from '../../src/store/types.js';
 import { createTarget, DIALECTS, sessionRow, type Target } from './targets.js';
 
 describe.each(DIALECTS)('store repos (%s)', (dialect) => {
@@ -223,6 +223,42 @@ describe.each(DIALECTS)('store repos (%s)', (dialect) => {
       await store.settings.delete('plain');
       expect(await store.settings.get('plain')).toBeUndefined();
       await store.settings.delete('never-set');
+    });
+  });
+
+  describe('messages', () => {
+    const outgoing = (sessionId: string, id: string, status: string): MessageRow => ({
+      sessionId,
+      id,
+      chatJid: '15550000002@s.whatsapp.net',
+      chatAlt: null,
+      senderJid: '15550000001@s.whatsapp.net',
+      senderAlt: null,
+      fromMe: true,
+      contentType: 'text',
+      body: '{"view":{"type":"text","text":"hi"}}',
+      payload: null,
+      status,
+      statuses: [{ status, at: '2026-01-01T00:00:00.000Z' }],
+      error: null,
+      replyTo: null,
+      waTimestamp: 1_767_225_600,
+      idempotencyKey: null,
+      requestHash: null,
+      attempts: 0,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+
+    it('names the ids of a session\'s messages still to send, as pending() finds them', async () => {
+      await store.sessions.create(sessionRow('s1'));
+      await store.sessions.create(sessionRow('s2'));
+      for (const row of [outgoing('s1', 'A', 'pending'), outgoing('s1', 'B', 'sent'), outgoing('s1', 'C', 'pending'), outgoing('s2', 'D', 'pending')]) {
+        await store.messages.insert(row);
+      }
+      expect((await store.messages.pendingIds('s1')).sort()).toEqual(['A', 'C']);
+      expect((await store.messages.pending('s1')).map((r) => r.id).sort()).toEqual(['A', 'C']);
+      expect(await store.messages.pendingIds('s3')).toEqual([]);
     });
   });
 

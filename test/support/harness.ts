@@ -52,6 +52,7 @@ export async function createTestGateway(opts: TestGatewayOptions = {}): Promise<
     rateLimiter: opts.rateLimiter,
     webhooks: opts.webhooks,
     maxSessions: opts.maxSessions,
+    maxPendingSends: opts.maxPendingSends,
   });
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -3234,7 +3234,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message
-         * @description Sends `{to, content: {type, …}}`: text, image, video, audio (voiceNote), document, sticker, location, contact, reaction. The message is stored and queued before WhatsApp is asked, so it survives a restart and is sent once. Refused before queueing: a session that is not connected (422 SESSION_NOT_READY; a linked session that is reconnecting or moving between nodes gets up to 10 s first), a number not on WhatsApp (422 NOT_ON_WHATSAPP). With `Idempotency-Key`, a retry returns the stored record (200) and sends nothing.
+         * @description Sends `{to, content: {type, …}}`: text, image, video, audio (voiceNote), document, sticker, location, contact, reaction. The message is stored and queued before WhatsApp is asked, so it survives a restart and is sent once. Refused before queueing: a session that is not connected (422 SESSION_NOT_READY; a linked session that is reconnecting or moving between nodes gets up to 10 s first), a number not on WhatsApp (422 NOT_ON_WHATSAPP), a session with as many messages waiting to be sent as it may (429 SEND_BACKLOG_FULL, with `Retry-After`: nothing is stored and the `Idempotency-Key` stays free; WAGATE_MAX_PENDING_SENDS). With `Idempotency-Key`, a retry returns the stored record (200) and sends nothing.
          */
         post: {
             parameters: {
@@ -3547,7 +3547,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description `AUTH_RATE_LIMITED`: Too many wrong API keys from this address; wait before trying again */
+                /** @description `AUTH_RATE_LIMITED`: Too many wrong API keys from this address; wait before trying again; `SEND_BACKLOG_FULL`: The session has as many messages waiting to be sent as it may (WAGATE_MAX_PENDING_SENDS); nothing was stored: retry after Retry-After seconds, send more slowly, or raise the setting */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3898,7 +3898,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description `AUTH_RATE_LIMITED`: Too many wrong API keys from this address; wait before trying again */
+                /** @description `AUTH_RATE_LIMITED`: Too many wrong API keys from this address; wait before trying again; `SEND_BACKLOG_FULL`: The session has as many messages waiting to be sent as it may (WAGATE_MAX_PENDING_SENDS); nothing was stored: retry after Retry-After seconds, send more slowly, or raise the setting */
                 429: {
                     headers: {
                         [name: string]: unknown;

@@ -23,6 +23,7 @@ import { toQueued, type StoredBody } from './messageRecords.js';
 import type { ChatView, MessageView, NumberCheck, Page, SendMessageInput } from './model.js';
 import { checkNumbers } from './numberCheck.js';
 import { MessageTracker, type Recorded } from './messageTracker.js';
+import { DEFAULT_MAX_PENDING_SENDS } from './sendBacklog.js';
 import { SendQueue } from './sendQueue.js';
 
 export interface MessagingOptions {
@@ -36,6 +37,8 @@ export interface MessagingOptions {
   media?: MediaLimits;
   /** Messages per minute per session (0 = off). */
   sendRatePerMinute?: number;
+  /** Most messages a session may have waiting to be sent; past it a send is refused with SEND_BACKLOG_FULL (0 = no bound). */
+  maxPendingSends?: number;
   /** How long a send waits for its own first attempt before answering `pending`. */
   sendWaitMs?: number;
   /** How long a send waits for a linked session that is connecting (reconnect, hand-over) before a 422. */
@@ -61,6 +64,7 @@ export class MessageService {
       logger: opts.logger,
       faults: opts.faults,
       ratePerMinute: opts.sendRatePerMinute ?? 0,
+      maxPending: opts.maxPendingSends ?? DEFAULT_MAX_PENDING_SENDS,
       // On the same per-session queue as receipts: both read and rewrite the message's row.
       // The send queue waits for the commit: its next read of the pending rows must not find this one.
       onSent: (sessionId, id, timestamp) => this.record(sessionId, () => this.tracker.recordSent(sessionId, id, timestamp)),
@@ -79,13 +83,14 @@ export class MessageService {
     // Only this node's sessions: another node's session sends from that node.
     opts.events.subscribeLocal((event) => {
       if (event.type === 'connection.state' && event.data.state === 'connected') this.queue.kick(event.sessionId);
+      if (event.type === 'session.deleted') this.queue.forget(event.sessionId);
     });
   }
 
   /** Accept a message: refuse what cannot be sent before anything is stored, then queue it durably. */
   async send(sessionId: string, input: SendMessageInput, idempotencyKey?: string): Promise<{ message: MessageView; replayed: boolean }> {
     const { store, sessions } = this.opts;
-    const session = sessions.get(sessionId);
+    sessions.get(sessionId); // SESSION_NOT_FOUND before anything else
     const requestHash = hashRequest(input);
     if (idempotencyKey !== undefined) {
       const existing = await store.messages.byIdempotencyKey(sessionId, idempotencyKey);
@@ -105,35 +110,14 @@ export class MessageService {
       }
       throw err;
     }
-    const chatJid = await this.recipient(sessionId, input.to, (numbers) => connection.checkNumbers(numbers));
-    const replyTo = input.replyTo ? await this.quoteOf(sessionId, input.replyTo) : undefined;
-    const prepared = await prepareContent(input.content, this.mediaLimits, (id) => this.quoteOf(sessionId, id));
-    const mentions = input.mentions?.map((m) => (m.includes('@') ? m : `${normalizePhoneNumber(m, { sandbox: this.opts.sandbox })}@s.whatsapp.net`));
-    const at = now();
-    const row: MessageRow = {
-      sessionId,
-      id: this.opts.engine.newMessageId(),
-      chatJid,
-      chatAlt: null,
-      senderJid: session.me?.jid ?? '',
-      senderAlt: session.me?.lid ?? null,
-      fromMe: true,
-      contentType: prepared.view.type,
-      body: JSON.stringify({ view: prepared.view } satisfies StoredBody),
-      payload: toQueued(prepared.outgoing, { ...(replyTo ? { replyTo } : {}), ...(mentions ? { mentions } : {}) }),
-      status: 'pending',
-      statuses: [{ status: 'pending', at }],
-      error: null,
-      replyTo: input.replyTo ?? null,
-      waTimestamp: Math.floor(Date.now() / 1000),
-      idempotencyKey: idempotencyKey ?? null,
-      requestHash: idempotencyKey === undefined ? null : requestHash,
-      attempts: 0,
-      createdAt: at,
-      updatedAt: at,
-    };
+    // Past the session's backlog bound the send is refused here, before WhatsApp is asked or anything is
+    // stored: a refused request leaves no row, so its Idempotency-Key stays free for the retry.
+    const reservation = await this.queue.reserve(sessionId);
+    let row: MessageRow;
     try {
+      row = await this.newRow(sessionId, input, idempotencyKey, requestHash, (numbers) => connection.checkNumbers(numbers));
       await store.messages.insert(row);
+      reservation.accepted(row.id);
     } catch (err) {
       // Two requests with one key raced: the first one's record answers both.
       if (isStoreError(err) && err.code === 'DUPLICATE' && idempotencyKey !== undefined) {
@@ -141,6 +125,8 @@ export class MessageService {
         if (existing) return { message: this.replay(existing, requestHash, idempotencyKey), replayed: true };
       }
       throw err;
+    } finally {
+      reservation.release();
     }
     this.log(sessionId).info({ messageId: row.id, contentType: row.contentType }, 'message accepted');
     this.queue.kick(sessionId);
@@ -207,6 +193,44 @@ export class MessageService {
   }
 
   // ---- helpers -----------------------------------------------------------------
+
+  /** The `pending` row of a message to send: recipient checked, quote and media resolved. */
+  private async newRow(
+    sessionId: string,
+    input: SendMessageInput,
+    idempotencyKey: string | undefined,
+    requestHash: string,
+    check: (numbers: string[]) => Promise<Array<{ number: string; exists: boolean; jid: string | null }>>,
+  ): Promise<MessageRow> {
+    const me = this.opts.sessions.get(sessionId).me;
+    const chatJid = await this.recipient(sessionId, input.to, check);
+    const replyTo = input.replyTo ? await this.quoteOf(sessionId, input.replyTo) : undefined;
+    const prepared = await prepareContent(input.content, this.mediaLimits, (id) => this.quoteOf(sessionId, id));
+    const mentions = input.mentions?.map((m) => (m.includes('@') ? m : `${normalizePhoneNumber(m, { sandbox: this.opts.sandbox })}@s.whatsapp.net`));
+    const at = now();
+    return {
+      sessionId,
+      id: this.opts.engine.newMessageId(),
+      chatJid,
+      chatAlt: null,
+      senderJid: me?.jid ?? '',
+      senderAlt: me?.lid ?? null,
+      fromMe: true,
+      contentType: prepared.view.type,
+      body: JSON.stringify({ view: prepared.view } satisfies StoredBody),
+      payload: toQueued(prepared.outgoing, { ...(replyTo ? { replyTo } : {}), ...(mentions ? { mentions } : {}) }),
+      status: 'pending',
+      statuses: [{ status: 'pending', at }],
+      error: null,
+      replyTo: input.replyTo ?? null,
+      waTimestamp: Math.floor(Date.now() / 1000),
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash: idempotencyKey === undefined ? null : requestHash,
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
 
   private replay(existing: MessageRow, requestHash: string, key: string): MessageView {
     if (existing.requestHash !== requestHash) {

@@ -11,6 +11,7 @@ import type { MessageRepo } from '../../store/types.js';
 import type { FaultCounter } from '../faults.js';
 import type { LiveConnections } from '../sessions/liveConnection.js';
 import { fromQueued } from './messageRecords.js';
+import { SendBacklog, type Reservation } from './sendBacklog.js';
 
 /** Attempts before a message that WhatsApp keeps refusing is given up. */
 const MAX_ATTEMPTS = 3;
@@ -22,6 +23,8 @@ export interface SendQueueDeps {
   faults: FaultCounter;
   /** Messages per minute per session; 0 = as fast as WhatsApp takes them. */
   ratePerMinute: number;
+  /** Most messages a session may have waiting to be sent; past it a send is refused (0 = no bound). */
+  maxPending: number;
   onSent(sessionId: string, messageId: string, timestamp: number): Promise<void>;
   onFailed(sessionId: string, messageId: string, reason: string, attempts: number): Promise<void>;
   onAttemptFailed(sessionId: string, messageId: string, attempts: number): Promise<void>;
@@ -33,8 +36,30 @@ export class SendQueue {
   /** Callers waiting for one message's first attempt (the send route's short wait). */
   private readonly attempted = new Map<string, Array<() => void>>();
   private lastSent = new Map<string, number>();
+  private readonly backlog: SendBacklog;
 
-  constructor(private readonly deps: SendQueueDeps) {}
+  constructor(private readonly deps: SendQueueDeps) {
+    this.backlog = new SendBacklog({
+      limit: deps.maxPending,
+      ratePerMinute: deps.ratePerMinute,
+      pendingIds: (sessionId) => deps.repo.pendingIds(sessionId),
+    });
+  }
+
+  /**
+   * Hold a place in the session's backlog for a message about to be stored;
+   * SEND_BACKLOG_FULL when it has as many waiting as it may. Call accepted(id)
+   * once the row is stored, release() when nothing was.
+   */
+  reserve(sessionId: string): Promise<Reservation> {
+    return this.backlog.reserve(sessionId);
+  }
+
+  /** The session was deleted, its messages with it. */
+  forget(sessionId: string): void {
+    this.backlog.forget(sessionId);
+    this.lastSent.delete(sessionId);
+  }
 
   /** Make sure the session's worker runs (after an accept, or a reconnect). */
   kick(sessionId: string): void {
@@ -89,7 +114,9 @@ export class SendQueue {
     for (;;) {
       const state = this.running.get(sessionId);
       if (state) state.again = false;
+      const mark = this.backlog.mark();
       const pending = await this.deps.repo.pending(sessionId);
+      this.backlog.reconcile(sessionId, pending.map((r) => r.id), mark);
       if (pending.length === 0) return;
       for (const row of pending) {
         let connection;
@@ -109,6 +136,7 @@ export class SendQueue {
           });
           this.lastSent.set(sessionId, Date.now());
           await this.deps.onSent(sessionId, row.id, sent.timestamp);
+          this.backlog.done(sessionId, row.id, true);
           this.wake(sessionId, row.id);
         } catch (err) {
           if (isEngineError(err) && err.code === 'NOT_CONNECTED') {
@@ -121,6 +149,7 @@ export class SendQueue {
           log.warn({ err, messageId: row.id, attempts }, 'sending a message failed');
           if (attempts >= MAX_ATTEMPTS) {
             await this.deps.onFailed(sessionId, row.id, reason, attempts);
+            this.backlog.done(sessionId, row.id, false);
           } else {
             await this.deps.onAttemptFailed(sessionId, row.id, attempts);
             await new Promise((resolve) => setTimeout(resolve, 250 * attempts));

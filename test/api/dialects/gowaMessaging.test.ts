@@ -40,6 +40,22 @@ describe('gowa sending', () => {
     await t.waitState(id, 'connected');
   };
 
+  it('a send past the device\'s backlog bound → 429 in GOWA\'s envelope with Retry-After, and nothing is stored', async () => {
+    await t.close();
+    t = await createDialectTestApp({ WAGATE_GOWA_USERS: 'username:password' }, { maxPendingSends: 1 });
+    await loggedIn();
+    const { EngineError } = await import('../../../src/engine/errors.js');
+    t.gw.engine.last('dev1').failSends = new EngineError('NOT_CONNECTED', 'socket closed');
+    const send = (message: string) =>
+      t.inject({ method: 'POST', url: `${BASE}/send/message`, headers: { ...auth, 'x-device-id': 'dev1' }, payload: { phone: `${PHONE}@s.whatsapp.net`, message } });
+    expect((await send('waits')).statusCode).toBe(200);
+    const refused = await send('refused');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(json(refused)).toMatchObject({ code: 'SEND_BACKLOG_FULL', message: expect.stringContaining('1 message waiting') });
+    expect(await t.gw.store.messages.pending('dev1')).toHaveLength(1);
+  });
+
   it('POST /send/message {phone, message} → SUCCESS with results {message_id, status}; the engine sends the text', async () => {
     await loggedIn();
     const res = await t.inject({ method: 'POST', url: `${BASE}/send/message`, headers: { ...auth, 'x-device-id': 'dev1' }, payload: { phone: `${PHONE}@s.whatsapp.net`, message: 'halo' } });

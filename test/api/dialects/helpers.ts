@@ -23,11 +23,12 @@ export interface DialectTestApp {
 /** `dataDir`: reuse a data dir (a restart); the caller removes it. */
 export async function createDialectTestApp(
   env: Record<string, string> = {},
-  opts: { dataDir?: string; webhooks?: TestGatewayOptions['webhooks'] } = {},
+  opts: { dataDir?: string; webhooks?: TestGatewayOptions['webhooks']; maxPendingSends?: number } = {},
 ): Promise<DialectTestApp> {
   const gw = await createTestGateway({
     ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
     ...(opts.webhooks === undefined ? {} : { webhooks: opts.webhooks }),
+    ...(opts.maxPendingSends === undefined ? {} : { maxPendingSends: opts.maxPendingSends }),
   });
   const config = loadConfig({ WAGATE_SANDBOX: '1', DATA_DIR: gw.dataDir, ...env }, []);
   const app = await buildApp({

@@ -30,6 +30,20 @@ describe('waha chatting', () => {
   const post = (url: string, payload: Record<string, unknown>, method: 'POST' | 'PUT' = 'POST') =>
     t.inject({ method, url: `${BASE}${url}`, headers: key, payload });
 
+  it('a send past the session\'s backlog bound → 429 in NestJS\'s shape with Retry-After, and nothing is stored', async () => {
+    await t.close();
+    t = await createDialectTestApp({}, { maxPendingSends: 1 });
+    await working();
+    const { EngineError } = await import('../../../src/engine/errors.js');
+    t.gw.engine.last('default').failSends = new EngineError('NOT_CONNECTED', 'socket closed');
+    expect((await post('/api/sendText', { session: 'default', chatId: `${PHONE}@c.us`, text: 'waits' })).statusCode).toBe(201);
+    const refused = await post('/api/sendText', { session: 'default', chatId: `${PHONE}@c.us`, text: 'refused' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(json(refused)).toMatchObject({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining('1 message waiting') });
+    expect(await t.gw.store.messages.pending('default')).toHaveLength(1);
+  });
+
   it('POST /api/sendText → 201 with NOWEB\'s message record and WAMessage fields; the engine sends the text to the @s.whatsapp.net JID', async () => {
     await working();
     const res = await post('/api/sendText', { session: 'default', chatId: `${PHONE}@c.us`, text: 'hello' });

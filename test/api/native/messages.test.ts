@@ -262,6 +262,61 @@ describe('the send queue', () => {
   });
 });
 
+describe('the send backlog bound', () => {
+  it('past the bound a send gets 429 SEND_BACKLOG_FULL with Retry-After, stores nothing and leaves its Idempotency-Key free; once the backlog is sent, sends are accepted again', async () => {
+    await t.close();
+    t = await createNativeTestApp({ maxPendingSends: 2 });
+    await connectedSession();
+    const conn = t.gw.engine.last('shop');
+    const { EngineError } = await import('../../../src/engine/errors.js');
+    // WhatsApp takes nothing for now: accepted messages wait in the queue.
+    conn.failSends = new EngineError('NOT_CONNECTED', 'socket closed');
+    const url = '/api/v1/sessions/shop/messages';
+    const accepted: string[] = [];
+    for (const text of ['one', 'two']) {
+      const res = await t.call({ method: 'POST', url, payload: { to: PHONE, content: { type: 'text', text } } });
+      expect(res.statusCode).toBe(201);
+      expect(res.json().data.status).toBe('pending');
+      accepted.push(res.json().data.messageId as string);
+    }
+
+    const payload = { to: PHONE, content: { type: 'text', text: 'three' } };
+    const headers = { 'idempotency-key': 'order-43' };
+    const refused = await t.call({ method: 'POST', url, payload, headers });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    const error = refused.json().error;
+    expect(error).toMatchObject({ code: 'SEND_BACKLOG_FULL', details: { sessionId: 'shop', waiting: 2, limit: 2 } });
+    expect(error.message).toContain('2 messages waiting');
+    expect(error.message).toContain(`retry in ${refused.headers['retry-after']} seconds`);
+    // The refused request left nothing: the chat holds the two accepted messages only.
+    const chat = await t.call({ method: 'GET', url: `/api/v1/sessions/shop/chats/${PHONE}/messages` });
+    expect(chat.json().data.map((m: { messageId: string }) => m.messageId).sort()).toEqual([...accepted].sort());
+    // The typed route is bounded the same way.
+    const typed = await t.call({ method: 'POST', url: `${url}/text`, payload: { to: PHONE, content: { text: 'typed' } } });
+    expect(typed.statusCode).toBe(429);
+
+    // WhatsApp takes messages again: the reconnect sends the backlog.
+    conn.failSends = null;
+    conn.drop(428);
+    await eventually(() => expect(t.gw.engine.last('shop')).not.toBe(conn));
+    const next = t.gw.engine.last('shop');
+    await eventually(() => expect(next.outbox.map((o) => o.options.messageId)).toEqual(accepted));
+    for (const id of accepted) {
+      await eventually(async () => expect((await t.call({ method: 'GET', url: `${url}/${id}` })).json().data.status).toBe('sent'));
+    }
+
+    // The key of the refused request was never used: the retry (as a client retries a 429) is a new message, 201 and not a replay.
+    let retried = await t.call({ method: 'POST', url, payload, headers });
+    await eventually(async () => {
+      if (retried.statusCode === 429) retried = await t.call({ method: 'POST', url, payload, headers });
+      expect(retried.statusCode).toBe(201);
+    });
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    await eventually(() => expect(next.outbox.map((o) => o.options.messageId)).toEqual([...accepted, retried.json().data.messageId]));
+  });
+});
+
 describe('groups', () => {
   it('lists groups and shows one with its participants', async () => {
     await connectedSession();

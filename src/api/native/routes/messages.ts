@@ -44,6 +44,7 @@ const SEND_ERRORS = errorResponses(
   'SESSION_NOT_READY',
   'NOT_ON_WHATSAPP',
   'MEDIA_FETCH_FAILED',
+  'SEND_BACKLOG_FULL',
 );
 
 /** JSON, or a file upload: multipart fields `to`, `type`, `caption`, `fileName`, `voiceNote`, `replyTo`, `mentions` and one `file`. */
@@ -150,7 +151,9 @@ export function messageRoutes(app: NativeApp, { core }: NativeContext): void {
           'reaction. The message is stored and queued before WhatsApp is asked, so it survives a restart and is sent once. ' +
           'Refused before queueing: a session that is not connected (422 SESSION_NOT_READY; a linked session that is ' +
           'reconnecting or moving between nodes gets up to 10 s first), a number not on WhatsApp ' +
-          '(422 NOT_ON_WHATSAPP). With `Idempotency-Key`, a retry returns the stored record (200) and sends nothing.',
+          '(422 NOT_ON_WHATSAPP), a session with as many messages waiting to be sent as it may (429 SEND_BACKLOG_FULL, ' +
+          'with `Retry-After`: nothing is stored and the `Idempotency-Key` stays free; WAGATE_MAX_PENDING_SENDS). ' +
+          'With `Idempotency-Key`, a retry returns the stored record (200) and sends nothing.',
         tags: TAGS,
         security: BEARER,
         params: SessionParams,
