@@ -5,11 +5,12 @@
  * sessions are committed together (credentialWrites.ts), and a session's
  * other calls wait for its credential writes submitted before them.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { aad, type Cipher } from './cipher.js';
 import { CredentialWrites } from './credentialWrites.js';
-import { assertFence } from './fence.js';
-import type { Database, StoreDialect } from './schema.js';
+import { fenceCheck, type FenceCheck } from './fence.js';
+import { prepareQuery, rowChunks } from './preparedQuery.js';
+import type { Database, SignalKeysTable, StoreDialect } from './schema.js';
 import type { AuthRepo, AuthStore, FenceSource, KeyWrite } from './types.js';
 
 // Keeps every statement far below SQLite's and pg's bound-parameter limits.
@@ -17,10 +18,27 @@ const READ_CHUNK = 500;
 const UPSERT_CHUNK = 200; // rows × 4 parameters
 const DELETE_CHUNK = 500;
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** The Signal key statements of every message, built once per shape (preparedQuery.ts) for all sessions of a store. */
+function keyQueries(db: Kysely<Database>) {
+  return {
+    select: prepareQuery((p: { sessionId: string; type: string; ids: string[] }) =>
+      db
+        .selectFrom('signal_keys')
+        .select(['key_id', 'value'])
+        .where('session_id', '=', p.sessionId)
+        .where('type', '=', p.type)
+        .where('key_id', 'in', p.ids),
+    ),
+    delete: prepareQuery((p: { sessionId: string; type: string; ids: string[] }) =>
+      db.deleteFrom('signal_keys').where('session_id', '=', p.sessionId).where('type', '=', p.type).where('key_id', 'in', p.ids),
+    ),
+    upsert: prepareQuery((rows: Array<Insertable<SignalKeysTable>>) =>
+      db
+        .insertInto('signal_keys')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['session_id', 'type', 'key_id']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') }))),
+    ),
+  };
 }
 
 function validateWrites(sessionId: string, writes: KeyWrite[]): void {
@@ -34,14 +52,18 @@ function validateWrites(sessionId: string, writes: KeyWrite[]): void {
   }
 }
 
-function createAuthStore(
-  db: Kysely<Database>,
-  cipher: Cipher,
-  sessionId: string,
-  dialect: StoreDialect,
-  credsWrites: CredentialWrites,
-  fence?: FenceSource,
-): AuthStore {
+/** What every session's auth store of one store shares. */
+interface AuthShared {
+  db: Kysely<Database>;
+  cipher: Cipher;
+  dialect: StoreDialect;
+  credsWrites: CredentialWrites;
+  keys: ReturnType<typeof keyQueries>;
+  assertFence: FenceCheck;
+}
+
+function createAuthStore(shared: AuthShared, sessionId: string, fence?: FenceSource): AuthStore {
+  const { db, cipher, dialect, credsWrites, keys, assertFence } = shared;
   const credsWhat = `credentials of session "${sessionId}"`;
   /** Runs after this session's credential writes submitted so far: call order holds, as with one queue. */
   const afterCreds = <T>(op: () => Promise<T>): Promise<T> => {
@@ -53,7 +75,7 @@ function createAuthStore(
     afterCreds(() =>
       db.transaction().execute(async (trx) => {
         const current = fence?.();
-        if (current) await assertFence(trx, dialect, sessionId, current);
+        if (current) await assertFence(trx, sessionId, current);
         await write(trx);
       }),
     );
@@ -86,14 +108,8 @@ function createAuthStore(
       if (waiting) await waiting;
       const out: Record<string, string> = {};
       const unique = [...new Set(ids)];
-      for (const part of chunks(unique, READ_CHUNK)) {
-        const rows = await db
-          .selectFrom('signal_keys')
-          .select(['key_id', 'value'])
-          .where('session_id', '=', sessionId)
-          .where('type', '=', type)
-          .where('key_id', 'in', part)
-          .execute();
+      for (const part of rowChunks(unique, READ_CHUNK, dialect)) {
+        const rows = await keys.select.rows(db, { sessionId, type, ids: part });
         for (const r of rows) {
           out[r.key_id] = cipher.decrypt(
             r.value,
@@ -137,24 +153,9 @@ function createAuthStore(
 
       await guarded(async (trx) => {
         for (const [type, ids] of deletesByType) {
-          for (const part of chunks(ids, DELETE_CHUNK)) {
-            await trx
-              .deleteFrom('signal_keys')
-              .where('session_id', '=', sessionId)
-              .where('type', '=', type)
-              .where('key_id', 'in', part)
-              .execute();
-          }
+          for (const part of rowChunks(ids, DELETE_CHUNK, dialect)) await keys.delete.run(trx, { sessionId, type, ids: part });
         }
-        for (const part of chunks(upserts, UPSERT_CHUNK)) {
-          await trx
-            .insertInto('signal_keys')
-            .values(part)
-            .onConflict((oc) =>
-              oc.columns(['session_id', 'type', 'key_id']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
-            )
-            .execute();
-        }
+        for (const part of rowChunks(upserts, UPSERT_CHUNK, dialect)) await keys.upsert.run(trx, part);
       });
     },
 
@@ -177,9 +178,10 @@ function createAuthStore(
 /** `flush`: resolves once no credential write is queued or running (before the store closes). */
 export function createAuthRepo(db: Kysely<Database>, cipher: Cipher, dialect: StoreDialect = 'sqlite'): AuthRepo & { flush(): Promise<void> } {
   const credsWrites = new CredentialWrites(db, dialect);
+  const shared: AuthShared = { db, cipher, dialect, credsWrites, keys: keyQueries(db), assertFence: fenceCheck(db, dialect) };
   return {
     forSession(sessionId: string, fence?: FenceSource): AuthStore {
-      return createAuthStore(db, cipher, sessionId, dialect, credsWrites, fence);
+      return createAuthStore(shared, sessionId, fence);
     },
     flush: () => credsWrites.flush(),
   };

@@ -16,10 +16,11 @@
  * so they keep their call order. The grouping is src/shared's GroupCommitter,
  * the one the core's event and delivery commits use.
  */
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { GroupCommitter } from '../shared/groupCommit.js';
-import { assertFence } from './fence.js';
-import type { Database, StoreDialect } from './schema.js';
+import { fenceCheck, type FenceCheck } from './fence.js';
+import { prepareQuery, rowChunks } from './preparedQuery.js';
+import type { CredentialsTable, Database, StoreDialect } from './schema.js';
 import type { FenceSource } from './types.js';
 
 export interface CredsWrite {
@@ -40,12 +41,24 @@ export class CredentialWrites {
   private readonly groups: GroupCommitter<CredsWrite>;
   /** Per session: settles once every credential write submitted so far for it has. */
   private readonly pending = new Map<string, Promise<void>>();
+  private readonly assertFence: FenceCheck;
+  // Built once per shape (preparedQuery.ts).
+  private readonly dropKeys = prepareQuery((sessionIds: string[]) => this.db.deleteFrom('signal_keys').where('session_id', 'in', sessionIds));
+  private readonly upsertCreds = prepareQuery((rows: Array<Insertable<CredentialsTable>>) =>
+    this.db
+      .insertInto('credentials')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('session_id').doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
+      ),
+  );
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
   ) {
     this.groups = new GroupCommitter((writes) => this.write(writes));
+    this.assertFence = fenceCheck(db, dialect);
   }
 
   /** Resolves once the write is committed; rejects when it is refused or fails on its own. */
@@ -87,24 +100,14 @@ export class CredentialWrites {
     await this.db.transaction().execute(async (trx) => {
       for (const w of writes) {
         const fence = w.fence?.();
-        if (fence) await assertFence(trx, this.dialect, w.sessionId, fence);
+        if (fence) await this.assertFence(trx, w.sessionId, fence);
       }
-      for (let i = 0; i < dropped.length; i += ROWS_PER_STATEMENT) {
-        await trx.deleteFrom('signal_keys').where('session_id', 'in', dropped.slice(i, i + ROWS_PER_STATEMENT)).execute();
-      }
-      for (let i = 0; i < sessions.length; i += ROWS_PER_STATEMENT) {
-        const rows = sessions.slice(i, i + ROWS_PER_STATEMENT).map((id) => {
-          const w = last.get(id)!;
-          return { session_id: id, value: w.value, updated_at: w.updatedAt };
-        });
-        await trx
-          .insertInto('credentials')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.column('session_id').doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
-          )
-          .execute();
-      }
+      for (const part of rowChunks(dropped, ROWS_PER_STATEMENT, this.dialect)) await this.dropKeys.run(trx, part);
+      const rows = sessions.map((id) => {
+        const w = last.get(id)!;
+        return { session_id: id, value: w.value, updated_at: w.updatedAt };
+      });
+      for (const part of rowChunks(rows, ROWS_PER_STATEMENT, this.dialect)) await this.upsertCreds.run(trx, part);
     });
   }
 }

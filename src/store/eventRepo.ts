@@ -16,9 +16,10 @@
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { MessageColumns } from './messageRepo.js';
 import { pendingDeliveryRow } from './webhookRepo.js';
-import type { Database, EventsTable, SessionsTable, WebhookDeliveriesTable } from './schema.js';
-import { assertFence } from './fence.js';
-import { sessionPatchColumns, updateSession, updateSessionsSqlite } from './sessionRepo.js';
+import type { Database, EventSequencesTable, EventsTable, MessagesTable, SessionsTable, WebhookDeliveriesTable } from './schema.js';
+import { fenceCheck } from './fence.js';
+import { prepareQuery, rowChunks } from './preparedQuery.js';
+import { sessionPatchColumns, sessionRowWrites } from './sessionRepo.js';
 import type { EventBatch, EventRepo, EventRow } from './types.js';
 
 export const EVENTS_KEPT_PER_SESSION = 1000;
@@ -73,6 +74,25 @@ export function createEventRepo(
   messages?: MessageColumns,
 ): EventRepo {
   const trimDue = trimSchedule(keepPerSession);
+  // The statements of every commit, built once per shape (preparedQuery.ts); multi-row ones in a few row counts on SQLite.
+  const rowWrites = sessionRowWrites(db);
+  const assertFence = fenceCheck(db, dialect);
+  const insertMessage = prepareQuery((row: Insertable<MessagesTable>) =>
+    db.insertInto('messages').values(row).onConflict((oc) => oc.doNothing()),
+  );
+  const updateMessage = prepareQuery((p: { sessionId: string; id: string; set: Updateable<MessagesTable> }) =>
+    db.updateTable('messages').set(p.set).where('session_id', '=', p.sessionId).where('id', '=', p.id),
+  );
+  const insertEvents = prepareQuery((rows: Array<Insertable<EventsTable>>) => db.insertInto('events').values(rows));
+  const upsertSequences = prepareQuery((rows: Array<Insertable<EventSequencesTable>>) =>
+    db
+      .insertInto('event_sequences')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('session_id').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), last_event_id: eb.ref('excluded.last_event_id') })),
+      ),
+  );
+  const insertDeliveries = prepareQuery((rows: Array<Insertable<WebhookDeliveriesTable>>) => db.insertInto('webhook_deliveries').values(rows));
   return {
     async append(row: EventRow): Promise<void> {
       await db
@@ -126,19 +146,17 @@ export function createEventRepo(
           else if (batch.session) {
             const set = sessionPatchColumns(batch.session.patch);
             // Fenced: a stale owner's change and its events are refused together (the group retries the others alone).
-            if (Object.keys(set).length > 0) await updateSession(trx, batch.session.id, set, batch.session.fence);
-            else if (batch.session.fence) await assertFence(trx, dialect, batch.session.id, batch.session.fence);
+            if (Object.keys(set).length > 0) await rowWrites.update(trx, batch.session.id, set, batch.session.fence);
+            else if (batch.session.fence) await assertFence(trx, batch.session.id, batch.session.fence);
           }
           for (const write of batch.messages ?? []) {
             if (!messages) throw new Error('this event repo was made without message columns');
             if (write.kind === 'insert') {
               // A redelivered message keeps its first row; the event still commits.
-              await trx.insertInto('messages').values(messages.insert(write.row)).onConflict((oc) => oc.doNothing()).execute();
+              await insertMessage.run(trx, messages.insert(write.row));
             } else {
               const set = messages.patch(write.sessionId, write.id, write.patch);
-              if (Object.keys(set).length > 0) {
-                await trx.updateTable('messages').set(set).where('session_id', '=', write.sessionId).where('id', '=', write.id).execute();
-              }
+              if (Object.keys(set).length > 0) await updateMessage.run(trx, { sessionId: write.sessionId, id: write.id, set });
             }
           }
           for (const e of batch.events) {
@@ -149,27 +167,15 @@ export function createEventRepo(
             deliveries.push(pendingDeliveryRow(d));
           }
         }
-        if (rowChanges) await updateSessionsSqlite(trx, rowChanges);
+        if (rowChanges) await rowWrites.updateManySqlite(trx, rowChanges);
         // Multi-row statements: a group of many events costs a few statements, not a few per event.
-        for (let i = 0; i < history.length; i += ROWS_PER_INSERT) {
-          await trx.insertInto('events').values(history.slice(i, i + ROWS_PER_INSERT)).execute();
-        }
+        for (const rows of rowChunks(history, ROWS_PER_INSERT, dialect)) await insertEvents.run(trx, rows);
         const added = new Map<string, number>();
         for (const h of history) added.set(h.session_id, (added.get(h.session_id) ?? 0) + 1);
         for (const [sessionId, count] of added) if (trimDue(sessionId, count)) await trim(trx, sessionId, keepPerSession);
         const sequences = [...last].map(([sessionId, { seq, id }]) => ({ session_id: sessionId, seq, last_event_id: id }));
-        for (let i = 0; i < sequences.length; i += ROWS_PER_INSERT) {
-          await trx
-            .insertInto('event_sequences')
-            .values(sequences.slice(i, i + ROWS_PER_INSERT))
-            .onConflict((oc) =>
-              oc.column('session_id').doUpdateSet((eb) => ({ seq: eb.ref('excluded.seq'), last_event_id: eb.ref('excluded.last_event_id') })),
-            )
-            .execute();
-        }
-        for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) {
-          await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + ROWS_PER_INSERT)).execute();
-        }
+        for (const rows of rowChunks(sequences, ROWS_PER_INSERT, dialect)) await upsertSequences.run(trx, rows);
+        for (const rows of rowChunks(deliveries, ROWS_PER_INSERT, dialect)) await insertDeliveries.run(trx, rows);
       });
     },
 

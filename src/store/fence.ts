@@ -8,6 +8,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { StoreError } from './errors.js';
+import { prepareQuery } from './preparedQuery.js';
 import type { Database } from './schema.js';
 import type { Fence } from './types.js';
 
@@ -21,15 +22,24 @@ export function fencedError(sessionId: string, fence: Fence): StoreError {
   );
 }
 
-/** Throws FENCED unless the session is still owned by `fence` (call inside the write's transaction). */
-export async function assertFence(trx: Db, dialect: 'sqlite' | 'postgres', sessionId: string, fence: Fence): Promise<void> {
-  let query = trx
-    .selectFrom('sessions')
-    .select('id')
-    .where('id', '=', sessionId)
-    .where('owner_node', '=', fence.nodeId)
-    .where('owner_epoch', '=', fence.epoch);
-  if (dialect === 'postgres') query = query.forShare();
-  const row = await query.executeTakeFirst();
-  if (!row) throw fencedError(sessionId, fence);
+/**
+ * Throws FENCED unless the session is still owned by `fence` (call inside the write's transaction):
+ * the check of every write in cluster mode, built once (preparedQuery.ts).
+ */
+export type FenceCheck = (trx: Db, sessionId: string, fence: Fence) => Promise<void>;
+
+export function fenceCheck(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): FenceCheck {
+  const owned = prepareQuery((p: { sessionId: string; nodeId: string; epoch: number }) => {
+    const query = db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', '=', p.sessionId)
+      .where('owner_node', '=', p.nodeId)
+      .where('owner_epoch', '=', p.epoch);
+    return dialect === 'postgres' ? query.forShare() : query;
+  });
+  return async (trx, sessionId, fence) => {
+    const [row] = await owned.rows(trx, { sessionId, nodeId: fence.nodeId, epoch: fence.epoch });
+    if (!row) throw fencedError(sessionId, fence);
+  };
 }

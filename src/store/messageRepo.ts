@@ -7,6 +7,7 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { aad, type Cipher } from './cipher.js';
 import { StoreError } from './errors.js';
+import { prepareQuery } from './preparedQuery.js';
 import type { Database, MessagesTable } from './schema.js';
 import { isUniqueViolation } from './sqlErrors.js';
 import type { ChatSummary, MessagePatch, MessageRepo, MessageRow, MessageStatusEntry } from './types.js';
@@ -86,13 +87,28 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
     updatedAt: r.updated_at,
   });
 
+  // The queries of every send and receipt, built once (preparedQuery.ts).
+  const insertRow = prepareQuery((row: Insertable<MessagesTable>) => db.insertInto('messages').values(row));
+  const selectRow = prepareQuery((p: { sessionId: string; id: string }) =>
+    db.selectFrom('messages').selectAll().where('session_id', '=', p.sessionId).where('id', '=', p.id),
+  );
+  const updateRow = prepareQuery((p: { sessionId: string; id: string; set: Updateable<MessagesTable> }) =>
+    db.updateTable('messages').set(p.set).where('session_id', '=', p.sessionId).where('id', '=', p.id),
+  );
+  const selectPending = prepareQuery((p: { sessionId: string; status: string }) =>
+    db
+      .selectFrom('messages')
+      .selectAll()
+      .where('session_id', '=', p.sessionId)
+      .where('status', '=', p.status)
+      .orderBy('created_at')
+      .orderBy('id'),
+  );
+
   return {
     async insert(row: MessageRow): Promise<void> {
       try {
-        await db
-          .insertInto('messages')
-          .values(columns.insert(row))
-          .execute();
+        await insertRow.run(db, columns.insert(row));
       } catch (err) {
         if (isUniqueViolation(err)) {
           throw new StoreError('DUPLICATE', `Message ${row.id} exists already`, { sessionId: row.sessionId, messageId: row.id }, { cause: err });
@@ -102,7 +118,7 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
     },
 
     async get(sessionId: string, id: string): Promise<MessageRow | undefined> {
-      const r = await db.selectFrom('messages').selectAll().where('session_id', '=', sessionId).where('id', '=', id).executeTakeFirst();
+      const [r] = await selectRow.rows(db, { sessionId, id });
       return r && toRow(r);
     },
 
@@ -119,18 +135,11 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
     async update(sessionId: string, id: string, patch: MessagePatch): Promise<void> {
       const set = columns.patch(sessionId, id, patch);
       if (Object.keys(set).length === 0) return;
-      await db.updateTable('messages').set(set).where('session_id', '=', sessionId).where('id', '=', id).execute();
+      await updateRow.run(db, { sessionId, id, set });
     },
 
     async pending(sessionId: string): Promise<MessageRow[]> {
-      const rows = await db
-        .selectFrom('messages')
-        .selectAll()
-        .where('session_id', '=', sessionId)
-        .where('status', '=', PENDING)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
+      const rows = await selectPending.rows(db, { sessionId, status: PENDING });
       return rows.map(toRow);
     },
 

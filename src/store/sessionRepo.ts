@@ -4,6 +4,7 @@ import { StoreError } from './errors.js';
 import { fencedError } from './fence.js';
 import type { Fence, SessionPatch, SessionRepo, SessionRow } from './types.js';
 import type { Database, SessionsTable } from './schema.js';
+import { prepareQuery, rowChunks, type PreparedQuery } from './preparedQuery.js';
 import { isUniqueViolation } from './sqlErrors.js';
 
 type Column = keyof SessionsTable;
@@ -58,57 +59,89 @@ export function sessionPatchColumns(patch: SessionPatch): Updateable<SessionsTab
   return set;
 }
 
-/** One row change; with a fence, only while the row still names that owner and epoch. */
-export async function updateSession(db: Db, id: string, set: Updateable<SessionsTable>, fence?: Fence): Promise<void> {
-  let query = db.updateTable('sessions').set(set).where('id', '=', id);
-  if (fence) query = query.where('owner_node', '=', fence.nodeId).where('owner_epoch', '=', fence.epoch);
-  const result = await query.executeTakeFirst();
-  if (fence && Number(result.numUpdatedRows) === 0) {
-    // A deleted session is not a lost lease: nothing to refuse.
-    const exists = await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst();
-    if (exists) throw fencedError(id, fence);
-  }
+/** Rows per multi-row UPDATE (columns × rows stays far below SQLite's bound-parameter limit). */
+const ROWS_PER_UPDATE = 128;
+
+export interface SessionRowWrites {
+  /** One row change; with a fence, only while the row still names that owner and epoch. */
+  update(db: Db, id: string, set: Updateable<SessionsTable>, fence?: Fence): Promise<void>;
+  /**
+   * SQLite: many sessions' row changes in one statement per set of columns
+   * (`WITH v(...) AS (VALUES ...) UPDATE ... FROM v`), for a group commit
+   * without fences. Why: a burst of connects changes every session's row
+   * twice before its first QR; one statement per row was ~2 % of the burst's
+   * CPU in Kysely's builder and driver. A session changed twice in the list
+   * gets its changes merged in order (the later value of a column wins),
+   * which is what two UPDATEs in one transaction leave.
+   */
+  updateManySqlite(db: Db, changes: ReadonlyArray<{ id: string; set: Updateable<SessionsTable> }>): Promise<void>;
 }
 
-/** Rows per multi-row UPDATE (columns × rows stays far below SQLite's bound-parameter limit). */
-const ROWS_PER_UPDATE = 100;
-
-/**
- * SQLite: many sessions' row changes in one statement per set of columns
- * (`WITH v(...) AS (VALUES ...) UPDATE ... FROM v`), for a group commit
- * without fences. Why: a burst of connects changes every session's row
- * twice before its first QR; one statement per row was ~2 % of the burst's
- * CPU in Kysely's builder and driver. A session changed twice in the list
- * gets its changes merged in order (the later value of a column wins),
- * which is what two UPDATEs in one transaction leave.
- */
-export async function updateSessionsSqlite(trx: Db, changes: ReadonlyArray<{ id: string; set: Updateable<SessionsTable> }>): Promise<void> {
-  const merged = new Map<string, Record<string, unknown>>();
-  for (const { id, set } of changes) merged.set(id, { ...merged.get(id), ...set });
-  const byColumns = new Map<string, Array<[string, Record<string, unknown>]>>();
-  for (const [id, set] of merged) {
-    const key = Object.keys(set).sort().join(',');
-    if (key === '') continue;
-    const list = byColumns.get(key) ?? [];
-    list.push([id, set]);
-    byColumns.set(key, list);
-  }
-  for (const [key, rows] of byColumns) {
-    const columns = key.split(',');
-    if (rows.length === 1) {
-      await updateSession(trx, rows[0]![0], rows[0]![1] as Updateable<SessionsTable>);
-      continue;
-    }
-    for (let i = 0; i < rows.length; i += ROWS_PER_UPDATE) {
-      const values = rows.slice(i, i + ROWS_PER_UPDATE).map(([id, set]) => sql`(${sql.join([id, ...columns.map((c) => set[c])])})`);
+/** The session row writes of event commits and the repo, their queries built once per shape (preparedQuery.ts). */
+export function sessionRowWrites(db: Kysely<Database>): SessionRowWrites {
+  const updateRow = prepareQuery((p: { id: string; set: Updateable<SessionsTable>; fence?: Fence }) => {
+    let query = db.updateTable('sessions').set(p.set).where('id', '=', p.id);
+    if (p.fence) query = query.where('owner_node', '=', p.fence.nodeId).where('owner_epoch', '=', p.fence.epoch);
+    return query;
+  });
+  const selectId = prepareQuery((p: { id: string }) => db.selectFrom('sessions').select('id').where('id', '=', p.id));
+  // Per set of columns (the few a patch makes): rows of [id, ...values in column order].
+  const updateRowsByColumns = new Map<string, PreparedQuery<unknown[][]>>();
+  const updateRows = (columns: string[]): PreparedQuery<unknown[][]> => {
+    const key = columns.join(',');
+    let query = updateRowsByColumns.get(key);
+    if (!query) {
       const names = sql.join(['id', ...columns].map((c) => sql.ref(c)));
       const assignments = sql.join(columns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`v.${c}`)}`));
-      await sql`with v(${names}) as (values ${sql.join(values)}) update sessions set ${assignments} from v where sessions.id = v.id`.execute(trx);
+      query = prepareQuery((rows: unknown[][]) => {
+        const values = sql.join(rows.map((row) => sql`(${sql.join(row)})`));
+        return sql`with v(${names}) as (values ${values}) update sessions set ${assignments} from v where sessions.id = v.id`;
+      });
+      updateRowsByColumns.set(key, query);
     }
-  }
+    return query;
+  };
+
+  const update: SessionRowWrites['update'] = async (trx, id, set, fence) => {
+    const updated = await updateRow.run(trx, fence ? { id, set, fence } : { id, set });
+    if (fence && updated === 0) {
+      // A deleted session is not a lost lease: nothing to refuse.
+      const [exists] = await selectId.rows(trx, { id });
+      if (exists) throw fencedError(id, fence);
+    }
+  };
+  return {
+    update,
+    async updateManySqlite(trx, changes) {
+      const merged = new Map<string, Record<string, unknown>>();
+      for (const { id, set } of changes) merged.set(id, { ...merged.get(id), ...set });
+      const byColumns = new Map<string, Array<[string, Record<string, unknown>]>>();
+      for (const [id, set] of merged) {
+        const key = Object.keys(set).sort().join(',');
+        if (key === '') continue;
+        const list = byColumns.get(key) ?? [];
+        list.push([id, set]);
+        byColumns.set(key, list);
+      }
+      for (const [key, rows] of byColumns) {
+        const columns = key.split(',');
+        if (rows.length === 1) {
+          await update(trx, rows[0]![0], rows[0]![1] as Updateable<SessionsTable>);
+          continue;
+        }
+        for (const part of rowChunks(rows, ROWS_PER_UPDATE, 'sqlite')) {
+          await updateRows(columns).run(
+            trx,
+            part.map(([id, set]) => [id, ...columns.map((c) => set[c])]),
+          );
+        }
+      }
+    },
+  };
 }
 
 export function createSessionRepo(db: Kysely<Database>): SessionRepo {
+  const rowWrites = sessionRowWrites(db);
   return {
     async create(row: SessionRow): Promise<void> {
       try {
@@ -153,7 +186,7 @@ export function createSessionRepo(db: Kysely<Database>): SessionRepo {
     async update(id: string, patch: SessionPatch, fence?: Fence): Promise<void> {
       const set = sessionPatchColumns(patch);
       if (Object.keys(set).length === 0) return;
-      await updateSession(db, id, set, fence);
+      await rowWrites.update(db, id, set, fence);
     },
 
     async delete(id: string): Promise<void> {

@@ -101,6 +101,32 @@ describe.each(DIALECTS)('webhook store (%s)', (dialect) => {
     expect((await t.store.webhooks.pendingSummary()).count).toBe(0);
   });
 
+  it('commits a group larger than one statement takes (every row count): all session changes, events, sequences and deliveries land', async () => {
+    const n = 203;
+    const ids = Array.from({ length: n }, (_, i) => `big${i}`);
+    for (const id of ids) await t.store.sessions.create(sessionRow(id));
+    await t.store.webhooks.create(endpoint('wh_big', null));
+    const ev = (i: number, k: number) => ({ id: 3_000_000 + 2 * i + k, sessionId: ids[i]!, type: 'connection.state', seq: 1 + k, createdAt: at(k), data: `{"i":${i}}`, history: true });
+    await t.store.events.commit(
+      ids.map((id, i) => ({
+        session: { id, patch: i % 2 === 0 ? { state: 'connecting' as const, updatedAt: `u${i}` } : { state: 'qr' as const, meName: `name${i}` } },
+        events: [ev(i, 0), ev(i, 1)],
+        deliveries: [delivery(3_000_000 + 2 * i + 1, 'wh_big', id, 2)],
+      })),
+    );
+    const rows = new Map((await t.store.sessions.list()).map((r) => [r.id, r]));
+    ids.forEach((id, i) =>
+      expect(rows.get(id)).toMatchObject(i % 2 === 0 ? { state: 'connecting', updatedAt: `u${i}` } : { state: 'qr', meName: `name${i}` }),
+    );
+    const { lastEventId, seqBySession } = await t.store.events.sequences();
+    expect(lastEventId).toBe(3_000_000 + 2 * (n - 1) + 1);
+    expect(ids.every((id) => seqBySession.get(id) === 2)).toBe(true);
+    expect((await t.store.events.list('big202', 10)).map((e) => e.data)).toEqual(['{"i":202}', '{"i":202}']);
+    const [count] = await t.target.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM events');
+    expect(Number(count!.n)).toBe(2 * n);
+    expect((await t.store.webhooks.pendingSummary()).count).toBe(n);
+  });
+
   it('commits a message row with the event that describes it and its delivery: all of them or none', async () => {
     await t.store.sessions.create(sessionRow('m1'));
     await t.store.webhooks.create(endpoint('wh_m', null));
