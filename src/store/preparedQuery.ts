@@ -13,7 +13,8 @@
  * their keys (those not undefined), arrays their length, and every other
  * value (strings, numbers, null, Buffers) becomes a placeholder for the
  * value at that place. So `build` may branch on which keys are present and
- * how long arrays are, never on the values themselves.
+ * how long arrays are, never on the values themselves. Parameters are
+ * plain data: a Kysely expression among them would be bound as a value.
  */
 import type { Compilable, CompiledQuery, Kysely, RawBuilder } from 'kysely';
 import type { Database } from './schema.js';

@@ -130,10 +130,7 @@ export function sessionRowWrites(db: Kysely<Database>): SessionRowWrites {
           continue;
         }
         for (const part of rowChunks(rows, ROWS_PER_UPDATE, 'sqlite')) {
-          await updateRows(columns).run(
-            trx,
-            part.map(([id, set]) => [id, ...columns.map((c) => set[c])]),
-          );
+          await updateRows(columns).run(trx, part.map(([id, set]) => [id, ...columns.map((c) => set[c])]));
         }
       }
     },
