@@ -78,12 +78,16 @@ export interface GatewayProc {
   stop(): Promise<void>;
 }
 
+/** V8 flags of `npm start` (package.json), so the bench's gateway runs as production does. */
+export const GATEWAY_NODE_ARGS = ['--max-semi-space-size=64'];
+
 export async function startGatewayProc(opts: GatewayProcOptions): Promise<GatewayProc> {
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   const child = Child.start('bench/lib/gatewayChild.ts', {
     logFile: path.join(opts.dataDir, 'gateway.log'),
+    // The young generation `npm start` gives production (docs/deployment.md, "Young generation").
     // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
-    nodeArgs: ['--expose-gc', ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+    nodeArgs: ['--expose-gc', ...GATEWAY_NODE_ARGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     env: {
       PORT: '0',
       HOST: '127.0.0.1',

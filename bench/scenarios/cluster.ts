@@ -24,6 +24,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DEFAULT_LEASE_MS } from '../../src/core/cluster/index.js';
+import { GATEWAY_NODE_ARGS } from '../lib/processes.js';
 import { round } from '../lib/stats.js';
 import type { Scenario } from './types.js';
 
@@ -78,7 +79,7 @@ export const clusterScenario: Scenario = async (ctx) => {
 
     const nodes: Array<{ id: string; child: ChildProcess; url: string }> = [];
     const startNode = async (id: string): Promise<{ id: string; child: ChildProcess; url: string }> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', ...GATEWAY_NODE_ARGS, 'src/main.ts'], {
         cwd: ROOT,
         env: {
           ...process.env,
