@@ -10,7 +10,7 @@
  * Each set is handed out once and only held in memory until then; the
  * caller persists it before any socket uses it (authState.ts). Refills run
  * only when the event loop was mostly idle over the last check (event-loop
- * utilisation), two sets at a time: a burst of connects, a restore or a
+ * utilisation), up to 4 ms of sets at a time: a burst of connects, a restore or a
  * busy API keeps the loop busy and postpones them, instead of paying for
  * them in the middle of its work.
  */
@@ -26,8 +26,12 @@ export const CREDENTIAL_POOL_SIZE = 128;
 const CHECK_EVERY_MS = 100;
 /** The loop counts as idle below this utilisation over the last check. */
 const IDLE_UTILISATION = 0.25;
-/** Sets made per idle check (under 1 ms of CPU: a connect arriving meanwhile waits at most that). */
-const SETS_PER_CHECK = 2;
+/**
+ * CPU an idle check may spend making sets (~0.5 ms each): a connect arriving meanwhile waits
+ * at most this. Two sets per check took 6 s of idle to fill the pool after a start or a burst,
+ * so a burst soon after made part of its sets on the spot; this fills it in about a second.
+ */
+const FILL_BUDGET_MS = 4;
 
 export class CredentialPool {
   private readonly ready: AuthenticationCreds[] = [];
@@ -76,7 +80,9 @@ export class CredentialPool {
     const busy = performance.eventLoopUtilization(now, this.lastCheck).utilization >= IDLE_UTILISATION;
     if (!busy) {
       try {
-        for (let i = 0; i < SETS_PER_CHECK && this.ready.length < this.size; i++) this.ready.push(this.make());
+        const until = performance.now() + FILL_BUDGET_MS;
+        // At least one set per check, whatever the clock says.
+        for (let made = 0; this.ready.length < this.size && (made === 0 || performance.now() < until); made++) this.ready.push(this.make());
       } catch {
         // Key generation does not fail in practice; a take makes its own set if it does.
       }
