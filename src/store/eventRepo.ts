@@ -14,7 +14,7 @@
  * all of them or none.
  */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
-import type { MessageColumns } from './messageRepo.js';
+import { messageRowUpdate, type MessageColumns } from './messageRepo.js';
 import { pendingDeliveryRow } from './webhookRepo.js';
 import type { Database, EventSequencesTable, EventsTable, MessagesTable, SessionsTable, WebhookDeliveriesTable } from './schema.js';
 import { fenceCheck } from './fence.js';
@@ -80,9 +80,7 @@ export function createEventRepo(
   const insertMessage = prepareQuery((row: Insertable<MessagesTable>) =>
     db.insertInto('messages').values(row).onConflict((oc) => oc.doNothing()),
   );
-  const updateMessage = prepareQuery((p: { sessionId: string; id: string; set: Updateable<MessagesTable> }) =>
-    db.updateTable('messages').set(p.set).where('session_id', '=', p.sessionId).where('id', '=', p.id),
-  );
+  const updateMessage = messageRowUpdate(db);
   const insertEvents = prepareQuery((rows: Array<Insertable<EventsTable>>) => db.insertInto('events').values(rows));
   const upsertSequences = prepareQuery((rows: Array<Insertable<EventSequencesTable>>) =>
     db
@@ -155,8 +153,7 @@ export function createEventRepo(
               // A redelivered message keeps its first row; the event still commits.
               await insertMessage.run(trx, messages.insert(write.row));
             } else {
-              const set = messages.patch(write.sessionId, write.id, write.patch);
-              if (Object.keys(set).length > 0) await updateMessage.run(trx, { sessionId: write.sessionId, id: write.id, set });
+              await updateMessage(trx, write.sessionId, write.id, messages.patch(write.sessionId, write.id, write.patch));
             }
           }
           for (const e of batch.events) {

@@ -59,6 +59,18 @@ export function messageColumns(cipher: Cipher): MessageColumns {
   };
 }
 
+/** A message row's change (sealed columns, from MessageColumns.patch), built once (preparedQuery.ts): for this repo and for event commits. */
+export type MessageRowUpdate = (runner: Kysely<Database>, sessionId: string, id: string, set: Updateable<MessagesTable>) => Promise<void>;
+
+export function messageRowUpdate(db: Kysely<Database>): MessageRowUpdate {
+  const query = prepareQuery((p: { sessionId: string; id: string; set: Updateable<MessagesTable> }) =>
+    db.updateTable('messages').set(p.set).where('session_id', '=', p.sessionId).where('id', '=', p.id),
+  );
+  return async (runner, sessionId, id, set) => {
+    if (Object.keys(set).length > 0) await query.run(runner, { sessionId, id, set });
+  };
+}
+
 export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): MessageRepo {
   const columns = messageColumns(cipher);
   const open = (r: Selectable<MessagesTable>, blob: Uint8Array, what: string): string =>
@@ -92,9 +104,7 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
   const selectRow = prepareQuery((p: { sessionId: string; id: string }) =>
     db.selectFrom('messages').selectAll().where('session_id', '=', p.sessionId).where('id', '=', p.id),
   );
-  const updateRow = prepareQuery((p: { sessionId: string; id: string; set: Updateable<MessagesTable> }) =>
-    db.updateTable('messages').set(p.set).where('session_id', '=', p.sessionId).where('id', '=', p.id),
-  );
+  const updateRow = messageRowUpdate(db);
   const selectPending = prepareQuery((p: { sessionId: string; status: string }) =>
     db
       .selectFrom('messages')
@@ -133,9 +143,7 @@ export function createMessageRepo(db: Kysely<Database>, cipher: Cipher): Message
     },
 
     async update(sessionId: string, id: string, patch: MessagePatch): Promise<void> {
-      const set = columns.patch(sessionId, id, patch);
-      if (Object.keys(set).length === 0) return;
-      await updateRow.run(db, { sessionId, id, set });
+      await updateRow(db, sessionId, id, columns.patch(sessionId, id, patch));
     },
 
     async pending(sessionId: string): Promise<MessageRow[]> {
