@@ -97,6 +97,38 @@ describe('BaileysEngine against the sandbox network', () => {
     expect(JSON.parse((await auth.readCreds())!).me.id).toBe(device.jid);
   });
 
+  it('reports paired and open only once the linked credentials are stored (a kill in between leaves no half link)', async () => {
+    const stored = newAuth();
+    let slowWrites = 0;
+    // The store takes 400 ms to commit the credentials of the link (those with a signed account).
+    const slow: AuthStore = {
+      ...stored,
+      async writeCreds(json: string) {
+        if (JSON.parse(json).account) {
+          slowWrites++;
+          await delay(400);
+        }
+        await stored.writeCreds(json);
+      },
+    };
+    const { conn, log } = await connect(slow);
+    // What the store holds when each event arrives (the core records the link on both).
+    const storedAt: Array<[string, string | null]> = [];
+    conn.on((event) => {
+      if (event.type !== 'paired' && event.type !== 'open') return;
+      void stored.readCreds().then((json) => storedAt.push([event.type, json === null ? null : (JSON.parse(json).me?.id ?? null)]));
+    });
+    const device = await sandbox.scan(nextPhone(), (await log.next('qr')).qr);
+    await log.next('paired');
+    await log.next('open');
+    expect(slowWrites).toBeGreaterThan(0);
+    await eventually(() => storedAt.length === 2);
+    expect(storedAt.sort()).toEqual([
+      ['open', device.jid],
+      ['paired', device.jid],
+    ]);
+  });
+
   it('reconnects with the same AuthStore and logs in without a QR', async () => {
     const first = await pairByQr();
     await first.conn.close();

@@ -338,14 +338,25 @@ export class BaileysConnection implements EngineConnection {
       if (update.isNewLogin) {
         this.pairingCodeOutstanding = false;
         this.log.info('paired');
-        this.emit({ type: 'paired', identity: this.identity() });
+        const identity = this.identity();
+        // Reported once the linked credentials are stored: the core records the link on this event, and a
+        // kill between a recorded link and its unstored credentials would leave a session that says
+        // linked but can only show a QR. saveCreds joins the write creds.update just queued.
+        this.auth.saveCreds().then(
+          () => this.emit({ type: 'paired', identity }),
+          (err: unknown) => this.log.error({ err }, 'could not store the credentials of the new link'),
+        );
       }
       if (update.connection === 'open') {
         this.open = true;
         this.consecutiveRestarts = 0;
         this.log.info('connection open');
-        this.emit({ type: 'open', identity: this.identity() });
         this.notifyWaiters();
+        // Reported once the credentials written so far are stored, for the same reason as 'paired': the login
+        // right after a link (515) can come before the link's credential write has committed.
+        void this.auth.flush().then(() => {
+          if (generation === this.generation && this.open) this.emit({ type: 'open', identity: this.identity() });
+        });
       }
       if (update.connection === 'close') {
         clearTimeout(watchdog);
