@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnGateway, type SpawnedGateway } from '../support/e2e.js';
 
@@ -49,5 +50,23 @@ describe('restart', () => {
     const status = await running.client.waitForState('killed', 'connected', 30_000);
     expect(status.me.phoneNumber).toBe('15559990002');
     expect((await running.client.status('graceful')).state).toBe('connected');
+  }, 120_000);
+
+  it('a linked session whose credentials were lost comes back unlinked with a QR, and links again', async () => {
+    await pair(running!, 'lost', '15559990003');
+    await running!.client.waitForState('lost', 'connected', 20_000);
+    expect(await running!.stop()).toBe(0);
+    const db = new Database(path.join(dataDir, 'sandbox', 'wagate.db'));
+    db.prepare("DELETE FROM credentials WHERE session_id = 'lost'").run();
+    db.close();
+
+    running = await spawnGateway(dataDir);
+    const unlinked = await running.client.waitForState('lost', 'qr', 30_000);
+    expect(unlinked.paired).toBe(false);
+    expect(unlinked.me).toBeNull();
+    const scan = await running.client.post('/sandbox/phones/15559990003/scan', { qr: await running.client.qr('lost') });
+    expect(scan.status).toBe(200);
+    const linked = await running.client.waitForState('lost', 'connected', 30_000);
+    expect(linked.paired).toBe(true);
   }, 120_000);
 });

@@ -16,6 +16,7 @@ import type { SessionEntry } from './sessionEntry.js';
 import type { SessionRegistry } from './sessionRegistry.js';
 import type { RuntimeHooks, SessionRuntime, TrafficEvent } from './sessionRuntime.js';
 import type { SessionWriter } from './sessionWriter.js';
+import { canTransition } from './stateMachine.js';
 
 export type EndAction = Exclude<CloseDecision, { action: 'retry' }>['action'];
 
@@ -53,6 +54,12 @@ export function engineHooks(deps: EngineHookDeps, entry: SessionEntry, runtime: 
       if (!mine()) return;
       linking.setQr(entry, qr, ttlMs);
       whileMine('QR shown', async () => {
+        if (entry.row.meJid !== null && canTransition(entry.row.state, 'qr')) {
+          // The engine shows a QR only for credentials that are not a link (lost, or a kill between
+          // writes): the session is unlinked, whatever its row said, and the QR can link it again.
+          log.warn('the stored credentials are not a link; the session is unlinked and shows a QR to link again');
+          await writer.patch(entry, { meJid: null, meLid: null, meName: null });
+        }
         if (entry.row.state !== 'pairing_code') await writer.transition(entry, 'qr', { code: null, reason: 'waiting for a QR scan' });
       });
     },
@@ -65,7 +72,10 @@ export function engineHooks(deps: EngineHookDeps, entry: SessionEntry, runtime: 
       events.emit('auth.paired', id, { me: deps.registry.view(entry).me });
       log.info({ jid: identity.jid }, 'device linked');
       whileMine('linked', async () => {
-        if (entry.row.state !== 'connecting') await writer.transition(entry, 'connecting', { code: null, reason: 'linked; logging in' });
+        // Only from a linking state: the event follows the credential write and may land after the login.
+        if (entry.row.state === 'qr' || entry.row.state === 'pairing_code') {
+          await writer.transition(entry, 'connecting', { code: null, reason: 'linked; logging in' });
+        }
       });
     },
     open: (identity) => {

@@ -242,8 +242,10 @@ export class SessionLifecycle {
   }
 
   private async wipeLink(entry: SessionEntry, why: Why, eventReason: string): Promise<void> {
-    await this.authOf(entry).wipe();
+    // Unlinked first, then wiped: a kill in between leaves an unlinked session with leftover credentials,
+    // which its next connect replaces, never a linked one without them.
     await this.deps.writer.patch(entry, { meJid: null, meLid: null, meName: null, wantConnected: false });
+    await this.authOf(entry).wipe();
     this.deps.events.emit('auth.logged_out', entry.row.id, { code: why.code, reason: eventReason });
     await this.deps.writer.transition(entry, 'logged_out', why, true);
   }
