@@ -135,7 +135,8 @@ export class SessionLinking {
       this.log(sessionId).warn({ err }, 'engine failed to request a pairing code');
       throw error;
     }
-    reservation.commit();
+    // The code counts once it is logged: a restart right after the answer must not reset the number's count.
+    await reservation.commit();
     const createdAt = new Date();
     const ttlMs = this.deps.pairingCodeTtlMs;
     const info: PairingCodeInfo = {

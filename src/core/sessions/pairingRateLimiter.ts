@@ -31,8 +31,8 @@ export interface PairingRateLimiterOptions {
 }
 
 export interface PairingReservation {
-  /** A code was issued: it counts against the number from now on. */
-  commit(): void;
+  /** A code was issued: it counts against the number from now on; resolves once the log has it (never rejects). */
+  commit(): Promise<void>;
   /** No code was issued: give the place back. */
   release(): void;
 }
@@ -68,7 +68,9 @@ export class PairingRateLimiter {
   /**
    * Before a check with many nodes: add the codes other nodes issued for this
    * number (the log is shared). Times already known (this node's) are not
-   * counted twice. A log that cannot be read leaves the local count.
+   * counted twice: per time, the larger of the two counts (codes issued in
+   * the same millisecond are several codes). A log that cannot be read
+   * leaves the local count.
    */
   async refresh(phone: string): Promise<void> {
     if (!this.opts.log) return;
@@ -79,9 +81,11 @@ export class PairingRateLimiter {
     } catch {
       return;
     }
-    const times = new Set(this.recent(phone, now));
-    for (const row of rows) if (row.phone === phone && row.at > now - this.windowMs) times.add(row.at);
-    if (times.size > 0) this.issued.set(phone, [...times].sort((a, b) => a - b));
+    const local = countByTime(this.recent(phone, now));
+    const logged = countByTime(rows.filter((row) => row.phone === phone && row.at > now - this.windowMs).map((row) => row.at));
+    for (const [at, n] of logged) local.set(at, Math.max(n, local.get(at) ?? 0));
+    const times = [...local].flatMap(([at, n]) => Array<number>(n).fill(at)).sort((a, b) => a - b);
+    if (times.length > 0) this.issued.set(phone, times);
   }
 
   /** Throws PAIRING_RATE_LIMITED (with retryAfterSeconds) when the number used up its codes. */
@@ -115,23 +119,21 @@ export class PairingRateLimiter {
       return true;
     };
     return {
-      commit: () => {
-        if (settle()) this.record(phone);
-      },
+      commit: () => (settle() ? this.record(phone) : Promise.resolve()),
       release: () => {
         settle();
       },
     };
   }
 
-  /** Count one issued code for this number. */
-  record(phone: string): void {
+  /** Count one issued code for this number; resolves once the log has it (a failed write is told, never thrown). */
+  record(phone: string): Promise<void> {
     const now = this.now();
     const times = this.recent(phone, now);
     times.push(now);
     this.issued.set(phone, times);
     this.sweep(now);
-    this.opts.log?.record(phone, now).catch((err: unknown) => this.opts.onLogFailure?.(err));
+    return this.opts.log?.record(phone, now).catch((err: unknown) => this.opts.onLogFailure?.(err)) ?? Promise.resolve();
   }
 
   /** Numbers currently tracked (for tests and metrics). */
@@ -158,4 +160,10 @@ export class PairingRateLimiter {
       if (times[times.length - 1]! <= cutoff) this.issued.delete(phone);
     }
   }
+}
+
+function countByTime(times: number[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const at of times) counts.set(at, (counts.get(at) ?? 0) + 1);
+  return counts;
 }

@@ -108,4 +108,21 @@ describe('PairingRateLimiter', () => {
     await b.refresh('15559999999');
     expect(() => b.check('15559999999')).not.toThrow();
   });
+
+  it('codes issued in the same millisecond each count, after a restart and a refresh too', async () => {
+    const c = clock();
+    const log: Array<{ phone: string; at: number }> = [];
+    const stored = {
+      record: async (phone: string, at: number) => void log.push({ phone, at }),
+      since: async (since: number, phone?: string) => log.filter((r) => r.at >= since && (phone === undefined || r.phone === phone)),
+    };
+    const before = new PairingRateLimiter({ now: c.now, log: stored });
+    for (let i = 0; i < 3; i++) await before.reserve('15551234567').commit();
+    expect(log).toHaveLength(3);
+    // The next start reads the log back, then refreshes before its check, as a request does.
+    const after = new PairingRateLimiter({ now: c.now, log: stored });
+    await after.load();
+    await after.refresh('15551234567');
+    expect(() => after.check('15551234567')).toThrow(GatewayError);
+  });
 });
