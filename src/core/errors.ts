@@ -97,6 +97,10 @@ export const ERRORS = {
   ENGINE_ERROR: { status: 502, message: 'The WhatsApp engine failed to complete the request' },
   TIMEOUT: { status: 504, message: 'The WhatsApp engine did not answer in time' },
   SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down' },
+  SESSION_MOVED: {
+    status: 503,
+    message: 'The session moved to another gateway node while this request waited for it; retry (any node forwards it to the new owner)',
+  },
   SESSION_OWNED_ELSEWHERE: {
     status: 503,
     message: 'Another gateway node holds this session and could not be reached; retry in a few seconds (it takes the session over when that node is gone)',

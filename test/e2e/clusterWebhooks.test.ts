@@ -36,6 +36,12 @@ const nodes = new Map<string, SpawnedGateway>();
 const waitUntil = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => pollUntil(what, probe, timeoutMs, 200);
 const hookPaths = new Map<string, string>();
 
+/** A send through `node` that must be accepted; a refusal names its answer. */
+async function sent(node: SpawnedGateway, sessionId: string, body: unknown): Promise<void> {
+  const res = await node.client.post(`/api/v1/sessions/${sessionId}/messages`, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+}
+
 async function owner(sessionId: string): Promise<string | null> {
   const rows = await db.query(`SELECT owner_node FROM ${db.table('sessions')} WHERE id = $1`, [sessionId]);
   return rows[0]?.owner_node ?? null;
@@ -119,8 +125,8 @@ describe('webhooks on two nodes', () => {
 
     // Traffic both ways: sent on one session, received on the other.
     for (let i = 0; i < 5; i++) {
-      expect((await a.client.post('/api/v1/sessions/s1/messages', { to: PHONES.s2, content: { type: 'text', text: `from s1 #${i}` } })).status).toBe(201);
-      expect((await b.client.post('/api/v1/sessions/s2/messages', { to: PHONES.s1, content: { type: 'text', text: `from s2 #${i}` } })).status).toBe(201);
+      await sent(a, 's1', { to: PHONES.s2, content: { type: 'text', text: `from s1 #${i}` } });
+      await sent(b, 's2', { to: PHONES.s1, content: { type: 'text', text: `from s2 #${i}` } });
     }
     // A delivery tied to no session (a test ping) goes out from one node only.
     const [hookId] = [...hookPaths.keys()];
@@ -145,7 +151,7 @@ describe('webhooks on two nodes', () => {
     // The receiver fails every attempt for now: s1's deliveries stay pending on A.
     answer = 500;
     for (let i = 0; i < 3; i++) {
-      expect((await a.client.post('/api/v1/sessions/s1/messages', { to: PHONES.s2, content: { type: 'text', text: `while failing #${i}` } })).status).toBe(201);
+      await sent(a, 's1', { to: PHONES.s2, content: { type: 'text', text: `while failing #${i}` } });
     }
     await waitUntil('a failed attempt from A', async () => (hits.slice(before).some((h) => h.sessionId === 's1' && h.status === 500) ? true : undefined), 20_000);
     const pendingOfS1 = (await deliveryRows()).filter((r) => r.session_id === 's1' && r.status === 'pending');
@@ -168,7 +174,7 @@ describe('webhooks on two nodes', () => {
     const before = hits.length;
     answer = 500;
     for (let i = 0; i < 3; i++) {
-      expect((await a.client.post('/api/v1/sessions/s1/messages', { to: PHONES.s2, content: { type: 'text', text: `before the drain #${i}` } })).status).toBe(201);
+      await sent(a, 's1', { to: PHONES.s2, content: { type: 'text', text: `before the drain #${i}` } });
     }
     await waitUntil('a failed attempt', async () => (hits.slice(before).some((h) => h.status === 500) ? true : undefined), 20_000);
     const waiting = (await deliveryRows()).filter((r) => r.status === 'pending');

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { request as httpRequest } from 'undici';
 import type { Cluster } from '../../core/cluster/index.js';
 import { GatewayError } from '../../core/errors.js';
+import { SESSION_MOVED_HEADER } from './errorSurfaces.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -67,35 +68,56 @@ export function clusterRequestHook(cluster: Cluster, logger: Logger): onRequestA
     // session a caller can see: a refused command leaves it unconnected, owned here, reachable from any node.
     const route = READS.has(request.method) ? cluster.route(sessionId) : await cluster.routeCommand(sessionId);
     if (route.kind === 'local') return;
-    await forward(request, reply, route.address, cluster.nodeId, sessionId, logger);
+    await forward(request, reply, route.address, cluster, sessionId, logger);
   };
 }
 
-async function forward(request: FastifyRequest, reply: FastifyReply, address: string, nodeId: string, sessionId: string, logger: Logger): Promise<void> {
-  const headers: Record<string, string | string[]> = { [FORWARDED_HEADER]: nodeId };
+/** Bodies up to this size are kept so a request the owner answers SESSION_MOVED can be sent to the new owner. */
+const REPLAYABLE_BODY_BYTES = 1024 * 1024;
+/** Owners tried per request: a session that keeps moving is the client's 503 to retry. */
+const MAX_HOPS = 3;
+
+async function forward(request: FastifyRequest, reply: FastifyReply, address: string, cluster: Cluster, sessionId: string, logger: Logger): Promise<void> {
+  const headers: Record<string, string | string[]> = { [FORWARDED_HEADER]: cluster.nodeId };
   // Host goes along too: the owner answers as the node the client asked (its links, the dashboard's same-origin check).
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
   }
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined);
+  const length = Number(request.headers['content-length'] ?? NaN);
+  // A small body is read first so it can be sent again; a large or chunked one streams once.
+  const replayable = !hasBody || (Number.isFinite(length) && length <= REPLAYABLE_BODY_BYTES);
+  const body = !hasBody ? null : replayable ? await buffer(request.raw) : request.raw;
   let answer;
-  try {
-    answer = await httpRequest(new URL(request.url, address), {
-      method: request.method as 'GET',
-      headers,
-      body: hasBody ? request.raw : null,
-      headersTimeout: 120_000,
-      bodyTimeout: 0,
-    });
-  } catch (err) {
-    logger.child({ sessionId }).warn({ err: err instanceof Error ? err.message : String(err), owner: address }, 'could not forward to the session\'s node');
-    throw new GatewayError('SESSION_OWNED_ELSEWHERE', undefined, { sessionId });
+  for (let hop = 1; ; hop++) {
+    try {
+      answer = await httpRequest(new URL(request.url, address), {
+        method: request.method as 'GET',
+        headers,
+        body,
+        headersTimeout: 120_000,
+        bodyTimeout: 0,
+      });
+    } catch (err) {
+      logger.child({ sessionId }).warn({ err: err instanceof Error ? err.message : String(err), owner: address }, 'could not forward to the session\'s node');
+      throw new GatewayError('SESSION_OWNED_ELSEWHERE', undefined, { sessionId });
+    }
+    // The owner handed the session over while the request waited for it: ask the new owner (this node too).
+    if (!(answer.statusCode === 503 && answer.headers[SESSION_MOVED_HEADER] !== undefined && replayable && hop < MAX_HOPS)) break;
+    await answer.body.dump();
+    address = await cluster.ownerAddress(sessionId);
   }
   reply.hijack();
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(answer.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(name) && name !== SESSION_MOVED_HEADER) out[name] = value;
   }
   reply.raw.writeHead(answer.statusCode, out);
   await pipeline(answer.body, reply.raw).catch(() => reply.raw.destroy());
+}
+
+async function buffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
 }

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { GatewayError } from '../errors.js';
 import type { ClusterStore } from '../../store/types.js';
 import type { InMemoryEventBus } from '../eventBus.js';
 import type { SessionManager, SessionOwnership } from '../sessions/sessionManager.js';
@@ -164,6 +165,19 @@ export class Cluster implements SessionOwnership {
     // Lost the claim: learn the winner (its change notice may not have arrived yet).
     await this.mirror.reload([sessionId]);
     return this.route(sessionId);
+  }
+
+  /**
+   * The address a command on this session goes to now, after its owner
+   * answered that it moved: the new owner's, or this node's own when the
+   * session is (or just became) this node's.
+   */
+  async ownerAddress(sessionId: string): Promise<string> {
+    await this.mirror.reload([sessionId]);
+    const route = await this.routeCommand(sessionId);
+    if (route.kind === 'remote') return route.address;
+    if (this.address === null) throw new GatewayError('SESSION_OWNED_ELSEWHERE', 'This node is not serving yet; retry', { sessionId });
+    return this.address;
   }
 
   /** Nodes alive as of the last round, and how many sessions this node holds. */

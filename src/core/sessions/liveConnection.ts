@@ -18,24 +18,35 @@ export class LiveConnections {
     private readonly registry: SessionRegistry,
     private readonly events: InMemoryEventBus,
     private readonly logger: Logger,
+    /** Cluster mode: a session is this node's while it holds its lease. */
+    private readonly clustered = false,
   ) {}
 
   /**
    * Like require(), but a linked session on its way up (a reconnect, a
    * restore, a hand-over between nodes) gets up to `waitMs` to come up
-   * first: a send during a sub-second move should not fail.
+   * first: a send during a sub-second move should not fail. One that this
+   * node does not hold (handed over meanwhile, or before a forwarded
+   * request arrived) is SESSION_MOVED, which the node that forwarded the
+   * request retries at the new owner (clusterForward.ts).
    */
   async ready(sessionId: string, action: string, waitMs: number): Promise<EngineConnection> {
     const entry = this.registry.require(sessionId);
-    // Linked and on its way up: connecting, or inactive while it wants a connection (not yet restored,
-    // or just claimed by this node in a hand-over, before its connect starts).
+    const held = () => !this.clustered || entry.lease !== null;
+    // Linked, held here and on its way up: connecting; inactive while it wants a connection (not yet
+    // restored, or just claimed in a hand-over, before its connect starts); or still recorded connected
+    // while its connection is being closed for a hand-over to another node.
     const coming = () =>
-      entry.row.meJid !== null && (entry.row.state === 'connecting' || (entry.row.state === 'inactive' && entry.row.wantConnected));
+      entry.row.meJid !== null &&
+      held() &&
+      (entry.row.state === 'connecting' ||
+        (entry.row.wantConnected && (entry.row.state === 'inactive' || (entry.row.state === 'connected' && entry.runtime?.connected !== true))));
     if (coming() && waitMs > 0) {
       await waitForSession(this.events, sessionId, () => !coming() || this.registry.find(sessionId) !== entry, waitMs, () => entry.row.state).catch(
         () => undefined, // still connecting: require() below says so
       );
     }
+    if (!held()) throw new GatewayError('SESSION_MOVED', undefined, { sessionId }, { retryAfterSeconds: 1 });
     return this.require(sessionId, action);
   }
 

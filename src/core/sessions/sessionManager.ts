@@ -133,7 +133,7 @@ export class SessionManager implements SessionService {
       clustered: opts.clustered ?? false,
       onFenced: (entry) => this.dropInBackground(entry, 'fenced'),
     });
-    this.live = new LiveConnections(registry, events, logger);
+    this.live = new LiveConnections(registry, events, logger, opts.clustered ?? false);
     this.restoreDeps = {
       store,
       registry,
