@@ -71,10 +71,17 @@ export const guardScenario: Scenario = async (ctx) => {
     notes: [
       ...verdicts.map(
         (v) =>
-          `${v.failed ? 'FAIL' : 'ok  '} ${v.run}.${v.figure}: ${v.now} (was ${v.before}, ${Number.isFinite(v.worsePct) ? `${round(v.worsePct, 1)} % worse` : 'was 0'}) vs ${v.baseline}`,
+          `${v.failed ? 'FAIL' : 'ok  '} ${v.run}.${v.figure}: ${v.now} (was ${v.before}, ${changeWords(v.worsePct)}) vs ${v.baseline}`,
       ),
       ...(missing.length ? [`no committed results on this machine for: ${missing.join(', ')} (commit this file to make it the baseline)`] : []),
     ],
     exitCode: failed.length > 0 ? 1 : 0,
   };
 };
+
+/** "12.5 % worse", "40 % better" or "same" (a figure that was 0 and is not now has no percentage). */
+function changeWords(worsePct: number): string {
+  if (!Number.isFinite(worsePct)) return 'was 0';
+  if (worsePct === 0) return 'same';
+  return worsePct > 0 ? `${round(worsePct, 1)} % worse` : `${round(-worsePct, 1)} % better`;
+}
