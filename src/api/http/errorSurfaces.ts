@@ -38,10 +38,10 @@ export function renderNative(error: GatewayError): RenderedError {
 
 export const nativeSurface: ErrorSurface = { name: 'native', render: renderNative };
 
-/** Every rendered error also carries Retry-After when the error has one. */
 /** Marks a SESSION_MOVED answer in any envelope: the node that forwarded the request retries it at the new owner. */
 export const SESSION_MOVED_HEADER = 'x-wagate-session-moved';
 
+/** Every rendered error also carries Retry-After when the error has one (and SESSION_MOVED its marker). */
 export function headersOf(error: GatewayError, rendered: RenderedError): Record<string, string> {
   return {
     ...(error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) }),

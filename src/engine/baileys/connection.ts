@@ -8,7 +8,7 @@
  * as `close`: the reconnect policy (backoff, conflict, logged out) belongs to
  * the core, not here.
  *
- * Longer than most modules (~530 lines) on purpose: the socket's whole life —
+ * Longer than most modules (~540 lines) on purpose: the socket's whole life —
  * 515 restarts, the pairing-code quirks, the close grace — reads best in one
  * place. Messaging lives in socketMessaging.ts.
  */

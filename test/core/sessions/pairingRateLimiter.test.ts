@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core/errors.js';
-import { PairingRateLimiter } from '../../../src/core/sessions/pairingRateLimiter.js';
+import { PairingRateLimiter, type PairingRequestLog } from '../../../src/core/sessions/pairingRateLimiter.js';
 
 function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
   return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+/** An in-memory pairing request log (the store's, or one shared by several nodes) and its rows. */
+function memoryLog(): { rows: Array<{ phone: string; at: number }>; log: PairingRequestLog } {
+  const rows: Array<{ phone: string; at: number }> = [];
+  return {
+    rows,
+    log: {
+      record: async (phone, at) => void rows.push({ phone, at }),
+      since: async (since, phone) => rows.filter((r) => r.at >= since && (phone === undefined || r.phone === phone)),
+    },
+  };
 }
 
 function issue(limiter: PairingRateLimiter, phone: string): void {
@@ -87,11 +99,7 @@ describe('PairingRateLimiter', () => {
 
   it('counts the codes another node issued (a shared log) once it refreshes, its own not twice', async () => {
     const c = clock();
-    const log: Array<{ phone: string; at: number }> = [];
-    const shared = {
-      record: async (phone: string, at: number) => void log.push({ phone, at }),
-      since: async (since: number, phone?: string) => log.filter((r) => r.at >= since && (phone === undefined || r.phone === phone)),
-    };
+    const { log: shared } = memoryLog();
     const a = new PairingRateLimiter({ now: c.now, log: shared });
     const b = new PairingRateLimiter({ now: c.now, log: shared });
     issue(a, '15551234567');
@@ -111,11 +119,7 @@ describe('PairingRateLimiter', () => {
 
   it('codes issued in the same millisecond each count, after a restart and a refresh too', async () => {
     const c = clock();
-    const log: Array<{ phone: string; at: number }> = [];
-    const stored = {
-      record: async (phone: string, at: number) => void log.push({ phone, at }),
-      since: async (since: number, phone?: string) => log.filter((r) => r.at >= since && (phone === undefined || r.phone === phone)),
-    };
+    const { rows: log, log: stored } = memoryLog();
     const before = new PairingRateLimiter({ now: c.now, log: stored });
     for (let i = 0; i < 3; i++) await before.reserve('15551234567').commit();
     expect(log).toHaveLength(3);
